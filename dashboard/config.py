@@ -1,0 +1,97 @@
+"""Settings declared as data.
+
+Each setting has a name, a default and a help text. Values come from `.streamlit/secrets.toml`
+first, then the environment, then the default. The README's settings table is checked against
+this list by a test, so a new setting cannot go undocumented. Secrets are never printed.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("LINE_CHANNEL_ACCESS_TOKEN", None,
+            "Channel access token of the Messaging API channel. Without it the product talks to the "
+            "local sandbox and nothing leaves this machine.", secret=True),
+    Setting("LINE_CHANNEL_SECRET", None,
+            "Channel secret, used to verify webhook signatures.", secret=True),
+    Setting("LINE_API_BASE_URL", "https://api.line.me",
+            "Base URL of the LINE API, without a trailing slash (the sandbox URL when testing)."),
+    Setting("DASHBOARD_DB", "data/dashboard.duckdb",
+            "Path of the DuckDB file. `make run` builds a demo account there when it does not exist."),
+    Setting("DASHBOARD_SPOOL", "data/spool",
+            "Folder of the webhook spool (append-only JSONL files the loader reads)."),
+    Setting("DASHBOARD_TIMEZONE", "Asia/Tokyo",
+            "Time zone of the account: every day, hour and weekday is computed and shown in it."),
+    Setting("DASHBOARD_LANGUAGE", "ja",
+            "Default UI language (`ja` or `en`); each user can switch in the sidebar."),
+    Setting("DASHBOARD_PLAN", "standard",
+            "LINE Official Account plan: `communication`, `light` or `standard`."),
+    Setting("DASHBOARD_PRICE_PER_EXTRA_MESSAGE", "3",
+            "Yen per message beyond the free quota (standard plan only; LINE's list price is up to ¥3)."),
+    Setting("DASHBOARD_QUIET_HOURS", "22-8",
+            "Hours (account time zone) in which no message is sent, as `start-end`."),
+    Setting("DASHBOARD_FREQUENCY_CAP", "3",
+            "Maximum messages one friend receives in any 7 days; more are excluded from a send."),
+    Setting("DASHBOARD_ACTIVE_DAYS", "30",
+            "Window of the 'active friend' KPI: following and at least one per-user reaction in the "
+            "last N days."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _secrets_file() -> dict:
+    path = Path(os.environ.get("DASHBOARD_SECRETS_FILE", ROOT / ".streamlit" / "secrets.toml"))
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def get(name: str) -> str | None:
+    """The value of a declared setting: secrets.toml, then environment, then default."""
+    if name not in _BY_NAME:
+        raise KeyError(f"unknown setting {name!r}; declare it in dashboard/config.py")
+    secrets = _secrets_file()
+    if name in secrets and secrets[name] not in (None, ""):
+        return str(secrets[name])
+    env = os.environ.get(name)
+    if env not in (None, ""):
+        return env
+    return _BY_NAME[name].default
+
+
+def get_int(name: str) -> int:
+    value = get(name)
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"setting {name} must be an integer, got {value!r}") from None
+
+
+def db_path() -> Path:
+    path = Path(get("DASHBOARD_DB") or "data/dashboard.duckdb")
+    return path if path.is_absolute() else ROOT / path
+
+
+def timezone() -> str:
+    return get("DASHBOARD_TIMEZONE") or "Asia/Tokyo"
+
+
+def is_sandbox() -> bool:
+    """True when no channel access token is configured: nothing can leave this machine."""
+    return not get("LINE_CHANNEL_ACCESS_TOKEN")

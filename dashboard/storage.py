@@ -1,0 +1,115 @@
+"""The DuckDB file: opening it, creating and upgrading its schema.
+
+One process owns the file read-write (DESIGN §4); within it, each thread takes its own
+`cursor()` because a DuckDB connection is not thread-safe.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from dashboard import config
+
+SCHEMA_FILE = config.ROOT / "queries" / "schema.sql"
+MIGRATIONS_DIR = config.ROOT / "queries" / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used; the message says why in one line."""
+
+
+def migrations(directory: Path = MIGRATIONS_DIR) -> dict[int, Path]:
+    found = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise StorageError(f"migration file {path.name} is not named NNN_name.sql")
+        found[int(match.group(1))] = path
+    return found
+
+
+def current_version(directory: Path = MIGRATIONS_DIR) -> int:
+    return max([1, *migrations(directory)])
+
+
+def connect(path: Path | str, *, read_only: bool = False, timezone: str | None = None,
+            migrations_dir: Path = MIGRATIONS_DIR) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a dashboard database at the current schema version."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StorageError(f"database {path} does not exist")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StorageError(
+                f"database {path} is held by another process (a running dashboard or command); "
+                "stop it or point DASHBOARD_DB at a copy") from None
+        raise StorageError(f"cannot open {path}: {exc}") from None
+    # GLOBAL: cursors are sessions of their own and would otherwise compute days in UTC.
+    con.execute("set global TimeZone = $tz", {"tz": timezone or config.timezone()})
+    if not read_only:
+        ensure_schema(con, migrations_dir)
+    else:
+        _check_version(con, migrations_dir)
+    return con
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select table_name from information_schema.tables "
+                       "where table_schema = 'main'").fetchall()
+    return {r[0] for r in rows}
+
+
+def _version(con: duckdb.DuckDBPyConnection) -> int | None:
+    tables = _tables(con)
+    if "schema_version" not in tables:
+        if tables:
+            raise StorageError("this DuckDB file has tables but no schema_version: "
+                               "it was not made by this dashboard")
+        return None
+    row = con.execute("select max(version) from schema_version").fetchone()
+    return row[0]
+
+
+def _check_version(con, migrations_dir: Path) -> int | None:
+    version = _version(con)
+    latest = current_version(migrations_dir)
+    if version is not None and version > latest:
+        raise StorageError(f"database schema version {version} is newer than this program "
+                           f"(knows up to {latest}); upgrade the dashboard")
+    return version
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, migrations_dir: Path = MIGRATIONS_DIR) -> int:
+    """Create a new database, or upgrade an older one step by step. Returns the version."""
+    version = _check_version(con, migrations_dir)
+    latest = current_version(migrations_dir)
+    if version is None:
+        con.execute("begin")
+        con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+        con.execute("insert into schema_version (version, note) values ($v, 'created')",
+                    {"v": latest})
+        con.execute("commit")
+        return latest
+    for number, path in sorted(migrations(migrations_dir).items()):
+        if number <= version:
+            continue
+        if number != version + 1:
+            raise StorageError(f"no migration from schema version {version} to {version + 1}")
+        con.execute("begin")
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("insert into schema_version (version, note) values ($v, $note)",
+                        {"v": number, "note": f"upgraded by {path.name}"})
+            con.execute("commit")
+        except duckdb.Error as exc:
+            con.execute("rollback")
+            raise StorageError(f"upgrade {path.name} failed, database left at version "
+                               f"{version}: {exc}") from None
+        version = number
+    return version

@@ -1,0 +1,149 @@
+"""Streamlit plumbing shared by every page: the connection, the sidebar filters, cached page
+questions, KPI cards and CSV downloads. Pages stay thin: read widgets, call here, render.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import config, metrics, storage
+from dashboard.i18n import route_label, t
+
+CACHE_TTL_S = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: metrics.Period
+    routes: tuple[str, ...]
+    lang: str
+    db: str
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db: str):
+    # One connection per process and database file (cached for every session); each query takes
+    # its own cursor, because a DuckDB connection is not thread-safe.
+    return storage.connect(db)
+
+
+def cursor(db: str):
+    return _connection(db).cursor()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=512)
+def question(db: str, name: str, first: dt.date, last: dt.date, tz: str,
+             routes: tuple[str, ...], **kwargs):
+    """A page question from dashboard.metrics, cached per database, period and routes."""
+    fn = getattr(metrics, name)
+    period = metrics.Period(first, last, tz)
+    cur = cursor(db)
+    try:
+        return fn(cur, period, list(routes), **kwargs)
+    finally:
+        cur.close()
+
+
+def ask(f: Filters, name: str, **kwargs):
+    return question(f.db, name, f.period.first, f.period.last, f.period.tz, f.routes, **kwargs)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _route_names(db: str) -> dict[str, tuple[str, str]]:
+    cur = cursor(db)
+    try:
+        frame = metrics.routes(cur)
+    finally:
+        cur.close()
+    return {r.route: (r.name_ja, r.name_en) for r in frame.itertuples()}
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _last_day(db: str, tz: str) -> dt.date:
+    cur = cursor(db)
+    try:
+        _, last = metrics.data_range(cur)
+    finally:
+        cur.close()
+    today = dt.datetime.now(metrics.ZoneInfo(tz)).date()
+    if last is None:
+        return today
+    return min(today, pd.Timestamp(last).tz_convert(tz).date())
+
+
+def lang() -> str:
+    return st.session_state.get("lang", config.get("DASHBOARD_LANGUAGE") or "ja")
+
+
+def sidebar() -> Filters | None:
+    """Draw the shared sidebar; returns the filters, or None when they cannot be used."""
+    db = str(config.db_path())
+    tz = config.timezone()
+    with st.sidebar:
+        st.radio(t("sidebar.language", lang()), options=["ja", "en"], key="lang", horizontal=True,
+                 format_func=lambda code: "日本語" if code == "ja" else "English")
+        current = lang()
+        if config.is_sandbox():
+            st.success(t("sidebar.sandbox", current), icon=":material/science:")
+        else:
+            st.warning(t("sidebar.live", current), icon=":material/cell_tower:")
+        if not Path(db).exists():
+            st.error(t("common.no_db", current) + db)
+            return None
+        last = _last_day(db, tz)
+        default = (last - dt.timedelta(days=27), last)
+        chosen = st.date_input(t("sidebar.period", current), value=default, key="period",
+                               max_value=last + dt.timedelta(days=1), format="YYYY-MM-DD")
+        names = _route_names(db)
+        routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes",
+                                format_func=lambda r: route_label(r, names, current),
+                                help=t("sidebar.routes.help", current),
+                                placeholder=t("sidebar.routes.all", current))
+        st.caption(f"{t('sidebar.tz', current)}: {tz}  \n{t('sidebar.db', current)}: `{Path(db).name}`")
+    if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:
+        st.info(t("sidebar.period", current) + " …")  # the user is still picking the end date
+        return None
+    first, last_day = chosen
+    if last_day < first:
+        st.error(t("common.invalid_period", current))
+        return None
+    return Filters(metrics.Period(first, last_day, tz), tuple(routes), current, db)
+
+
+def filters() -> Filters | None:
+    return st.session_state.get("_filters")
+
+
+def route_names(f: Filters) -> dict[str, tuple[str, str]]:
+    return _route_names(f.db)
+
+
+def definition(text: str) -> None:
+    st.caption(f"**{t('common.definition', lang())}:** {text}")
+
+
+def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
+    data = frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Japanese correctly
+    st.download_button(t("common.csv", lang()), data=data, file_name=f"{name}.csv",
+                       mime="text/csv", key=key)
+
+
+# KPIs where a rise is bad news: their change is drawn red when it goes up.
+_BAD_WHEN_UP = {"blocks", "block_rate"}
+
+
+def kpi(key: str, item: dict) -> None:
+    """A KPI card: value, change vs the previous period, and its definition in words."""
+    from dashboard.report import fmt_change, fmt_value
+
+    current = lang()
+    change = item["change"]
+    st.metric(t(f"kpi.{key}", current), fmt_value(key, item["value"]),
+              delta=None if change is None else fmt_change(key, change) + " " + t("common.vs_prev", current),
+              delta_color="inverse" if key in _BAD_WHEN_UP else "normal", border=True)
+    days = config.get_int("DASHBOARD_ACTIVE_DAYS")
+    st.caption(t(f"kpi.{key}.def", current, days=days) if key == "active_friends" else t(f"kpi.{key}.def", current))

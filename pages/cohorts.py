@@ -1,0 +1,23 @@
+"""Cohorts: share of each add week still following 1–12 weeks after the add."""
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.i18n import t
+
+f = ui.filters()
+st.title(t("cohorts.title", ui.lang()))
+if f is None:
+    st.stop()
+
+frame = ui.ask(f, "retention")
+ui.definition(t("cohorts.def", f.lang))
+if frame.empty:
+    st.info(t("common.no_data", f.lang))
+    st.stop()
+st.plotly_chart(charts.retention_grid(frame, f.lang), key="cohorts_grid")
+st.subheader(t("cohorts.avg", f.lang))
+st.plotly_chart(charts.retention_curve(frame, f.lang), key="cohorts_curve")
+wide = frame.pivot(index=["add_week", "size"], columns="week", values="retention").reset_index()
+wide.columns = [str(c) for c in wide.columns]
+st.dataframe(wide, hide_index=True, key="cohorts_table")
+ui.csv_download(frame, "retention_weekly", key="cohorts_csv")

@@ -1,0 +1,39 @@
+"""Engagement: rich-menu taps, survey answers, and reactions per delivery over time."""
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.i18n import t
+
+f = ui.filters()
+st.title(t("eng.title", ui.lang()))
+if f is None:
+    st.stop()
+
+st.subheader(t("eng.rpd", f.lang))
+rpd = ui.ask(f, "reactions_per_delivery")
+if rpd.empty:
+    st.info(t("common.no_data", f.lang))
+else:
+    st.plotly_chart(charts.reactions_per_delivery(rpd, f.lang), key="eng_rpd")
+    ui.csv_download(rpd, "reactions_per_delivery", key="eng_rpd_csv")
+ui.definition(t("kpi.reactions_per_delivery.def", f.lang) + " " + t("overview.trend.def", f.lang))
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("eng.taps", f.lang))
+    taps = ui.ask(f, "richmenu_taps")
+    if taps.empty:
+        st.info(t("common.no_data", f.lang))
+    else:
+        st.plotly_chart(charts.taps_by_week(taps, f.lang), key="eng_taps")
+        ui.csv_download(taps, "richmenu_taps_daily", key="eng_taps_csv")
+    ui.definition(t("eng.taps.def", f.lang))
+with right:
+    st.subheader(t("eng.survey", f.lang))
+    answers = ui.ask(f, "survey_answers")
+    if answers.empty:
+        st.info(t("common.no_data", f.lang))
+    else:
+        st.plotly_chart(charts.survey(answers, f.lang), key="eng_survey")
+        ui.csv_download(answers, "survey_answers", key="eng_survey_csv")
+    ui.definition(t("eng.survey.def", f.lang))

@@ -1,0 +1,48 @@
+"""Funnel: site visits -> friend adds -> first reaction -> purchase, by route."""
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.i18n import route_label, t
+
+f = ui.filters()
+st.title(t("funnel.title", ui.lang()))
+if f is None:
+    st.stop()
+names = ui.route_names(f)
+
+window = st.slider(t("funnel.window", f.lang), min_value=1, max_value=60, value=14, key="funnel_window")
+frame = ui.ask(f, "funnel", window_days=window)
+ui.definition(t("funnel.def", f.lang))
+if frame.empty:
+    st.info(t("common.no_data", f.lang))
+    st.stop()
+
+total = frame[frame["route"] == "__total__"].iloc[0]
+left, right = st.columns([2, 3])
+with left:
+    st.plotly_chart(charts.funnel(total, f.lang), key="funnel_total")
+with right:
+    steps = [("visits", None), ("adds", "add_rate"), ("reacted", "reaction_rate"), ("converted", "conversion_rate")]
+    prev = None
+    for col, (step, rate) in zip(st.columns(4), steps):
+        with col:
+            value = int(total[step])
+            delta = None
+            if prev is not None:
+                delta = f"-{prev - value:,} {t('funnel.dropoff', f.lang)}"
+            st.metric(t(f"funnel.{step}", f.lang), f"{value:,}", delta=delta, delta_color="off", border=True)
+            if rate:
+                st.caption(f"{t('funnel.step_rate', f.lang)}: {total[rate]:.2%}" if total[rate] == total[rate] else "—")
+            prev = value
+
+st.subheader(t("funnel.by_route", f.lang))
+routes_only = frame[frame["route"] != "__total__"]
+st.plotly_chart(charts.funnel_by_route(routes_only, names, f.lang), key="funnel_routes")
+shown = frame.assign(route=[route_label(r, names, f.lang) for r in frame["route"]])
+st.dataframe(shown, hide_index=True, key="funnel_table", column_config={
+    "route": t("common.route", f.lang), "visits": t("funnel.visits", f.lang), "adds": t("funnel.adds", f.lang),
+    "reacted": t("funnel.reacted", f.lang), "converted": t("funnel.converted", f.lang),
+    **{c: st.column_config.NumberColumn(t(f"funnel.{c}", f.lang), format="percent")
+       for c in ("add_rate", "reaction_rate", "conversion_rate", "overall_rate")},
+})
+ui.csv_download(frame, f"funnel_{window}d", key="funnel_csv")

@@ -1,0 +1,42 @@
+"""Overview: is LINE working for us? KPIs with definitions and change vs the previous period."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.i18n import t
+
+f = ui.filters()
+st.title(t("overview.title", ui.lang()))
+if f is None:
+    st.stop()
+
+result = ui.ask(f, "overview_kpis")
+kpis = result["kpis"]
+rows = [("friends", "following", "new_friends"), ("blocks", "block_rate", "active_friends"),
+        ("active_rate", "reactions_per_delivery", "messages_sent_month")]
+for row in rows:
+    for col, key in zip(st.columns(3), row):
+        with col:
+            ui.kpi(key, kpis[key])
+
+st.caption(f"{f.period.first} – {f.period.last} · {t('common.vs_prev', f.lang)}: "
+           f"{result['previous']['first']} – {result['previous']['last']}")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("overview.trend", f.lang))
+    rpd = ui.ask(f, "reactions_per_delivery")
+    if rpd.empty:
+        st.info(t("common.no_data", f.lang))
+    else:
+        st.plotly_chart(charts.reactions_per_delivery(rpd, f.lang), key="overview_rpd")
+    ui.definition(t("overview.trend.def", f.lang))
+with right:
+    st.subheader(t("overview.daily", f.lang))
+    daily = ui.ask(f, "adds_blocks_daily")
+    st.plotly_chart(charts.adds_blocks(daily, f.lang), key="overview_daily")
+    ui.definition(t("acq.daily.def", f.lang))
+
+table = [{"kpi": t(f"kpi.{k}", f.lang), "value": v["value"], "previous": v["previous"], "change": v["change"]}
+         for k, v in kpis.items()]
+ui.csv_download(pd.DataFrame(table), f"overview_{f.period.first}_{f.period.last}", key="overview_csv")

@@ -1,0 +1,41 @@
+-- Quality of each inflow route: do the friends it brings stay, react and buy?
+-- Grain: one row per inflow route ('unknown' when none) with first adds in [start, end).
+-- Parameters: $start, $end (timestamptz: which adds), $as_of (timestamptz: how far we can see,
+--   normally the latest data), $routes (varchar[]; empty = all).
+-- Definitions (each rate only over friends added early enough to be observed for the whole window
+-- by $as_of, so that recent adds do not make a route look better or worse than it is):
+--   block_rate_7d / _30d   share who blocked within 7 / 30 days of adding.
+--   reaction_rate_30d      share with at least one per-user reaction within 30 days of adding.
+--   conversion_rate_30d    share with a purchase or conversion within 30 days of adding.
+-- Reactions and purchases come from rollup_friend_firsts (the first of each after the add).
+with f as (
+    select f.user_key, coalesce(f.inflow_route, 'unknown') as route, f.followed_at, f.blocked_at,
+           f.followed_at <= $as_of - interval 7 day as seen_7d,
+           f.followed_at <= $as_of - interval 30 day as seen_30d,
+           x.first_reaction_at < f.followed_at + interval 30 day as reacted_30d,
+           x.first_purchase_at < f.followed_at + interval 30 day as converted_30d
+    from friends f
+    left join rollup_friend_firsts x on x.user_key = f.user_key
+    where f.followed_at >= $start and f.followed_at < $end
+      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
+),
+final as (
+    select route,
+           count(*) as adds,
+           count(*) filter (where seen_7d) as observed_7d,
+           count(*) filter (where seen_7d and blocked_at < followed_at + interval 7 day) as blocked_7d,
+           count(*) filter (where seen_30d) as observed_30d,
+           count(*) filter (where seen_30d and blocked_at < followed_at + interval 30 day) as blocked_30d,
+           count(*) filter (where seen_30d and reacted_30d) as reacted_30d,
+           count(*) filter (where seen_30d and converted_30d) as converted_30d
+    from f
+    group by route
+)
+select route, adds,
+       blocked_7d / nullif(observed_7d, 0) as block_rate_7d,
+       blocked_30d / nullif(observed_30d, 0) as block_rate_30d,
+       reacted_30d / nullif(observed_30d, 0) as reaction_rate_30d,
+       converted_30d / nullif(observed_30d, 0) as conversion_rate_30d,
+       observed_7d, observed_30d
+from final
+order by adds desc

@@ -1,0 +1,34 @@
+-- Retention by add week: of the friends who first added in a week, the share still following
+-- 1, 2, … 12 weeks after their own add.
+-- Grain: one row per add week (Monday, account time zone) in [start, end) and week number 1–12.
+-- Parameters: $start, $end (timestamptz), $routes (varchar[]; empty = all).
+-- Definitions: "still following w weeks later" = not blocked within w×7 days of the add (a block
+-- later undone by a re-follow still counts as lost). A week number is only computed when every
+-- friend of the cohort has been followed for w weeks by $end; otherwise the cell is empty.
+with f as (
+    select date_trunc('week', followed_at) as add_week,
+           followed_at,
+           (epoch(coalesce(blocked_at, $end)) - epoch(followed_at)) / 86400.0 as days_kept
+    from friends
+    where followed_at >= $start and followed_at < $end
+      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], inflow_route))
+),
+buckets as (
+    select add_week, least(floor(days_kept / 7), 13)::integer as kept_weeks,
+           count(*) as friends, max(followed_at) as last_add
+    from f group by all
+),
+per_week as (
+    select b.add_week, w.week,
+           sum(b.friends) as size,
+           sum(b.friends) filter (where b.kept_weeks >= w.week) as still,
+           max(b.last_add) + to_days((w.week * 7)::integer) <= $end as complete
+    from buckets b cross join range(1, 13) w(week)
+    group by b.add_week, w.week
+),
+final as (
+    select add_week::date as add_week, size, week::integer as week,
+           case when complete then coalesce(still, 0) / size end as retention
+    from per_week
+)
+select * from final order by add_week, week

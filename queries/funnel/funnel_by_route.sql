@@ -1,0 +1,41 @@
+-- The acquisition funnel per inflow route (seed 003): site visits -> friend adds -> first reaction
+-- within N days of adding -> purchase within N days of adding.
+-- Grain: one row per inflow route.
+-- Parameters: $start, $end (timestamptz), $window_days (integer), $routes (varchar[]).
+-- Definitions:
+--   visits      site_visits (web analytics or route-link hits) on days in [start, end).
+--   adds        first adds in [start, end).
+--   reacted     of those adds, friends whose first per-user reaction came within $window_days of
+--               adding (and before $end).
+--   converted   of the reacted, friends who also bought within $window_days of adding (and
+--               before $end): each step is a subset of the one before.
+--   Adds in the last $window_days of the period have had less time: they are still maturing.
+with visits as (
+    select inflow_route as route, sum(visits) as visits
+    from site_visits
+    where day >= $start::date and day < $end::date
+      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], inflow_route))
+    group by 1
+),
+f as (
+    select coalesce(f.inflow_route, 'unknown') as route,
+           x.first_reaction_at < least(f.followed_at + to_days($window_days::integer), $end) as reacted,
+           x.first_purchase_at < least(f.followed_at + to_days($window_days::integer), $end) as bought
+    from friends f
+    left join rollup_friend_firsts x on x.user_key = f.user_key
+    where f.followed_at >= $start and f.followed_at < $end
+      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
+),
+per_route as (
+    select route, count(*) as adds,
+           count(*) filter (where reacted) as reacted,
+           count(*) filter (where reacted and bought) as converted
+    from f group by route
+),
+final as (
+    select coalesce(p.route, v.route) as route, coalesce(v.visits, 0)::bigint as visits,
+           coalesce(p.adds, 0) as adds, coalesce(p.reacted, 0) as reacted,
+           coalesce(p.converted, 0) as converted
+    from per_route p full join visits v on v.route = p.route
+)
+select * from final order by adds desc, route

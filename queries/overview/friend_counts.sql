@@ -1,0 +1,27 @@
+-- Friend counts at the edges of a period.
+-- Grain: one row.
+-- Parameters: $start, $end (timestamptz, period is [start, end)), $routes (varchar[]; empty = all).
+-- Definitions:
+--   friends         users who had ever added the account before $end (blocked ones included).
+--   following_*     friends who follow at that moment: added before it and not blocked as of it.
+--                   A block followed by a re-follow (last_followed_at after blocked_at) counts as
+--                   following from the re-follow on.
+--   new_friends     first adds in [start, end).
+with f as (
+    select followed_at, last_followed_at, blocked_at
+    from friends
+    where len($routes::varchar[]) = 0 or list_contains($routes::varchar[], inflow_route)
+),
+final as (
+    select
+        count(*) filter (where followed_at < $end) as friends,
+        count(*) filter (where followed_at < $end
+            and (blocked_at is null or blocked_at >= $end or (last_followed_at > blocked_at and last_followed_at < $end)))
+            as following_end,
+        count(*) filter (where followed_at < $start
+            and (blocked_at is null or blocked_at >= $start or (last_followed_at > blocked_at and last_followed_at < $start)))
+            as following_start,
+        count(*) filter (where followed_at >= $start and followed_at < $end) as new_friends
+    from f
+)
+select * from final

@@ -1,0 +1,200 @@
+-- Schema of the dashboard database (DuckDB), version 1.
+--
+-- Public contract (DESIGN §3): the tables and columns below are read directly by operators and
+-- their analysts. Add tables and columns freely; never rename or drop one. A change of shape is a
+-- new file in queries/migrations/ (NNN_name.sql, upgrading version NNN-1 to NNN) plus the same
+-- change here, so that a new database and an upgraded one end up identical.
+--
+-- All timestamps are timestamptz in UTC; days, hours and weekdays are computed in the account's
+-- time zone (setting DASHBOARD_TIMEZONE) by the session time zone of each connection.
+--
+-- user_key: an integer twin of LINE's user_id on friends and events. Joins on an integer key are
+-- 3-10x faster than on 33-character ids at a million friends (DESIGN §9); user_id stays for humans.
+
+create table if not exists schema_version (
+    version     integer not null,
+    applied_at  timestamptz not null default current_timestamp,
+    note        varchar
+);
+
+-- Inflow routes (流入経路) the account uses, with display names in both UI languages.
+create table if not exists inflow_routes (
+    route       varchar primary key,   -- short key used in route links (/f/<route>) and filters
+    name_ja     varchar not null,
+    name_en     varchar not null,
+    created_at  timestamptz not null default current_timestamp
+);
+
+-- One row per LINE user who ever followed the account.
+create table if not exists friends (
+    user_key          integer not null unique,
+    user_id           varchar primary key,       -- LINE userId (U + 32 hex)
+    display_name      varchar,
+    followed_at       timestamptz not null,      -- first follow
+    last_followed_at  timestamptz,               -- latest follow (differs after an unblock)
+    blocked_at        timestamptz,               -- latest block; null when never blocked
+    is_following      boolean not null,
+    inflow_route      varchar,                   -- inflow_routes.route; null when unknown
+    customer_id       varchar                    -- customers.customer_id when linked
+);
+
+create table if not exists friend_tags (
+    user_key    integer,
+    user_id     varchar not null,
+    tag         varchar not null,
+    tagged_at   timestamptz not null,
+    origin      varchar not null,     -- survey, rich_menu, import, manual, rule
+    primary key (user_id, tag)
+);
+
+create table if not exists friend_attributes (
+    user_key    integer,
+    user_id     varchar not null,
+    key         varchar not null,     -- e.g. survey_concern, crm_rank
+    value       varchar,
+    updated_at  timestamptz not null,
+    primary key (user_id, key)
+);
+
+-- One row per thing a user did. Stored in occurred_at order: DuckDB's zone maps then skip most
+-- of the table for a date range.
+-- type: follow, unfollow (= block), message, postback, richmenu_tap, survey_answer, link_click,
+--       purchase, conversion, beacon, account_link, or any type LINE adds later.
+create table if not exists events (
+    event_id     varchar not null,    -- LINE webhookEventId, or our own id; unique (the loader dedupes)
+    user_key     integer,
+    user_id      varchar,
+    type         varchar not null,
+    occurred_at  timestamptz not null,
+    received_at  timestamptz,
+    delivery_id  varchar,             -- the delivery a reaction belongs to, when attributable
+    detail       varchar,             -- rich-menu area, survey answer, product category, link label
+    amount       decimal(12, 2),      -- purchase amount in yen
+    payload      json                 -- raw webhook JSON, always kept for webhook events
+);
+
+-- Top of the funnel: visits from web analytics or route-link hits, per day and route.
+create table if not exists site_visits (
+    day           date not null,      -- in the account's time zone
+    inflow_route  varchar not null,
+    visits        bigint not null,
+    source        varchar,            -- analytics, route_link, import
+    primary key (day, inflow_route)
+);
+
+create table if not exists customers (
+    customer_id        varchar primary key,
+    email_hash         varchar,       -- SHA-256 of the normalised address
+    line_user_id       varchar,       -- friends.user_id when linked
+    first_purchase_at  timestamptz,
+    orders             integer not null default 0,
+    revenue            decimal(14, 2) not null default 0
+);
+
+create table if not exists segments (
+    segment_id   varchar primary key,
+    name         varchar not null unique,
+    definition   json not null,
+    created_by   varchar,
+    created_at   timestamptz not null default current_timestamp
+);
+
+-- One send: a campaign, a step message or a test.
+create table if not exists deliveries (
+    delivery_id       varchar primary key,
+    kind              varchar not null,      -- broadcast, multicast, narrowcast, step, test
+    title             varchar,
+    is_promotion      boolean not null default false,
+    segment_id        varchar,
+    messages          json,
+    status            varchar not null,      -- draft, planned, sending, sent, failed, cancelled
+    planned_count     integer not null default 0,
+    sent_count        integer not null default 0,
+    failed_count      integer not null default 0,
+    aggregation_unit  varchar,               -- customAggregationUnits name
+    request_id        varchar,               -- x-line-request-id (narrowcast / broadcast)
+    created_by        varchar,
+    approved_by       varchar,
+    created_at        timestamptz not null default current_timestamp,
+    scheduled_at      timestamptz,
+    sent_at           timestamptz
+);
+
+-- The send ledger: one row per delivery x recipient, written before the first API call.
+create table if not exists delivery_recipients (
+    delivery_id  varchar not null,
+    user_id      varchar not null,
+    user_key     integer,
+    batch_no     integer not null,
+    retry_key    varchar not null,     -- X-Line-Retry-Key (UUID) of the batch
+    status       varchar not null,     -- planned, sent, failed, skipped
+    error        varchar,
+    request_id   varchar,
+    sent_at      timestamptz,
+    primary key (delivery_id, user_id)
+);
+
+-- LINE Insight per delivery and day: aggregate numbers, null when LINE reports under 20.
+create table if not exists delivery_stats (
+    delivery_id         varchar not null,
+    day                 date not null,
+    impressions         bigint,
+    unique_impressions  bigint,
+    clicks              bigint,
+    unique_clicks       bigint,
+    primary key (delivery_id, day)
+);
+
+-- "at" is quoted: it is a keyword in DuckDB 2.0 SQL.
+create table if not exists audit_log (
+    "at"    timestamptz not null default current_timestamp,
+    actor   varchar not null,
+    action  varchar not null,
+    object  varchar,
+    detail  json
+);
+
+-- Rollups: derived tables that make the pages fast at millions of events (DESIGN §9). Every one
+-- can be rebuilt from the tables above at any time (dashboard.rollups.refresh); the page queries
+-- read them instead of scanning all events. Their grain keeps the two page filters exact: the date
+-- range and the inflow route.
+
+-- Per friend: the first per-user reaction and the first purchase at or after the first add.
+create table if not exists rollup_friend_firsts (
+    user_key           integer primary key,
+    first_reaction_at  timestamptz,
+    first_purchase_at  timestamptz
+);
+
+-- Per friend: the days on which they count as active. A reaction on day d makes a friend active at
+-- the midnights d+1 … d+N (window N = active_days); overlapping windows merge into one spell, so
+-- "active at T" is a lookup of the one spell containing T instead of a distinct count over events.
+create table if not exists rollup_active_spells (
+    user_key      integer not null,
+    active_from   date not null,      -- first midnight (account time zone) at which active
+    active_until  date not null       -- last midnight at which active
+);
+
+-- Per delivery and inflow route: friends who reacted within 24 h, and those of them who bought
+-- within 7 days of the send.
+create table if not exists rollup_delivery_route (
+    delivery_id     varchar not null,
+    inflow_route    varchar,
+    reactors_24h    bigint not null,
+    converters_7d   bigint not null
+);
+
+-- Rich-menu taps per day (account time zone), route and area.
+create table if not exists rollup_richmenu_daily (
+    day           date not null,
+    inflow_route  varchar,
+    area          varchar,
+    taps          bigint not null,
+    tappers       bigint not null
+);
+
+create table if not exists rollup_state (
+    name          varchar primary key,
+    refreshed_at  timestamptz not null,
+    active_days   integer
+);
