@@ -1,4 +1,6 @@
-"""Entry point: navigation and the shared sidebar only. Every page lives in pages/."""
+"""Entry point: navigation only. Every page lives in pages/ and draws the shared sidebar itself
+(ui.page), so a page renders the same whether Streamlit runs it through this file or directly
+(AppTest reruns a page of a `pages/` folder without this file: the MPA-v1 path)."""
 import streamlit as st
 
 from dashboard import ui
@@ -16,5 +18,4 @@ PAGES = [
     st.Page("pages/deliveries.py", title=t("nav.deliveries", lang), icon=":material/send:"),
 ]
 page = st.navigation({t("nav.group.analysis", lang): PAGES})
-st.session_state["_filters"] = ui.sidebar()
 page.run()

@@ -114,8 +114,11 @@ def sidebar() -> Filters | None:
     return Filters(metrics.Period(first, last_day, tz), tuple(routes), current, db)
 
 
-def filters() -> Filters | None:
-    return st.session_state.get("_filters")
+def page(title_key: str) -> Filters | None:
+    """Start a page: the shared sidebar, then the page title. None when there is nothing to show."""
+    f = sidebar()
+    st.title(t(title_key, lang()))
+    return f
 
 
 def route_names(f: Filters) -> dict[str, tuple[str, str]]:

@@ -4,8 +4,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.i18n import route_label, t
 
-f = ui.filters()
-st.title(t("acq.title", ui.lang()))
+f = ui.page("acq.title")
 if f is None:
     st.stop()
 names = ui.route_names(f)

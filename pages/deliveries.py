@@ -4,8 +4,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.i18n import t
 
-f = ui.filters()
-st.title(t("dlv.title", ui.lang()))
+f = ui.page("dlv.title")
 if f is None:
     st.stop()
 

@@ -5,8 +5,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.i18n import t
 
-f = ui.filters()
-st.title(t("overview.title", ui.lang()))
+f = ui.page("overview.title")
 if f is None:
     st.stop()
 

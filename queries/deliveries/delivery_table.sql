@@ -1,4 +1,5 @@
--- One row per delivery sent in [start, end): what it reached and what followed.
+-- What each delivery reached and what followed.
+-- Grain: one row per delivery sent in [start, end).
 -- Parameters: $start, $end (timestamptz), $routes (varchar[]; empty = all).
 -- Definitions:
 --   recipients            sent count (messages billed), all routes.

@@ -49,7 +49,7 @@ select t.akey, t.user_key, t.user_id, t.route,
                  ['クーポン','クーポン','クーポン','クーポン','料金','料金','解約方法','解約方法','解約方法','口コミ','新商品','お問い合わせ'][1 + (hash(akey, 29) % 12)::integer]
             else ['料金','料金','料金','口コミ','口コミ','口コミ','新商品','新商品','クーポン','クーポン','解約方法','お問い合わせ'][1 + (hash(akey, 29) % 12)::integer]
        end as detail,
-       t.to_delivery and u(akey, 23) > (1 - 0.6 * d.phase) * case when d.is_promotion then 0.7 else 1 end as ignored,
+       t.to_delivery and u(akey, 23) > (1 - 0.7 * d.phase) * case when d.is_promotion then 0.65 else 1 end as ignored,
        t.window_end
 from typed t
 left join demo_deliveries d on d.didx = t.didx_pick and t.to_delivery;

@@ -1,0 +1,547 @@
+"""`python -m dashboard bench`: how long each page's questions take at a given account size.
+
+Per page it times exactly the dashboard.metrics calls the page makes (pages/*.py), with the
+sidebar's default filters (the last 28 days of data, all routes) and once more with one route
+chosen. One warm-up run, then `repeat` runs; a page's time is the median of the runs' totals.
+
+For comparison it answers the same questions the way an operator would without the dashboard:
+CSV exports read with pandas.read_csv, then group-bys over the raw frames (no DuckDB, no rollup
+tables), and checks that headline numbers agree. The result is a Markdown table for the README,
+also written to data/bench-<friends>.md.
+
+Targets (DESIGN §9): the demo build of 1,000,000 friends / 30M+ events in under 3 minutes on two
+cores, and every page in at most 500 ms at that size.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from dashboard import config, demo, metrics, storage
+
+# A fixed end date: the same seed and size build the same account whatever the day.
+BUILD = {"seed": 42, "days": 180, "end": dt.date(2026, 11, 24)}
+FILTER_ROUTE = "coupon_ad"       # the route of the second column (the biggest, burstiest route)
+TARGET_MS = 500
+
+# What each page asks (pages/*.py, `ui.ask(f, name, **kwargs)`), with the widgets' defaults.
+PAGES = {
+    "overview": (("overview_kpis", {}), ("reactions_per_delivery", {}), ("adds_blocks_daily", {})),
+    "acquisition": (("adds_blocks_daily", {}), ("adds_by_weekday_hour", {}), ("route_quality", {})),
+    "funnel": (("funnel", {"window_days": 14}),),
+    "cohorts": (("retention", {}),),
+    "engagement": (("reactions_per_delivery", {}), ("richmenu_taps", {}), ("survey_answers", {})),
+    "deliveries": (("deliveries", {}),),
+}
+
+# The CSV exports the pandas side starts from: only the columns its questions need. Statements are
+# built from this fixed list, never from input; the file name is bound.
+EXPORTS = {
+    "friends": "select user_key, followed_at, last_followed_at, blocked_at, inflow_route from friends",
+    "events": "select user_key, type, occurred_at, delivery_id, detail from events",
+    "deliveries": "select delivery_id, title, kind, is_promotion, status, sent_count, sent_at from deliveries",
+    "delivery_stats": "select delivery_id, day, unique_impressions, unique_clicks from delivery_stats",
+    "site_visits": "select day, inflow_route, visits from site_visits",
+}
+DATE_COLUMNS = {"friends": ["followed_at", "last_followed_at", "blocked_at"], "events": ["occurred_at"],
+                "deliveries": ["sent_at"], "delivery_stats": ["day"], "site_visits": ["day"]}
+
+
+def main(friends: int, db: str | None = None, repeat: int = 7, pandas: bool = True) -> int:
+    path = _bench_path(friends, db)
+    build_s = None
+    if not path.exists():
+        build_s = _build(path, friends)
+    con = storage.connect(path, read_only=True)
+    try:
+        cur = con.cursor()
+        info = _account(cur, path, repeat)
+        period = default_period(cur)
+        route = FILTER_ROUTE if FILTER_ROUTE in set(metrics.routes(cur)["route"]) else None
+        print(f"{info['friends']:,} friends, {info['events']:,} events; period {period.first} – "
+              f"{period.last}; {repeat} runs after a warm-up", flush=True)
+        _check_pages_unchanged()
+        sidebar_ms, _ = _time(lambda: (metrics.data_range(cur), metrics.routes(cur)), repeat)
+        duck, answers = {}, {}
+        for page, calls in PAGES.items():
+            all_ms, answers[page], per_call = _time_page(cur, calls, period, [], repeat)
+            route_ms = _time_page(cur, calls, period, [route], repeat)[0] if route else None
+            duck[page] = (all_ms, route_ms, per_call)
+            print(f"  {page:<12} {all_ms:8.1f} ms   {route or '-'}: "
+                  f"{'-' if route_ms is None else f'{route_ms:.1f}'} ms", flush=True)
+        pandas_result = _pandas_side(cur, period, answers, path.parent) if pandas else None
+    finally:
+        con.close()
+    info["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    table = render(info, period, route, build_s, sidebar_ms, duck, pandas_result)
+    print()
+    print(table)
+    out = config.ROOT / "data" / f"bench-{friends}.md"
+    out.write_text(table + "\n", encoding="utf-8")
+    print(f"\n(written to {out})")
+    if pandas_result and any(not ok for checks in pandas_result["checks"].values() for *_, ok in checks):
+        print("error: pandas and DuckDB disagree on a headline number (see DIFFERS above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ---- the database -----------------------------------------------------------------------------
+
+def _bench_path(friends: int, db: str | None) -> Path:
+    # __main__ fills a missing --db with DASHBOARD_DB for every command, bench included: that value
+    # is only the user's choice when they typed --db (otherwise we would time the live account).
+    typed = any(a == "--db" or a.startswith("--db=") for a in sys.argv[1:])
+    if db is None or (not typed and Path(db).resolve() == config.db_path().resolve()):
+        return config.ROOT / "data" / f"bench-{friends}.duckdb"
+    return Path(db)
+
+
+def _build(path: Path, friends: int) -> float:
+    """Build the demo account; the build time is itself a benchmark number."""
+    # Build under another name and rename at the end: an interrupted build never leaves a
+    # half-filled file that the next run would take for a finished one.
+    partial = path.with_name(path.name + ".partial")
+    for stale in (partial, Path(str(partial) + ".wal")):
+        stale.unlink(missing_ok=True)
+    print(f"building {path.name}: {friends:,} friends, {BUILD['days']} days to {BUILD['end']}", flush=True)
+    started = time.perf_counter()
+    try:
+        demo.build(partial, friends=friends, **BUILD, progress=lambda line: print(line, flush=True))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        Path(str(partial) + ".wal").unlink(missing_ok=True)
+        raise
+    seconds = time.perf_counter() - started
+    partial.rename(path)
+    print(f"build time: {seconds:.1f} s", flush=True)
+    return seconds
+
+
+def _account(cur, path: Path, repeat: int) -> dict:
+    count = lambda table: cur.execute(f"select count(*) from {table}").fetchone()[0]  # fixed names
+    return {"friends": count("friends"), "events": count("events"), "db": path.name,
+            "db_gib": path.stat().st_size / 2**30, "repeat": repeat, "cores": os.cpu_count(),
+            "cpu": _cpu_model(), "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+            "duckdb": duckdb.__version__, "pandas": pd.__version__, "python": platform.python_version()}
+
+
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or "?"
+    match = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+    return match.group(1).strip() if match else "?"
+
+
+def default_period(cur, tz: str | None = None) -> metrics.Period:
+    """The sidebar's default (ui.sidebar / ui._last_day): the 28 days ending on the last day with
+    events, or today if that is earlier."""
+    tz = tz or config.timezone()
+    _, last = metrics.data_range(cur)
+    today = dt.datetime.now(ZoneInfo(tz)).date()
+    last_day = today if last is None else min(today, pd.Timestamp(last).tz_convert(tz).date())
+    return metrics.Period(last_day - dt.timedelta(days=27), last_day, tz)
+
+
+def _check_pages_unchanged() -> None:
+    # PAGES is written out by hand so it reads as a table; warn when a page starts asking
+    # something else, so the benchmark does not silently time yesterday's page.
+    for page, calls in PAGES.items():
+        source = (config.ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8")
+        asked = re.findall(r"ui\.ask\(\s*f\s*,\s*[\"'](\w+)[\"']", source)
+        if sorted(asked) != sorted(name for name, _ in calls):
+            print(f"  warning: pages/{page}.py asks {asked}, the benchmark times "
+                  f"{[name for name, _ in calls]}", flush=True)
+
+
+# ---- timing -----------------------------------------------------------------------------------
+
+def _time(fn, repeat: int) -> tuple[float, object]:
+    """Median milliseconds of `repeat` runs after one warm-up (which fills DuckDB's buffers)."""
+    result = fn()
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs), result
+
+
+def _time_page(cur, calls, period, routes, repeat) -> tuple[float, dict, dict]:
+    """Median page total, the last run's answers, and the median per question."""
+    per_call = {name: [] for name, _ in calls}
+    answers = {}
+
+    def run():
+        total = 0.0
+        for name, kwargs in calls:
+            started = time.perf_counter()
+            answers[name] = getattr(metrics, name)(cur, period, list(routes), **kwargs)
+            took = (time.perf_counter() - started) * 1000
+            per_call[name].append(took)
+            total += took
+        return total
+
+    run()  # warm-up
+    for values in per_call.values():
+        values.clear()
+    totals = [run() for _ in range(repeat)]
+    return statistics.median(totals), answers, {k: statistics.median(v) for k, v in per_call.items()}
+
+
+# ---- the pandas side --------------------------------------------------------------------------
+
+def _pandas_side(cur, period, duck_answers: dict, data_dir: Path) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-csv-", dir=data_dir))
+    try:
+        started = time.perf_counter()
+        for name, select in EXPORTS.items():
+            cur.execute(f"copy ({select}) to $file (header)", {"file": str(tmp / f"{name}.csv")})
+        export_s = time.perf_counter() - started
+        csv_gib = sum(p.stat().st_size for p in tmp.iterdir()) / 2**30
+        print(f"exported CSV: {csv_gib:.2f} GiB in {export_s:.1f} s", flush=True)
+        started = time.perf_counter()
+        frames = {name: _read_csv(tmp / f"{name}.csv", DATE_COLUMNS[name], period.tz) for name in EXPORTS}
+        load_s = time.perf_counter() - started
+        print(f"pandas.read_csv: {load_s:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result = {"export_s": export_s, "csv_gib": csv_gib, "load_s": load_s, "ms": {}, "checks": {}}
+    for page, calls in PAGES.items():
+        # One run: each pandas question scans the raw frames, so its time hardly varies.
+        started = time.perf_counter()
+        answers = {name: PANDAS[name](frames, period, **kwargs) for name, kwargs in calls}
+        result["ms"][page] = (time.perf_counter() - started) * 1000
+        result["checks"][page] = checks = []
+        for name, _ in calls:
+            for label, (duck, plain) in _compare(name, duck_answers[page][name], answers[name]).items():
+                checks.append((f"{name}: {label}", duck, plain, duck == plain))
+        bad = [c for c in checks if not c[3]]
+        print(f"  {page:<12} pandas {result['ms'][page]:9.1f} ms   headline numbers "
+              f"{'match' if not bad else 'DIFFER'} ({len(checks) - len(bad)}/{len(checks)})", flush=True)
+        for label, duck, plain, _ in bad:
+            print(f"      DIFFERS {label}: duckdb {duck!r} pandas {plain!r}", flush=True)
+    return result
+
+
+def _read_csv(path: Path, dates: list[str], tz: str) -> pd.DataFrame:
+    frame = pd.read_csv(path, parse_dates=dates)
+    for col in dates:  # DuckDB writes "+09" offsets; work in the account's zone like the pages
+        frame[col] = pd.to_datetime(frame[col], utc=col not in ("day",))
+        if col != "day":
+            frame[col] = frame[col].dt.tz_convert(tz)
+    return frame
+
+
+REACTIONS = metrics.REACTION_TYPES
+PURCHASES = ["purchase", "conversion"]
+DAY = pd.Timedelta(days=1)
+
+
+def _bounds(period) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return pd.Timestamp(period.start), pd.Timestamp(period.end)
+
+
+def _between(series, lo, hi):
+    return (series >= lo) & (series < hi)
+
+
+def _following(f, at):
+    """Followed at `at`: added before it and not blocked as of it (a re-follow after a block counts)."""
+    return (f.followed_at < at) & (f.blocked_at.isna() | (f.blocked_at >= at)
+                                  | ((f.last_followed_at > f.blocked_at) & (f.last_followed_at < at)))
+
+
+def _events(e, period, types):
+    lo, hi = _bounds(period)
+    return e[_between(e.occurred_at, lo, hi) & e.type.isin(types)]
+
+
+def _delivery_reactors(d, sent):
+    """(delivery_id, user_key, sent_at) of friends who reacted to a delivery within 24 h of it."""
+    e = d["events"]
+    r = e[e.delivery_id.isin(sent.delivery_id) & e.type.isin(REACTIONS)]
+    r = r.merge(sent[["delivery_id", "sent_at"]], on="delivery_id")
+    r = r[_between(r.occurred_at, r.sent_at, r.sent_at + DAY)]
+    return r[["delivery_id", "user_key", "sent_at"]].drop_duplicates()
+
+
+def pd_reactions_per_delivery(d, period):
+    lo, hi = _bounds(period)
+    dl = d["deliveries"]
+    sent = dl[_between(dl.sent_at, lo, hi) & (dl.sent_count > 0)]
+    reactors = _delivery_reactors(d, sent).groupby("delivery_id").size()
+    out = sent[["delivery_id", "title", "sent_at"]].assign(
+        recipients=sent.sent_count, reactors=sent.delivery_id.map(reactors).fillna(0).astype("int64"))
+    return out.assign(reaction_rate=out.reactors / out.recipients)
+
+
+def _pd_period_numbers(d, period) -> dict:
+    f, e = d["friends"], d["events"]
+    lo, hi = _bounds(period)
+    new = int(_between(f.followed_at, lo, hi).sum())
+    following_start, following_end = int(_following(f, lo).sum()), int(_following(f, hi).sum())
+    blocks = int(((e.type == "unfollow") & _between(e.occurred_at, lo, hi)).sum())
+    days = config.get_int("DASHBOARD_ACTIVE_DAYS")  # a reaction on one of the N days before the end
+    window = metrics.Period(period.last - dt.timedelta(days=days - 1), period.last, period.tz)
+    reacted = _events(e, window, REACTIONS).user_key.unique()
+    active = int((_following(f, hi) & f.user_key.isin(reacted)).sum())
+    rpd = pd_reactions_per_delivery(d, period)
+    exposed = following_start + new
+    return {"friends": int((f.followed_at < hi).sum()), "following": following_end, "new_friends": new,
+            "blocks": blocks, "block_rate": blocks / exposed if exposed else None,
+            "active_friends": active, "active_rate": active / following_end if following_end else None,
+            "reactions_per_delivery": (rpd.reactors.sum() / rpd.recipients.sum()) if len(rpd) else None}
+
+
+def _pd_messages_sent(d, period) -> int:
+    lo, hi = _bounds(period)
+    dl = d["deliveries"]
+    return int(dl.loc[_between(dl.sent_at, lo, hi) & dl.status.isin(["sent", "sending", "failed"]),
+                      "sent_count"].sum())
+
+
+def pd_overview_kpis(d, period):
+    now, before = _pd_period_numbers(d, period), _pd_period_numbers(d, period.previous())
+    now["messages_sent_month"] = _pd_messages_sent(d, period.month_to_date())
+    before["messages_sent_month"] = _pd_messages_sent(d, period.previous_month_to_date())
+    return {"kpis": {k: {"value": now[k], "previous": before[k]} for k in now}}
+
+
+def pd_adds_blocks_daily(d, period):
+    x = _events(d["events"], period, ["follow", "unfollow"])
+    counts = x.groupby([x.occurred_at.dt.normalize(), x.type]).size().unstack(fill_value=0)
+    days = pd.date_range(period.first, period.last, freq="D", tz=period.tz)
+    counts = counts.reindex(days, fill_value=0).reindex(columns=["follow", "unfollow"], fill_value=0)
+    return pd.DataFrame({"day": days.date, "adds": counts["follow"].to_numpy(),
+                         "blocks": counts["unfollow"].to_numpy()})
+
+
+def pd_adds_by_weekday_hour(d, period):
+    f = d["friends"]
+    added = f.loc[_between(f.followed_at, *_bounds(period)), "followed_at"]
+    counts = added.groupby([added.dt.dayofweek.rename("weekday") + 1, added.dt.hour.rename("hour")]).size()
+    grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
+    return counts.reindex(grid, fill_value=0).rename("adds").reset_index()
+
+
+def _pd_new_friends(d, period, horizon):
+    """Friends first added in the period, with whether they reacted / bought within `horizon` of
+    adding (a Series of per-friend end times, or a Timedelta)."""
+    f, e = d["friends"], d["events"]
+    new = f[_between(f.followed_at, *_bounds(period))].copy()
+    new["route"] = new.inflow_route.fillna("unknown")
+    new["until"] = new.followed_at + horizon if isinstance(horizon, pd.Timedelta) else horizon(new)
+    x = e[e.user_key.isin(new.user_key) & e.type.isin(REACTIONS + PURCHASES)]
+    x = x.merge(new[["user_key", "followed_at", "until"]], on="user_key")
+    x = x[(x.occurred_at >= x.followed_at) & (x.occurred_at < x.until)]
+    new["reacted"] = new.user_key.isin(x.loc[x.type.isin(REACTIONS), "user_key"])
+    new["bought"] = new.user_key.isin(x.loc[x.type.isin(PURCHASES), "user_key"])
+    return new
+
+
+def pd_route_quality(d, period):
+    as_of = max(_bounds(period)[1], d["events"].occurred_at.max())
+    new = _pd_new_friends(d, period, 30 * DAY)
+    seen_7d = new.followed_at <= as_of - 7 * DAY
+    seen_30d = new.followed_at <= as_of - 30 * DAY
+    flags = pd.DataFrame({
+        "route": new.route, "adds": 1, "observed_7d": seen_7d, "observed_30d": seen_30d,
+        "blocked_7d": seen_7d & (new.blocked_at < new.followed_at + 7 * DAY),
+        "blocked_30d": seen_30d & (new.blocked_at < new.followed_at + 30 * DAY),
+        "reacted_30d": seen_30d & new.reacted, "converted_30d": seen_30d & new.bought})
+    g = flags.groupby("route").sum()
+    rate = lambda n, of: g[n] / g[of].where(g[of] > 0)
+    return pd.DataFrame({
+        "adds": g.adds, "block_rate_7d": rate("blocked_7d", "observed_7d"),
+        "block_rate_30d": rate("blocked_30d", "observed_30d"),
+        "reaction_rate_30d": rate("reacted_30d", "observed_30d"),
+        "conversion_rate_30d": rate("converted_30d", "observed_30d"),
+        "observed_7d": g.observed_7d, "observed_30d": g.observed_30d,
+    }).reset_index().sort_values("adds", ascending=False)
+
+
+def pd_funnel(d, period, window_days=14):
+    lo, hi = _bounds(period)
+    sv = d["site_visits"]
+    days = _between(sv.day, pd.Timestamp(period.first), pd.Timestamp(period.last) + DAY)
+    visits = sv[days].groupby("inflow_route").visits.sum().rename_axis("route")
+    new = _pd_new_friends(d, period, lambda n: (n.followed_at + window_days * DAY).clip(upper=hi))
+    steps = new.assign(converted=new.reacted & new.bought).groupby("route").agg(
+        adds=("user_key", "size"), reacted=("reacted", "sum"), converted=("converted", "sum"))
+    frame = steps.join(visits, how="outer").fillna(0).astype("int64").reset_index()
+    total = frame[["visits", "adds", "reacted", "converted"]].sum().to_frame().T.assign(route="__total__")
+    return pd.concat([frame, total], ignore_index=True)
+
+
+def pd_retention(d, period):
+    f = d["friends"]
+    lo, hi = _bounds(period)
+    new = f[_between(f.followed_at, lo, hi)]
+    local_day = new.followed_at.dt.normalize()
+    add_week = (local_day - pd.to_timedelta(local_day.dt.dayofweek, unit="D")).dt.date
+    kept_days = (new.blocked_at.fillna(hi) - new.followed_at).dt.total_seconds() / 86400
+    kept_weeks = np.minimum(np.floor(kept_days / 7), 13)
+    cohorts = pd.DataFrame({"add_week": add_week, "kept": kept_weeks, "followed_at": new.followed_at})
+    rows = []
+    for week_start, c in cohorts.groupby("add_week"):
+        for week in range(1, 13):
+            complete = c.followed_at.max() + week * 7 * DAY <= hi
+            rows.append({"add_week": week_start, "size": len(c), "week": week,
+                         "retention": (c.kept >= week).sum() / len(c) if complete else None})
+    return pd.DataFrame(rows)
+
+
+def pd_richmenu_taps(d, period):
+    x = _events(d["events"], period, ["richmenu_tap"])
+    return (x.assign(day=x.occurred_at.dt.normalize().dt.date, area=x.detail.fillna("?"))
+            .groupby(["day", "area"]).agg(taps=("user_key", "size"), tappers=("user_key", "nunique"))
+            .reset_index())
+
+
+def pd_survey_answers(d, period):
+    x = _events(d["events"], period, ["survey_answer"])
+    respondents = x.assign(answer=x.detail.fillna("?")).groupby("answer").user_key.nunique()
+    return respondents.rename("respondents").reset_index().assign(
+        share=lambda t: t.respondents / x.user_key.nunique())
+
+
+def pd_deliveries(d, period):
+    lo, hi = _bounds(period)
+    dl, e = d["deliveries"], d["events"]
+    sent = dl[_between(dl.sent_at, lo, hi)]
+    stats = d["delivery_stats"].groupby("delivery_id").agg(
+        unique_impressions=("unique_impressions", "sum"), unique_clicks=("unique_clicks", "sum"),
+        imp_under_20=("unique_impressions", lambda s: s.isna().any()))
+    reactors = _delivery_reactors(d, sent)
+    bought = e[e.type.isin(PURCHASES) & e.user_key.isin(reactors.user_key)][["user_key", "occurred_at"]]
+    bought = reactors.merge(bought, on="user_key")
+    bought = bought[_between(bought.occurred_at, bought.sent_at, bought.sent_at + 7 * DAY)]
+    unfollows = e.loc[(e.type == "unfollow") & _between(e.occurred_at, lo, hi + DAY), ["occurred_at"]]
+    blocks = sent[["delivery_id", "sent_at"]].merge(unfollows, how="cross")
+    blocks = blocks[_between(blocks.occurred_at, blocks.sent_at, blocks.sent_at + DAY)]
+    count = lambda frame: sent.delivery_id.map(frame.groupby("delivery_id").size()).fillna(0).astype("int64")
+    return sent[["delivery_id", "sent_at", "title", "sent_count"]].merge(
+        stats, left_on="delivery_id", right_index=True, how="left").assign(
+        reactors_24h=count(reactors),
+        blocks_24h=count(blocks),
+        conversions_7d=count(bought[["delivery_id", "user_key"]].drop_duplicates()),
+    ).sort_values("sent_at", ascending=False)
+
+
+PANDAS = {"overview_kpis": pd_overview_kpis, "reactions_per_delivery": pd_reactions_per_delivery,
+          "adds_blocks_daily": pd_adds_blocks_daily, "adds_by_weekday_hour": pd_adds_by_weekday_hour,
+          "route_quality": pd_route_quality, "funnel": pd_funnel, "retention": pd_retention,
+          "richmenu_taps": pd_richmenu_taps, "survey_answers": pd_survey_answers,
+          "deliveries": pd_deliveries}
+
+
+# ---- headline numbers both sides must agree on -----------------------------------------------
+
+def _by(frame, key, col):
+    return dict(zip(frame[key].astype(str), frame[col]))
+
+
+HEADLINES = {
+    "overview_kpis": lambda r: {k: r["kpis"][k]["value"] for k in (
+        "friends", "following", "new_friends", "blocks", "block_rate", "active_friends",
+        "reactions_per_delivery", "messages_sent_month")}
+        | {"previous blocks": r["kpis"]["blocks"]["previous"],
+           "previous active_friends": r["kpis"]["active_friends"]["previous"]},
+    "reactions_per_delivery": lambda r: {"reactors by delivery": _by(r, "delivery_id", "reactors")},
+    "adds_blocks_daily": lambda r: {"adds total": r.adds.sum(), "blocks total": r.blocks.sum(),
+                                    "adds by day": _by(r, "day", "adds")},
+    "adds_by_weekday_hour": lambda r: {"adds total": r.adds.sum(), "busiest cell": r.adds.max()},
+    "route_quality": lambda r: {"adds by route": _by(r, "route", "adds"),
+                                "block rate 7d": _by(r, "route", "block_rate_7d"),
+                                "reaction rate 30d": _by(r, "route", "reaction_rate_30d"),
+                                "conversion rate 30d": _by(r, "route", "conversion_rate_30d")},
+    "funnel": lambda r: {f"total {c}": r.loc[r.route == "__total__", c].sum()
+                         for c in ("visits", "adds", "reacted", "converted")},
+    "retention": lambda r: {"cohort sizes": _by(r[r.week == 1], "add_week", "size"),
+                            "week 1 retention": _by(r[r.week == 1], "add_week", "retention")},
+    "richmenu_taps": lambda r: {"taps": r.taps.sum(), "tappers (day × area)": r.tappers.sum()},
+    "survey_answers": lambda r: {"respondents by answer": _by(r, "answer", "respondents")},
+    "deliveries": lambda r: {c: _by(r, "delivery_id", c) for c in (
+        "reactors_24h", "blocks_24h", "conversions_7d", "unique_impressions")},
+}
+
+
+def _plain(value):
+    """Numbers as comparable Python values: NaN and None alike, floats to 9 places."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return round(float(value), 9)
+    return value
+
+
+def _compare(name: str, duck, plain) -> dict[str, tuple]:
+    a, b = HEADLINES[name](duck), HEADLINES[name](plain)
+    return {label: (_plain(a[label]), _plain(b[label])) for label in a}
+
+
+# ---- the report -------------------------------------------------------------------------------
+
+def render(info, period, route, build_s, sidebar_ms, duck, plain) -> str:
+    lines = [f"### Benchmark: {info['friends']:,} friends, {info['events']:,} events", "",
+             f"Machine: {info['cores']} cores ({info['cpu']}), {info['platform']}; Python "
+             f"{info['python']}, DuckDB {info['duckdb']}, pandas {info['pandas']}. Database "
+             f"`{info['db']}` ({info['db_gib']:.2f} GiB).",
+             f"Period: {period.first} – {period.last} (the default: last 28 days of data). DuckDB: "
+             f"median of {info['repeat']} runs after one warm-up, sum of the page's questions. pandas: "
+             "the same questions over CSV exports loaded into memory, one run, load time excluded.", ""]
+    head = "| Page | DuckDB, all routes (ms) | DuckDB, route `" + (route or "-") + "` (ms) |"
+    rule = "|---|---:|---:|"
+    if plain:
+        head += " pandas on CSV (ms) | pandas ÷ DuckDB | same numbers |"
+        rule += "---:|---:|---|"
+    lines += [head, rule]
+    for page, (all_ms, route_ms, _) in duck.items():
+        row = f"| {page} | {all_ms:,.0f} | {'-' if route_ms is None else f'{route_ms:,.0f}'} |"
+        if plain:
+            checks = plain["checks"][page]
+            ok = sum(c[3] for c in checks)
+            row += (f" {plain['ms'][page]:,.0f} | {plain['ms'][page] / all_ms:,.0f}× |"
+                    f" {'yes' if ok == len(checks) else 'NO'} ({ok}/{len(checks)}) |")
+        lines.append(row)
+    worst = max(max(a, r or 0) for a, r, _ in duck.values())
+    lines += ["", f"- Slowest page: {worst:,.0f} ms (target ≤ {TARGET_MS} ms at 1,000,000 friends: "
+                  f"{'met' if worst <= TARGET_MS else 'NOT met'} at this size).",
+              f"- Sidebar, on every page (data range + routes, cached 60 s): {sidebar_ms:,.0f} ms."]
+    if build_s is not None:
+        lines.append(f"- Demo build (`demo.build`, seed {BUILD['seed']}, {BUILD['days']} days): "
+                     f"{build_s:,.1f} s (target < 180 s for 1,000,000 friends).")
+    if plain:
+        lines.append(f"- pandas: CSV export {plain['csv_gib']:.2f} GiB by DuckDB COPY in "
+                     f"{plain['export_s']:.1f} s; `pandas.read_csv` of it {plain['load_s']:.1f} s "
+                     "(before any question can be answered).")
+    lines.append(f"- Peak memory of the benchmark process: {info['peak_rss_gib']:.1f} GiB.")
+    lines += ["", "Slowest question per page (DuckDB, all routes, median ms):", ""]
+    for page, (_, _, per_call) in duck.items():
+        name, ms = max(per_call.items(), key=lambda kv: kv[1])
+        others = ", ".join(f"{n} {v:,.0f}" for n, v in per_call.items() if n != name)
+        lines.append(f"- {page}: {name} {ms:,.0f}" + (f" ({others})" if others else ""))
+    return "\n".join(lines)

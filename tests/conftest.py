@@ -1,0 +1,35 @@
+"""Shared fixtures: a small demo account in a real DuckDB file, built once per test session."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from dashboard import demo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_END = dt.date(2026, 11, 24)
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hermetic_settings(tmp_path_factory):
+    # Tests never read a developer's real secrets.toml.
+    os.environ["DASHBOARD_SECRETS_FILE"] = str(tmp_path_factory.mktemp("secrets") / "none.toml")
+    yield
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """3,000 friends over 120 days ending 2026-11-24: every page has something to show."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.build(path, friends=3000, seed=7, days=120, end=DEMO_END, tz="Asia/Tokyo", progress=lambda *_: None)
+    return path
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,109 @@
+"""Every page runs under AppTest on a demo database, with its main elements and no exception."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+PAGES = {
+    # page file: (minimum plotly charts, minimum dataframes, minimum metrics)
+    "pages/overview.py": (2, 0, 9),
+    "pages/acquisition.py": (3, 1, 0),
+    "pages/funnel.py": (2, 1, 4),
+    "pages/cohorts.py": (2, 1, 0),
+    "pages/engagement.py": (3, 0, 0),
+    "pages/deliveries.py": (1, 1, 0),
+}
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _elements(at, kind):
+    return list(at.get(kind))
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_its_elements(app, page):
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    charts, tables, metrics = PAGES[page]
+    assert len(_elements(app, "plotly_chart")) >= charts
+    assert len(app.dataframe) >= tables
+    assert len(app.metric) >= metrics
+    # every page offers its data as CSV
+    assert len(_elements(app, "download_button")) >= 1
+    # every page says what its numbers mean
+    assert any("定義" in c.value for c in app.caption)
+
+
+def test_japanese_by_default_and_english_switch(app):
+    assert app.title[0].value.startswith("概要")
+    assert app.metric[0].label == "友だち数（累計）"
+    app.radio(key="lang").set_value("en").run()
+    assert not app.exception
+    assert app.title[0].value.startswith("Overview")
+    assert app.metric[0].label == "Friends (all time)"
+
+
+def test_default_period_ends_on_last_data_day(app):
+    first, last = app.date_input(key="period").value
+    assert last == dt.date(2026, 11, 23)
+    assert (last - first).days == 27
+
+
+def test_overview_numbers_equal_report(app, demo_db):
+    """The page and `python -m dashboard report` read the same function: same numbers."""
+    from dashboard import metrics, report, storage
+
+    first, last = app.date_input(key="period").value
+    con = storage.connect(demo_db)
+    kpis = metrics.overview_kpis(con.cursor(), metrics.Period.from_dates(first, last))
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["友だち数（累計）"] == report.fmt_value("friends", kpis["kpis"]["friends"]["value"])
+    assert shown["ブロック率"] == report.fmt_value("block_rate", kpis["kpis"]["block_rate"]["value"])
+    assert shown["アクティブ友だち（30日）"] == report.fmt_value(
+        "active_friends", kpis["kpis"]["active_friends"]["value"])
+
+
+def test_route_filter_changes_numbers(app):
+    before = app.metric[2].value  # new friends
+    app.multiselect(key="routes").set_value(["thanks_page"]).run()
+    assert not app.exception
+    after = app.metric[2].value
+    assert int(after.replace(",", "")) < int(before.replace(",", ""))
+
+
+def test_inverted_period_is_refused_with_a_message(app):
+    app.date_input(key="period").set_value((dt.date(2026, 11, 20), dt.date(2026, 11, 1))).run()
+    assert not app.exception
+    assert any("前" in e.value for e in app.error)
+    assert len(app.metric) == 0
+
+
+def test_funnel_window_slider(app):
+    app.switch_page("pages/funnel.py").run()
+    app.slider(key="funnel_window").set_value(3).run()
+    assert not app.exception
+    short = app.metric[2].value
+    app.slider(key="funnel_window").set_value(30).run()
+    assert int(app.metric[2].value.replace(",", "")) >= int(short.replace(",", ""))
+
+
+def test_missing_database_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "nothing.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("nothing.duckdb" in e.value for e in at.error)

@@ -1,0 +1,117 @@
+"""Schema creation, upgrades from older versions, and clear refusals."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dashboard import storage
+
+
+def test_new_database_gets_current_version(tmp_path):
+    con = storage.connect(tmp_path / "new.duckdb")
+    assert con.execute("select max(version) from schema_version").fetchone()[0] == storage.current_version()
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    # DESIGN §3: the public contract
+    assert {"friends", "friend_tags", "friend_attributes", "events", "site_visits", "customers", "segments",
+            "deliveries", "delivery_recipients", "delivery_stats", "audit_log"} <= tables
+
+
+CONTRACT = {
+    "friends": {"user_id", "display_name", "followed_at", "last_followed_at", "blocked_at", "is_following",
+                "inflow_route", "customer_id"},
+    "friend_tags": {"user_id", "tag", "tagged_at", "origin"},
+    "friend_attributes": {"user_id", "key", "value", "updated_at"},
+    "events": {"event_id", "user_id", "type", "occurred_at", "received_at", "delivery_id", "payload"},
+    "customers": {"customer_id", "email_hash", "line_user_id", "first_purchase_at", "orders", "revenue"},
+    "segments": {"segment_id", "name", "definition", "created_by", "created_at"},
+    "deliveries": {"delivery_id", "kind", "segment_id", "messages", "status", "planned_count", "sent_count",
+                   "failed_count", "aggregation_unit", "created_by", "approved_by", "scheduled_at", "sent_at"},
+    "delivery_recipients": {"delivery_id", "user_id", "batch_no", "retry_key", "status", "error", "request_id",
+                            "sent_at"},
+    "delivery_stats": {"delivery_id", "day", "impressions", "unique_impressions", "clicks", "unique_clicks"},
+    "audit_log": {"at", "actor", "action", "object", "detail"},
+}
+
+
+@pytest.mark.parametrize("table", sorted(CONTRACT))
+def test_public_columns_exist(tmp_path, table):
+    con = storage.connect(tmp_path / "c.duckdb")
+    cols = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = $t", {"t": table}).fetchall()}
+    assert CONTRACT[table] <= cols
+
+
+def test_reopening_changes_nothing(tmp_path):
+    path = tmp_path / "again.duckdb"
+    storage.connect(path).close()
+    con = storage.connect(path)
+    assert con.execute("select count(*) from schema_version").fetchone()[0] == 1
+
+
+def _migrations(tmp_path, files: dict[str, str]):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, sql in files.items():
+        (folder / name).write_text(sql, encoding="utf-8")
+    return folder
+
+
+def test_older_database_is_upgraded_step_by_step(tmp_path):
+    path = tmp_path / "old.duckdb"
+    storage.connect(path).close()  # version 1, as an older release made it
+    folder = _migrations(tmp_path, {
+        "002_add_friend_note.sql": "alter table friends add column note varchar;",
+        "003_add_index.sql": "create index friends_route_idx on friends (inflow_route);",
+    })
+    con = storage.connect(path, migrations_dir=folder)
+    versions = [r[0] for r in con.execute("select version from schema_version order by version").fetchall()]
+    assert versions == [1, 2, 3]
+    assert "note" in {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = 'friends'").fetchall()}
+
+
+def test_failed_upgrade_leaves_database_at_its_version(tmp_path):
+    path = tmp_path / "old.duckdb"
+    storage.connect(path).close()
+    folder = _migrations(tmp_path, {"002_broken.sql": "alter table no_such_table add column x int;"})
+    with pytest.raises(storage.StorageError, match="002_broken.sql failed.*version 1"):
+        storage.connect(path, migrations_dir=folder)
+    con = storage.connect(path)  # still usable with the release that made it
+    assert con.execute("select max(version) from schema_version").fetchone()[0] == 1
+
+
+def test_newer_database_is_refused_clearly(tmp_path):
+    path = tmp_path / "future.duckdb"
+    con = storage.connect(path)
+    con.execute("insert into schema_version (version, note) values (99, 'from the future')")
+    con.close()
+    with pytest.raises(storage.StorageError, match="version 99 is newer"):
+        storage.connect(path)
+
+
+def test_foreign_duckdb_file_is_refused(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table sales (x int)")
+    con.close()
+    with pytest.raises(storage.StorageError, match="not made by this dashboard"):
+        storage.connect(path)
+
+
+def test_badly_named_migration_is_refused(tmp_path):
+    folder = _migrations(tmp_path, {"2-add.sql": "select 1;"})
+    with pytest.raises(storage.StorageError, match="NNN_name.sql"):
+        storage.migrations(folder)
+
+
+def test_cursors_compute_days_in_the_account_time_zone(tmp_path):
+    """A cursor is a session of its own: it must not fall back to UTC (a real bug we had)."""
+    con = storage.connect(tmp_path / "tz.duckdb", timezone="Asia/Tokyo")
+    cur = con.cursor()
+    day = cur.execute("select ('2026-03-02 15:30:00+00'::timestamptz)::date::varchar").fetchone()[0]
+    assert day == "2026-03-03"  # 00:30 JST
+
+
+def test_read_only_of_missing_file_is_refused(tmp_path):
+    with pytest.raises(storage.StorageError, match="does not exist"):
+        storage.connect(tmp_path / "missing.duckdb", read_only=True)
