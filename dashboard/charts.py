@@ -50,10 +50,11 @@ def weekday_hour(frame: pd.DataFrame, lang: str) -> go.Figure:
 def route_quality(frame: pd.DataFrame, names: dict, lang: str) -> go.Figure:
     labels = [route_label(r, names, lang) for r in frame["route"]]
     fig = go.Figure()
-    for col, color in (("block_rate_30d", RED), ("reaction_rate_30d", BLUE), ("conversion_rate_30d", GREEN)):
+    for col, color in (("block_rate_7d", "#F5A3A5"), ("block_rate_30d", RED), ("reaction_rate_30d", BLUE),
+                       ("conversion_rate_30d", GREEN)):
         fig.add_bar(x=labels, y=frame[col], name=t(f"acq.{col}", lang), marker_color=color,
                     text=[f"{v:.1%}" if pd.notna(v) else "" for v in frame[col]], textposition="outside")
-    fig.update_layout(barmode="group", yaxis_tickformat=".0%")
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", yaxis_rangemode="tozero")
     return _layout(fig, hovermode="closest")
 
 

@@ -86,6 +86,9 @@ TEXT: dict[str, dict[str, str]] = {
     "acq.routes.def": {
         "ja": "期間中に追加した友だちについて、最新データまでに追加から7日/30日経った人だけで各率を計算（最近の追加で率が歪まないように）。反応率=30日以内に個別反応あり、購入率=30日以内に購入。",
         "en": "For friends added in the period, each rate counts only those whose add is at least 7 / 30 days before the latest data, so recent adds do not skew it. Reaction = a per-user reaction within 30 days; conversion = a purchase within 30 days."},
+    "acq.cohort": {"ja": "評価する友だち（追加日）", "en": "Friends judged (by add day)"},
+    "acq.cohort.days": {"ja": "期間末までの{days}日間に追加", "en": "Added in the {days} days to the period end"},
+    "acq.cohort.period": {"ja": "選択期間に追加", "en": "Added in the selected period"},
     "acq.observed_7d": {"ja": "7日経過した追加", "en": "Adds seen 7 days"},
     "acq.observed_30d": {"ja": "30日経過した追加", "en": "Adds seen 30 days"},
     "acq.too_recent": {"ja": "30日指標は追加から30日経った友だちが必要です。期間を過去に広げてください。",

@@ -48,6 +48,10 @@ def question(db: str, name: str, first: dt.date, last: dt.date, tz: str,
         cur.close()
 
 
+def with_period(f: Filters, first: dt.date, last: dt.date) -> Filters:
+    return Filters(metrics.Period(first, last, f.period.tz), f.routes, f.lang, f.db)
+
+
 def ask(f: Filters, name: str, **kwargs):
     return question(f.db, name, f.period.first, f.period.last, f.period.tz, f.routes, **kwargs)
 
