@@ -52,6 +52,17 @@ def with_period(f: Filters, first: dt.date, last: dt.date) -> Filters:
     return Filters(metrics.Period(first, last, f.period.tz), f.routes, f.lang, f.db)
 
 
+def lookback(f: Filters, key: str, label_key: str, options=(26, 13, 0)) -> Filters:
+    """A radio for questions that need more history than a 4-week period shows (trends, 30-day
+    rates, 12-week cohorts): N weeks up to the period's end, or the selected period (0)."""
+    weeks = st.radio(t(label_key, lang()), options=list(options), key=key, horizontal=True,
+                     format_func=lambda w: t("common.lookback.period", lang()) if w == 0
+                     else t("common.lookback.weeks", lang(), weeks=w))
+    chosen = f if weeks == 0 else with_period(f, f.period.last - dt.timedelta(days=7 * weeks - 1), f.period.last)
+    st.caption(f"{chosen.period.first} – {chosen.period.last}")
+    return chosen
+
+
 def ask(f: Filters, name: str, **kwargs):
     return question(f.db, name, f.period.first, f.period.last, f.period.tz, f.routes, **kwargs)
 

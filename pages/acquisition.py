@@ -1,6 +1,4 @@
 """Acquisition: adds and blocks per day, when friends arrive, and which routes bring good friends."""
-import datetime as dt
-
 import streamlit as st
 
 from dashboard import charts, ui
@@ -24,13 +22,10 @@ ui.definition(t("acq.heatmap.def", f.lang))
 ui.csv_download(grid, "adds_by_weekday_hour", key="acq_heatmap_csv")
 
 st.subheader(t("acq.routes", f.lang))
-# 30-day rates need adds at least 30 days old: by default judge the adds of the 90 days up to the
-# period's end, which a 4-week period alone could never show.
-window = st.radio(t("acq.cohort", f.lang), options=[90, 180, 0], key="acq_quality_window", horizontal=True,
-                  format_func=lambda d: t("acq.cohort.period", f.lang) if d == 0 else t("acq.cohort.days", f.lang, days=d))
-quality_filters = f if window == 0 else ui.with_period(f, f.period.last - dt.timedelta(days=window - 1), f.period.last)
+# 30-day rates need adds at least 30 days old: by default judge the adds of the 13 weeks up to
+# the period's end, which a 4-week period alone could never show.
+quality_filters = ui.lookback(f, "acq_quality_window", "acq.cohort", options=(13, 26, 0))
 quality = ui.ask(quality_filters, "route_quality")
-st.caption(f"{quality_filters.period.first} – {quality_filters.period.last}")
 if quality.empty:
     st.info(t("common.no_data", f.lang))
 else:

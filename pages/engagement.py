@@ -9,7 +9,7 @@ if f is None:
     st.stop()
 
 st.subheader(t("eng.rpd", f.lang))
-rpd = ui.ask(f, "reactions_per_delivery")
+rpd = ui.ask(ui.lookback(f, "eng_rpd_window", "common.history"), "reactions_per_delivery")
 if rpd.empty:
     st.info(t("common.no_data", f.lang))
 else:
@@ -20,7 +20,7 @@ ui.definition(t("kpi.reactions_per_delivery.def", f.lang) + " " + t("overview.tr
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("eng.taps", f.lang))
-    taps = ui.ask(f, "richmenu_taps")
+    taps = ui.ask(ui.lookback(f, "eng_taps_window", "common.history", options=(13, 26, 0)), "richmenu_taps")
     if taps.empty:
         st.info(t("common.no_data", f.lang))
     else:

@@ -17,22 +17,19 @@ if frame.empty:
     st.stop()
 
 total = frame[frame["route"] == "__total__"].iloc[0]
-left, right = st.columns([2, 3])
-with left:
-    st.plotly_chart(charts.funnel(total, f.lang), key="funnel_total")
-with right:
-    steps = [("visits", None), ("adds", "add_rate"), ("reacted", "reaction_rate"), ("converted", "conversion_rate")]
-    prev = None
-    for col, (step, rate) in zip(st.columns(4), steps):
-        with col:
-            value = int(total[step])
-            delta = None
-            if prev is not None:
-                delta = f"-{prev - value:,} {t('funnel.dropoff', f.lang)}"
-            st.metric(t(f"funnel.{step}", f.lang), f"{value:,}", delta=delta, delta_color="off", border=True)
-            if rate:
-                st.caption(f"{t('funnel.step_rate', f.lang)}: {total[rate]:.2%}" if total[rate] == total[rate] else "—")
-            prev = value
+st.plotly_chart(charts.funnel(total, f.lang), key="funnel_total")
+steps = [("visits", None), ("adds", "add_rate"), ("reacted", "reaction_rate"), ("converted", "conversion_rate")]
+previous = None
+for col, (step, rate) in zip(st.columns(4), steps):
+    with col:
+        value = int(total[step])
+        lost = None if previous is None else f"{t('funnel.dropoff', f.lang)} {previous - value:,}"
+        st.metric(t(f"funnel.{step}", f.lang), f"{value:,}", delta=lost, delta_color="off", delta_arrow="off",
+                  border=True)
+        if rate:
+            share = total[rate]
+            st.caption(f"{t('funnel.step_rate', f.lang)}: " + ("—" if share != share else f"{share:.2%}"))
+        previous = value
 
 st.subheader(t("funnel.by_route", f.lang))
 routes_only = frame[frame["route"] != "__total__"]

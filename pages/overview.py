@@ -24,7 +24,7 @@ st.caption(f"{f.period.first} – {f.period.last} · {t('common.vs_prev', f.lang
 left, right = st.columns(2)
 with left:
     st.subheader(t("overview.trend", f.lang))
-    rpd = ui.ask(f, "reactions_per_delivery")
+    rpd = ui.ask(ui.lookback(f, "overview_trend_window", "common.history"), "reactions_per_delivery")
     if rpd.empty:
         st.info(t("common.no_data", f.lang))
     else:

@@ -159,11 +159,13 @@ create table if not exists audit_log (
 -- read them instead of scanning all events. Their grain keeps the two page filters exact: the date
 -- range and the inflow route.
 
--- Per friend: the first per-user reaction and the first purchase at or after the first add.
+-- Per friend: the first per-user reaction, purchase and block at or after the first add
+-- (friends.blocked_at is the latest block; a re-follow would hide an early one).
 create table if not exists rollup_friend_firsts (
     user_key           integer primary key,
     first_reaction_at  timestamptz,
-    first_purchase_at  timestamptz
+    first_purchase_at  timestamptz,
+    first_blocked_at   timestamptz
 );
 
 -- Per friend: the days on which they count as active. A reaction on day d makes a friend active at

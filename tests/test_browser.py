@@ -78,9 +78,9 @@ def browser():
 def test_overview_renders_kpis_in_japanese(server, browser, artifacts):
     page = browser.new_page(viewport={"width": 1400, "height": 1800}, locale="ja-JP")
     page.goto(server)
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     metrics = page.locator('[data-testid="stMetric"]')
-    metrics.first.wait_for(timeout=30_000)
+    metrics.first.wait_for(timeout=60_000)
     assert metrics.count() == 9
     text = page.locator('[data-testid="stMain"]').inner_text()
     for label in ("友だち数（累計）", "ターゲットリーチ（有効友だち）", "ブロック率", "アクティブ友だち（30日）",
@@ -95,11 +95,11 @@ def test_overview_renders_kpis_in_japanese(server, browser, artifacts):
 def test_acquisition_page_and_english_switch(server, browser, artifacts):
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(server + "/acquisition")
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     assert page.locator(".js-plotly-plot").count() >= 3
     page.get_by_text("English").click()
-    page.get_by_text("Acquisition — which routes").wait_for(timeout=30_000)
-    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    page.get_by_text("Acquisition — which routes").wait_for(timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(artifacts / "acquisition_en.png"), full_page=True)
     page.close()

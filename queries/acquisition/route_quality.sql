@@ -4,12 +4,14 @@
 --   normally the latest data), $routes (varchar[]; empty = all).
 -- Definitions (each rate only over friends added early enough to be observed for the whole window
 -- by $as_of, so that recent adds do not make a route look better or worse than it is):
---   block_rate_7d / _30d   share who blocked within 7 / 30 days of adding.
+--   block_rate_7d / _30d   share who blocked within 7 / 30 days of adding (the first block,
+--                          even if they followed again later).
 --   reaction_rate_30d      share with at least one per-user reaction within 30 days of adding.
 --   conversion_rate_30d    share with a purchase or conversion within 30 days of adding.
--- Reactions and purchases come from rollup_friend_firsts (the first of each after the add).
+-- Blocks, reactions and purchases come from rollup_friend_firsts (the first of each after the add).
 with f as (
-    select f.user_key, coalesce(f.inflow_route, 'unknown') as route, f.followed_at, f.blocked_at,
+    select f.user_key, coalesce(f.inflow_route, 'unknown') as route, f.followed_at,
+           x.first_blocked_at as blocked_at,
            f.followed_at <= $as_of - interval 7 day as seen_7d,
            f.followed_at <= $as_of - interval 30 day as seen_30d,
            x.first_reaction_at < f.followed_at + interval 30 day as reacted_30d,

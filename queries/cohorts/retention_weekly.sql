@@ -5,13 +5,15 @@
 -- Definitions: "still following w weeks later" = not blocked within w×7 days of the add (a block
 -- later undone by a re-follow still counts as lost). A week number is only computed when every
 -- friend of the cohort has been followed for w weeks by $end; otherwise the cell is empty.
+-- The first block after the add comes from rollup_friend_firsts.
 with f as (
-    select date_trunc('week', followed_at) as add_week,
-           followed_at,
-           (epoch(coalesce(blocked_at, $end)) - epoch(followed_at)) / 86400.0 as days_kept
-    from friends
-    where followed_at >= $start and followed_at < $end
-      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], inflow_route))
+    select date_trunc('week', f.followed_at) as add_week,
+           f.followed_at,
+           (epoch(coalesce(x.first_blocked_at, $end)) - epoch(f.followed_at)) / 86400.0 as days_kept
+    from friends f
+    left join rollup_friend_firsts x on x.user_key = f.user_key
+    where f.followed_at >= $start and f.followed_at < $end
+      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
 ),
 buckets as (
     select add_week, least(floor(days_kept / 7), 13)::integer as kept_weeks,

@@ -1,13 +1,17 @@
--- Rollup: per friend, first per-user reaction and first purchase at or after the first add.
+-- Rollup: per friend, first per-user reaction, first purchase and first block at or after the
+-- first add.
 -- Grain: one row per friend. Parameters: $reaction_types (varchar[]).
 with firsts as (
     select e.user_key,
            min(e.occurred_at) filter (where list_contains($reaction_types::varchar[], e.type)) as first_reaction_at,
-           min(e.occurred_at) filter (where e.type in ('purchase', 'conversion')) as first_purchase_at
+           min(e.occurred_at) filter (where e.type in ('purchase', 'conversion')) as first_purchase_at,
+           min(e.occurred_at) filter (where e.type = 'unfollow') as first_blocked_at
     from events e
     join friends f on f.user_key = e.user_key and e.occurred_at >= f.followed_at
-    where e.type in ('purchase', 'conversion') or list_contains($reaction_types::varchar[], e.type)
+    where e.type in ('purchase', 'conversion', 'unfollow') or list_contains($reaction_types::varchar[], e.type)
     group by e.user_key
 )
-select f.user_key, x.first_reaction_at, x.first_purchase_at
+select f.user_key, x.first_reaction_at, x.first_purchase_at,
+       -- a block recorded on the friend but absent from events (e.g. an import) still counts
+       coalesce(x.first_blocked_at, f.blocked_at) as first_blocked_at
 from friends f left join firsts x using (user_key)
