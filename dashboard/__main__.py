@@ -53,6 +53,32 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_segment(args) -> int:
+    from dashboard import audience, segment_store, segments, storage
+
+    con = storage.connect(args.db, read_only=True)
+    try:
+        cur = con.cursor()
+        if args.rule:
+            try:
+                text = Path(args.rule).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ValueError(f"cannot read rule file {args.rule}: {exc.strerror}") from None
+            rule = segments.parse(text)
+        else:
+            rule = segment_store.get(cur, name=args.name)["rule"]
+        if args.count:
+            print(audience.count(cur, rule))
+            return 0
+        frame = audience.members(cur, rule)
+        out = Path(args.export)
+        frame.to_csv(out, index=False, encoding="utf-8")
+        print(f"{len(frame):,} user IDs -> {out}", file=sys.stderr)
+        return 0
+    finally:
+        con.close()
+
+
 def cmd_bench(args) -> int:
     from dashboard import bench
 
@@ -82,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of markdown labels")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("segment", help="count or export the members of a rule or a saved segment")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--rule", help="JSON rule file (format in the README)")
+    which.add_argument("--name", help="name of a saved segment")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--count", action="store_true", help="print the exact number of members")
+    what.add_argument("--export", metavar="FILE.csv", help="write the members' LINE user IDs (column user_id)")
+    p.set_defaults(func=cmd_segment)
+
     p = sub.add_parser("bench", help="time every page's queries (and plain pandas) at a size")
     p.add_argument("--friends", type=_positive, default=1_000_000)
     p.add_argument("--db", default=None, help="database to use (default data/bench-<friends>.duckdb, built if missing)")
@@ -93,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "db", "x") is None:
+    if getattr(args, "db", "x") is None and args.command != "bench":  # bench picks its own file
         from dashboard import config
         args.db = str(config.db_path())
     try:
@@ -102,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # one line for the operator; the traceback is not for them
-        from dashboard.storage import StorageError
         from dashboard.demo import DemoError
-        if isinstance(exc, (StorageError, DemoError, ValueError)):
+        from dashboard.segment_store import SegmentStoreError
+        from dashboard.storage import StorageError
+        if isinstance(exc, (StorageError, DemoError, SegmentStoreError, ValueError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

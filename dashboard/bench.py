@@ -1,8 +1,9 @@
 """`python -m dashboard bench`: how long each page's questions take at a given account size.
 
 Per page it times exactly the dashboard.metrics calls the page makes (pages/*.py), with the
-sidebar's default filters (the last 28 days of data, all routes) and once more with one route
-chosen. One warm-up run, then `repeat` runs; a page's time is the median of the runs' totals.
+sidebar's default filters (the last 28 days of data, all routes) and the page's default widgets,
+and once more with one route chosen. One warm-up run, then `repeat` runs; a page's time is the
+median of the runs' totals.
 
 For comparison it answers the same questions the way an operator would without the dashboard:
 CSV exports read with pandas.read_csv, then group-bys over the raw frames (no DuckDB, no rollup
@@ -14,6 +15,7 @@ cores, and every page in at most 500 ms at that size.
 """
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import math
 import os
@@ -32,21 +34,26 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import config, demo, metrics, storage
+from dashboard import config, demo, metrics, queries, storage
 
 # A fixed end date: the same seed and size build the same account whatever the day.
 BUILD = {"seed": 42, "days": 180, "end": dt.date(2026, 11, 24)}
 FILTER_ROUTE = "coupon_ad"       # the route of the second column (the biggest, burstiest route)
 TARGET_MS = 500
 
-# What each page asks (pages/*.py, `ui.ask(f, name, **kwargs)`), with the widgets' defaults.
+# What each page asks (pages/*.py: `ui.ask(filters, name, **kwargs)`) with the widgets' defaults:
+# (question, keyword arguments, weeks). Weeks: the page asks over the N weeks up to the period's
+# end (`ui.lookback`; its first option is the default) instead of over the period itself.
 PAGES = {
-    "overview": (("overview_kpis", {}), ("reactions_per_delivery", {}), ("adds_blocks_daily", {})),
-    "acquisition": (("adds_blocks_daily", {}), ("adds_by_weekday_hour", {}), ("route_quality", {})),
-    "funnel": (("funnel", {"window_days": 14}),),
-    "cohorts": (("retention", {}),),
-    "engagement": (("reactions_per_delivery", {}), ("richmenu_taps", {}), ("survey_answers", {})),
-    "deliveries": (("deliveries", {}),),
+    "overview": (("overview_kpis", {}, None), ("reactions_per_delivery", {}, 26),
+                 ("adds_blocks_daily", {}, None)),
+    "acquisition": (("adds_blocks_daily", {}, None), ("adds_by_weekday_hour", {}, None),
+                    ("route_quality", {}, 13)),
+    "funnel": (("funnel", {"window_days": 14}, None),),
+    "cohorts": (("retention", {}, 26),),
+    "engagement": (("reactions_per_delivery", {}, 26), ("richmenu_taps", {}, 13),
+                   ("survey_answers", {}, None)),
+    "deliveries": (("deliveries", {}, None),),
 }
 
 # The CSV exports the pandas side starts from: only the columns its questions need. Statements are
@@ -58,15 +65,21 @@ EXPORTS = {
     "delivery_stats": "select delivery_id, day, unique_impressions, unique_clicks from delivery_stats",
     "site_visits": "select day, inflow_route, visits from site_visits",
 }
-DATE_COLUMNS = {"friends": ["followed_at", "last_followed_at", "blocked_at"], "events": ["occurred_at"],
-                "deliveries": ["sent_at"], "delivery_stats": ["day"], "site_visits": ["day"]}
+TIMESTAMPS = {"friends": ["followed_at", "last_followed_at", "blocked_at"], "events": ["occurred_at"],
+              "deliveries": ["sent_at"]}
+DATES = {"delivery_stats": ["day"], "site_visits": ["day"]}
+TEXT = {"events": {"delivery_id": "str", "detail": "str"}}  # mostly empty: say they are text
 
 
 def main(friends: int, db: str | None = None, repeat: int = 7, pandas: bool = True) -> int:
-    path = _bench_path(friends, db)
-    build_s = None
-    if not path.exists():
-        build_s = _build(path, friends)
+    path, ours = _bench_path(friends, db)
+    problem = _outdated(path) if path.exists() else None
+    if problem and not ours:
+        raise storage.StorageError(f"{path} was built by older code ({problem}); rebuild it")
+    if problem:  # our own derived file: build it again
+        print(f"{path.name} was built by older code ({problem}); rebuilding it", flush=True)
+        path.unlink()
+    build_s = None if path.exists() else _build(path, friends)
     con = storage.connect(path, read_only=True)
     try:
         cur = con.cursor()
@@ -76,25 +89,27 @@ def main(friends: int, db: str | None = None, repeat: int = 7, pandas: bool = Tr
         print(f"{info['friends']:,} friends, {info['events']:,} events; period {period.first} – "
               f"{period.last}; {repeat} runs after a warm-up", flush=True)
         _check_pages_unchanged()
-        sidebar_ms, _ = _time(lambda: (metrics.data_range(cur), metrics.routes(cur)), repeat)
+        sidebar_ms = _time_page(cur, (("data_range", {}, None), ("routes", {}, None)), None, None, repeat)[0]
         duck, answers = {}, {}
         for page, calls in PAGES.items():
             all_ms, answers[page], per_call = _time_page(cur, calls, period, [], repeat)
-            route_ms = _time_page(cur, calls, period, [route], repeat)[0] if route else None
-            duck[page] = (all_ms, route_ms, per_call)
+            route_ms, _, per_call_route = (_time_page(cur, calls, period, [route], repeat) if route
+                                           else (None, None, {}))
+            duck[page] = (all_ms, route_ms, per_call, per_call_route)
             print(f"  {page:<12} {all_ms:8.1f} ms   {route or '-'}: "
                   f"{'-' if route_ms is None else f'{route_ms:.1f}'} ms", flush=True)
+        info["rss_duckdb_gib"] = _peak_rss_gib()
         pandas_result = _pandas_side(cur, period, answers, path.parent) if pandas else None
     finally:
         con.close()
-    info["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    info["rss_gib"], info["load_end"] = _peak_rss_gib(), os.getloadavg()[0]
     table = render(info, period, route, build_s, sidebar_ms, duck, pandas_result)
     print()
     print(table)
     out = config.ROOT / "data" / f"bench-{friends}.md"
     out.write_text(table + "\n", encoding="utf-8")
     print(f"\n(written to {out})")
-    if pandas_result and any(not ok for checks in pandas_result["checks"].values() for *_, ok in checks):
+    if pandas_result and any(not c[3] for checks in pandas_result["checks"].values() for c in checks):
         print("error: pandas and DuckDB disagree on a headline number (see DIFFERS above)", file=sys.stderr)
         return 1
     return 0
@@ -102,13 +117,14 @@ def main(friends: int, db: str | None = None, repeat: int = 7, pandas: bool = Tr
 
 # ---- the database -----------------------------------------------------------------------------
 
-def _bench_path(friends: int, db: str | None) -> Path:
+def _bench_path(friends: int, db: str | None) -> tuple[Path, bool]:
+    """The database to time, and whether it is the benchmark's own (rebuilt when outdated)."""
     # __main__ fills a missing --db with DASHBOARD_DB for every command, bench included: that value
     # is only the user's choice when they typed --db (otherwise we would time the live account).
     typed = any(a == "--db" or a.startswith("--db=") for a in sys.argv[1:])
     if db is None or (not typed and Path(db).resolve() == config.db_path().resolve()):
-        return config.ROOT / "data" / f"bench-{friends}.duckdb"
-    return Path(db)
+        return config.ROOT / "data" / f"bench-{friends}.duckdb", True
+    return Path(db), False
 
 
 def _build(path: Path, friends: int) -> float:
@@ -118,7 +134,8 @@ def _build(path: Path, friends: int) -> float:
     partial = path.with_name(path.name + ".partial")
     for stale in (partial, Path(str(partial) + ".wal")):
         stale.unlink(missing_ok=True)
-    print(f"building {path.name}: {friends:,} friends, {BUILD['days']} days to {BUILD['end']}", flush=True)
+    print(f"building {path.name}: {friends:,} friends, {BUILD['days']} days to {BUILD['end']} "
+          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     started = time.perf_counter()
     try:
         demo.build(partial, friends=friends, **BUILD, progress=lambda line: print(line, flush=True))
@@ -132,12 +149,34 @@ def _build(path: Path, friends: int) -> float:
     return seconds
 
 
+def _outdated(path: Path) -> str | None:
+    """Why a database built by older code cannot answer today's queries, or None."""
+    con = storage.connect(path, read_only=True)
+    try:
+        cur = con.cursor()
+        version = cur.execute("select max(version) from schema_version").fetchone()[0]
+        if version < storage.current_version():
+            return f"schema version {version}, this program writes {storage.current_version()}"
+        sample = metrics.Period(BUILD["end"] - dt.timedelta(days=28), BUILD["end"])
+        values = {**sample.params([]), "as_of": sample.end, "window_days": 14, "active_days": 30}
+        for name in metrics.QUERY_NAMES:  # describe binds a query to the tables without running it
+            try:
+                cur.execute("describe " + queries.sql(name).strip().rstrip(";"),
+                            {k: values[k] for k in queries.parameters(name)})
+            except duckdb.Error as exc:
+                return f"query {name} does not fit it: {str(exc).splitlines()[0]}"
+        return None
+    finally:
+        con.close()
+
+
 def _account(cur, path: Path, repeat: int) -> dict:
     count = lambda table: cur.execute(f"select count(*) from {table}").fetchone()[0]  # fixed names
     return {"friends": count("friends"), "events": count("events"), "db": path.name,
             "db_gib": path.stat().st_size / 2**30, "repeat": repeat, "cores": os.cpu_count(),
             "cpu": _cpu_model(), "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
-            "duckdb": duckdb.__version__, "pandas": pd.__version__, "python": platform.python_version()}
+            "duckdb": duckdb.__version__, "pandas": pd.__version__, "python": platform.python_version(),
+            "load_start": os.getloadavg()[0]}
 
 
 def _cpu_model() -> str:
@@ -147,6 +186,10 @@ def _cpu_model() -> str:
         return platform.processor() or "?"
     match = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
     return match.group(1).strip() if match else "?"
+
+
+def _peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
 def default_period(cur, tz: str | None = None) -> metrics.Period:
@@ -159,46 +202,66 @@ def default_period(cur, tz: str | None = None) -> metrics.Period:
     return metrics.Period(last_day - dt.timedelta(days=27), last_day, tz)
 
 
+def _period(period: metrics.Period, weeks: int | None) -> metrics.Period:
+    """ui.lookback: the N weeks up to the period's end."""
+    if not weeks:
+        return period
+    return metrics.Period(period.last - dt.timedelta(days=7 * weeks - 1), period.last, period.tz)
+
+
+def _asked(source: str, lookback_weeks: int) -> list[tuple[str, int | None]]:
+    """(question, weeks) of every `ui.ask` in a page's source."""
+    tree = ast.parse(source)
+    assigned = {t.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+    is_ui = lambda node, fn: (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                              and node.func.attr == fn and getattr(node.func.value, "id", "") == "ui")
+    found = []
+    for node in ast.walk(tree):
+        if is_ui(node, "ask") and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            scope = node.args[0]
+            scope = assigned.get(scope.id, scope) if isinstance(scope, ast.Name) else scope
+            weeks = None
+            if is_ui(scope, "lookback"):
+                options = [k.value for k in scope.keywords if k.arg == "options"]
+                weeks = ast.literal_eval(options[0])[0] if options else lookback_weeks
+            found.append((node.args[1].value, weeks or None))
+    return found
+
+
 def _check_pages_unchanged() -> None:
     # PAGES is written out by hand so it reads as a table; warn when a page starts asking
     # something else, so the benchmark does not silently time yesterday's page.
+    ui_source = ast.parse((config.ROOT / "dashboard" / "ui.py").read_text(encoding="utf-8"))
+    lookback = next((n for n in ast.walk(ui_source) if isinstance(n, ast.FunctionDef) and n.name == "lookback"), None)
+    lookback_weeks = ast.literal_eval(lookback.args.defaults[-1])[0] if lookback and lookback.args.defaults else None
     for page, calls in PAGES.items():
-        source = (config.ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8")
-        asked = re.findall(r"ui\.ask\(\s*f\s*,\s*[\"'](\w+)[\"']", source)
-        if sorted(asked) != sorted(name for name, _ in calls):
-            print(f"  warning: pages/{page}.py asks {asked}, the benchmark times "
-                  f"{[name for name, _ in calls]}", flush=True)
+        asked = _asked((config.ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8"), lookback_weeks)
+        timed = [(name, weeks) for name, _, weeks in calls]
+        if sorted(asked, key=str) != sorted(timed, key=str):
+            print(f"  warning: pages/{page}.py asks {asked}; the benchmark times {timed}", flush=True)
 
 
 # ---- timing -----------------------------------------------------------------------------------
 
-def _time(fn, repeat: int) -> tuple[float, object]:
-    """Median milliseconds of `repeat` runs after one warm-up (which fills DuckDB's buffers)."""
-    result = fn()
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        runs.append((time.perf_counter() - started) * 1000)
-    return statistics.median(runs), result
-
-
 def _time_page(cur, calls, period, routes, repeat) -> tuple[float, dict, dict]:
-    """Median page total, the last run's answers, and the median per question."""
-    per_call = {name: [] for name, _ in calls}
+    """Median page total over `repeat` runs after one warm-up (which fills DuckDB's buffers), the
+    last run's answers, and the median per question."""
+    per_call = {name: [] for name, _, _ in calls}
     answers = {}
 
     def run():
         total = 0.0
-        for name, kwargs in calls:
+        for name, kwargs, weeks in calls:
+            args = () if period is None else (_period(period, weeks), list(routes))
             started = time.perf_counter()
-            answers[name] = getattr(metrics, name)(cur, period, list(routes), **kwargs)
+            answers[name] = getattr(metrics, name)(cur, *args, **kwargs)
             took = (time.perf_counter() - started) * 1000
             per_call[name].append(took)
             total += took
         return total
 
-    run()  # warm-up
+    run()
     for values in per_call.values():
         values.clear()
     totals = [run() for _ in range(repeat)]
@@ -217,35 +280,37 @@ def _pandas_side(cur, period, duck_answers: dict, data_dir: Path) -> dict:
         csv_gib = sum(p.stat().st_size for p in tmp.iterdir()) / 2**30
         print(f"exported CSV: {csv_gib:.2f} GiB in {export_s:.1f} s", flush=True)
         started = time.perf_counter()
-        frames = {name: _read_csv(tmp / f"{name}.csv", DATE_COLUMNS[name], period.tz) for name in EXPORTS}
+        frames = {name: _read_csv(tmp / f"{name}.csv", name, period.tz) for name in EXPORTS}
         load_s = time.perf_counter() - started
-        print(f"pandas.read_csv: {load_s:.1f} s", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    result = {"export_s": export_s, "csv_gib": csv_gib, "load_s": load_s, "ms": {}, "checks": {}}
+    frames_gib = sum(f.memory_usage(deep=True).sum() for f in frames.values()) / 2**30
+    print(f"pandas.read_csv: {load_s:.1f} s, {frames_gib:.1f} GiB in memory", flush=True)
+    result = {"export_s": export_s, "csv_gib": csv_gib, "load_s": load_s, "frames_gib": frames_gib,
+              "ms": {}, "checks": {}}
     for page, calls in PAGES.items():
         # One run: each pandas question scans the raw frames, so its time hardly varies.
         started = time.perf_counter()
-        answers = {name: PANDAS[name](frames, period, **kwargs) for name, kwargs in calls}
+        answers = {name: PANDAS[name](frames, _period(period, weeks), **kwargs)
+                   for name, kwargs, weeks in calls}
         result["ms"][page] = (time.perf_counter() - started) * 1000
         result["checks"][page] = checks = []
-        for name, _ in calls:
+        for name, _, _ in calls:
             for label, (duck, plain) in _compare(name, duck_answers[page][name], answers[name]).items():
                 checks.append((f"{name}: {label}", duck, plain, duck == plain))
         bad = [c for c in checks if not c[3]]
         print(f"  {page:<12} pandas {result['ms'][page]:9.1f} ms   headline numbers "
               f"{'match' if not bad else 'DIFFER'} ({len(checks) - len(bad)}/{len(checks)})", flush=True)
         for label, duck, plain, _ in bad:
-            print(f"      DIFFERS {label}: duckdb {duck!r} pandas {plain!r}", flush=True)
+            print(f"      DIFFERS {label}: duckdb {str(duck)[:300]} pandas {str(plain)[:300]}", flush=True)
     return result
 
 
-def _read_csv(path: Path, dates: list[str], tz: str) -> pd.DataFrame:
-    frame = pd.read_csv(path, parse_dates=dates)
-    for col in dates:  # DuckDB writes "+09" offsets; work in the account's zone like the pages
-        frame[col] = pd.to_datetime(frame[col], utc=col not in ("day",))
-        if col != "day":
-            frame[col] = frame[col].dt.tz_convert(tz)
+def _read_csv(path: Path, name: str, tz: str) -> pd.DataFrame:
+    stamps, dates = TIMESTAMPS.get(name, []), DATES.get(name, [])
+    frame = pd.read_csv(path, parse_dates=stamps + dates, dtype=TEXT.get(name))
+    for col in stamps:  # DuckDB writes "+09" offsets; work in the account's zone like the pages
+        frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_convert(tz)
     return frame
 
 
@@ -268,24 +333,23 @@ def _following(f, at):
                                   | ((f.last_followed_at > f.blocked_at) & (f.last_followed_at < at)))
 
 
-def _events(e, period, types):
-    lo, hi = _bounds(period)
-    return e[_between(e.occurred_at, lo, hi) & e.type.isin(types)]
+def _events(e, lo, hi, types):
+    # Time first: a cheap comparison that leaves few rows for the string comparison.
+    x = e[_between(e.occurred_at, lo, hi)]
+    return x[x.type.isin(types)]
 
 
 def _delivery_reactors(d, sent):
     """(delivery_id, user_key, sent_at) of friends who reacted to a delivery within 24 h of it."""
-    e = d["events"]
-    r = e[e.delivery_id.isin(sent.delivery_id) & e.type.isin(REACTIONS)]
-    r = r.merge(sent[["delivery_id", "sent_at"]], on="delivery_id")
+    r = _events(d["events"], sent.sent_at.min(), sent.sent_at.max() + DAY, REACTIONS)
+    r = r[r.delivery_id.isin(sent.delivery_id)].merge(sent[["delivery_id", "sent_at"]], on="delivery_id")
     r = r[_between(r.occurred_at, r.sent_at, r.sent_at + DAY)]
     return r[["delivery_id", "user_key", "sent_at"]].drop_duplicates()
 
 
 def pd_reactions_per_delivery(d, period):
-    lo, hi = _bounds(period)
     dl = d["deliveries"]
-    sent = dl[_between(dl.sent_at, lo, hi) & (dl.sent_count > 0)]
+    sent = dl[_between(dl.sent_at, *_bounds(period)) & (dl.sent_count > 0)]
     reactors = _delivery_reactors(d, sent).groupby("delivery_id").size()
     out = sent[["delivery_id", "title", "sent_at"]].assign(
         recipients=sent.sent_count, reactors=sent.delivery_id.map(reactors).fillna(0).astype("int64"))
@@ -297,10 +361,10 @@ def _pd_period_numbers(d, period) -> dict:
     lo, hi = _bounds(period)
     new = int(_between(f.followed_at, lo, hi).sum())
     following_start, following_end = int(_following(f, lo).sum()), int(_following(f, hi).sum())
-    blocks = int(((e.type == "unfollow") & _between(e.occurred_at, lo, hi)).sum())
+    blocks = len(_events(e, lo, hi, ["unfollow"]))
     days = config.get_int("DASHBOARD_ACTIVE_DAYS")  # a reaction on one of the N days before the end
-    window = metrics.Period(period.last - dt.timedelta(days=days - 1), period.last, period.tz)
-    reacted = _events(e, window, REACTIONS).user_key.unique()
+    window_start = pd.Timestamp(metrics.Period(period.last - dt.timedelta(days=days - 1), period.last, period.tz).start)
+    reacted = _events(e, window_start, hi, REACTIONS).user_key.unique()
     active = int((_following(f, hi) & f.user_key.isin(reacted)).sum())
     rpd = pd_reactions_per_delivery(d, period)
     exposed = following_start + new
@@ -311,9 +375,8 @@ def _pd_period_numbers(d, period) -> dict:
 
 
 def _pd_messages_sent(d, period) -> int:
-    lo, hi = _bounds(period)
     dl = d["deliveries"]
-    return int(dl.loc[_between(dl.sent_at, lo, hi) & dl.status.isin(["sent", "sending", "failed"]),
+    return int(dl.loc[_between(dl.sent_at, *_bounds(period)) & dl.status.isin(["sent", "sending", "failed"]),
                       "sent_count"].sum())
 
 
@@ -325,7 +388,7 @@ def pd_overview_kpis(d, period):
 
 
 def pd_adds_blocks_daily(d, period):
-    x = _events(d["events"], period, ["follow", "unfollow"])
+    x = _events(d["events"], *_bounds(period), ["follow", "unfollow"])
     counts = x.groupby([x.occurred_at.dt.normalize(), x.type]).size().unstack(fill_value=0)
     days = pd.date_range(period.first, period.last, freq="D", tz=period.tz)
     counts = counts.reindex(days, fill_value=0).reindex(columns=["follow", "unfollow"], fill_value=0)
@@ -341,31 +404,49 @@ def pd_adds_by_weekday_hour(d, period):
     return counts.reindex(grid, fill_value=0).rename("adds").reset_index()
 
 
-def _pd_new_friends(d, period, horizon):
-    """Friends first added in the period, with whether they reacted / bought within `horizon` of
-    adding (a Series of per-friend end times, or a Timedelta)."""
-    f, e = d["friends"], d["events"]
+def _added(d, period):
+    """Friends first added in the period, with their route ('unknown' when none)."""
+    f = d["friends"]
     new = f[_between(f.followed_at, *_bounds(period))].copy()
     new["route"] = new.inflow_route.fillna("unknown")
-    new["until"] = new.followed_at + horizon if isinstance(horizon, pd.Timedelta) else horizon(new)
-    x = e[e.user_key.isin(new.user_key) & e.type.isin(REACTIONS + PURCHASES)]
-    x = x.merge(new[["user_key", "followed_at", "until"]], on="user_key")
-    x = x[(x.occurred_at >= x.followed_at) & (x.occurred_at < x.until)]
-    new["reacted"] = new.user_key.isin(x.loc[x.type.isin(REACTIONS), "user_key"])
-    new["bought"] = new.user_key.isin(x.loc[x.type.isin(PURCHASES), "user_key"])
     return new
+
+
+def _after_add(d, new, types):
+    """Events of these types by these friends at or after their first add."""
+    e = d["events"]
+    x = e[e.occurred_at >= new.followed_at.min()]
+    x = x[x.user_key.isin(new.user_key) & x.type.isin(types)]
+    x = x.merge(new[["user_key", "followed_at"]], on="user_key")
+    return x[x.occurred_at >= x.followed_at]
+
+
+def _first_blocked_at(d, new):
+    """The first block after the add (friends.blocked_at is the latest; a re-follow hides earlier ones)."""
+    first = _after_add(d, new, ["unfollow"]).groupby("user_key").occurred_at.min()
+    return new.blocked_at if first.empty else new.user_key.map(first).fillna(new.blocked_at)
+
+
+def _did_within(d, new, until, types):
+    """Per new friend: any event of these types from the add until `until` (a Series like new)?"""
+    x = _after_add(d, new, types).merge(until.rename("until").to_frame().assign(user_key=new.user_key),
+                                        on="user_key")
+    return new.user_key.isin(x.loc[x.occurred_at < x.until, "user_key"])
 
 
 def pd_route_quality(d, period):
     as_of = max(_bounds(period)[1], d["events"].occurred_at.max())
-    new = _pd_new_friends(d, period, 30 * DAY)
+    new = _added(d, period)
+    blocked_at = _first_blocked_at(d, new)
     seen_7d = new.followed_at <= as_of - 7 * DAY
     seen_30d = new.followed_at <= as_of - 30 * DAY
+    until = new.followed_at + 30 * DAY
     flags = pd.DataFrame({
         "route": new.route, "adds": 1, "observed_7d": seen_7d, "observed_30d": seen_30d,
-        "blocked_7d": seen_7d & (new.blocked_at < new.followed_at + 7 * DAY),
-        "blocked_30d": seen_30d & (new.blocked_at < new.followed_at + 30 * DAY),
-        "reacted_30d": seen_30d & new.reacted, "converted_30d": seen_30d & new.bought})
+        "blocked_7d": seen_7d & (blocked_at < new.followed_at + 7 * DAY),
+        "blocked_30d": seen_30d & (blocked_at < until),
+        "reacted_30d": seen_30d & _did_within(d, new, until, REACTIONS),
+        "converted_30d": seen_30d & _did_within(d, new, until, PURCHASES)})
     g = flags.groupby("route").sum()
     rate = lambda n, of: g[n] / g[of].where(g[of] > 0)
     return pd.DataFrame({
@@ -382,23 +463,25 @@ def pd_funnel(d, period, window_days=14):
     sv = d["site_visits"]
     days = _between(sv.day, pd.Timestamp(period.first), pd.Timestamp(period.last) + DAY)
     visits = sv[days].groupby("inflow_route").visits.sum().rename_axis("route")
-    new = _pd_new_friends(d, period, lambda n: (n.followed_at + window_days * DAY).clip(upper=hi))
-    steps = new.assign(converted=new.reacted & new.bought).groupby("route").agg(
-        adds=("user_key", "size"), reacted=("reacted", "sum"), converted=("converted", "sum"))
+    new = _added(d, period)
+    until = (new.followed_at + window_days * DAY).clip(upper=hi)
+    reacted = _did_within(d, new, until, REACTIONS)
+    steps = new.assign(reacted=reacted, converted=reacted & _did_within(d, new, until, PURCHASES))
+    steps = steps.groupby("route").agg(adds=("user_key", "size"), reacted=("reacted", "sum"),
+                                       converted=("converted", "sum"))
     frame = steps.join(visits, how="outer").fillna(0).astype("int64").reset_index()
     total = frame[["visits", "adds", "reacted", "converted"]].sum().to_frame().T.assign(route="__total__")
     return pd.concat([frame, total], ignore_index=True)
 
 
 def pd_retention(d, period):
-    f = d["friends"]
-    lo, hi = _bounds(period)
-    new = f[_between(f.followed_at, lo, hi)]
+    hi = _bounds(period)[1]
+    new = _added(d, period)
     local_day = new.followed_at.dt.normalize()
     add_week = (local_day - pd.to_timedelta(local_day.dt.dayofweek, unit="D")).dt.date
-    kept_days = (new.blocked_at.fillna(hi) - new.followed_at).dt.total_seconds() / 86400
-    kept_weeks = np.minimum(np.floor(kept_days / 7), 13)
-    cohorts = pd.DataFrame({"add_week": add_week, "kept": kept_weeks, "followed_at": new.followed_at})
+    kept_days = (_first_blocked_at(d, new).fillna(hi) - new.followed_at).dt.total_seconds() / 86400
+    cohorts = pd.DataFrame({"add_week": add_week, "kept": np.minimum(np.floor(kept_days / 7), 13),
+                            "followed_at": new.followed_at})
     rows = []
     for week_start, c in cohorts.groupby("add_week"):
         for week in range(1, 13):
@@ -409,14 +492,14 @@ def pd_retention(d, period):
 
 
 def pd_richmenu_taps(d, period):
-    x = _events(d["events"], period, ["richmenu_tap"])
+    x = _events(d["events"], *_bounds(period), ["richmenu_tap"])
     return (x.assign(day=x.occurred_at.dt.normalize().dt.date, area=x.detail.fillna("?"))
             .groupby(["day", "area"]).agg(taps=("user_key", "size"), tappers=("user_key", "nunique"))
             .reset_index())
 
 
 def pd_survey_answers(d, period):
-    x = _events(d["events"], period, ["survey_answer"])
+    x = _events(d["events"], *_bounds(period), ["survey_answer"])
     respondents = x.assign(answer=x.detail.fillna("?")).groupby("answer").user_key.nunique()
     return respondents.rename("respondents").reset_index().assign(
         share=lambda t: t.respondents / x.user_key.nunique())
@@ -430,10 +513,10 @@ def pd_deliveries(d, period):
         unique_impressions=("unique_impressions", "sum"), unique_clicks=("unique_clicks", "sum"),
         imp_under_20=("unique_impressions", lambda s: s.isna().any()))
     reactors = _delivery_reactors(d, sent)
-    bought = e[e.type.isin(PURCHASES) & e.user_key.isin(reactors.user_key)][["user_key", "occurred_at"]]
+    bought = _events(e, lo, hi + 8 * DAY, PURCHASES)[["user_key", "occurred_at"]]
     bought = reactors.merge(bought, on="user_key")
     bought = bought[_between(bought.occurred_at, bought.sent_at, bought.sent_at + 7 * DAY)]
-    unfollows = e.loc[(e.type == "unfollow") & _between(e.occurred_at, lo, hi + DAY), ["occurred_at"]]
+    unfollows = _events(e, lo, hi + DAY, ["unfollow"])[["occurred_at"]]
     blocks = sent[["delivery_id", "sent_at"]].merge(unfollows, how="cross")
     blocks = blocks[_between(blocks.occurred_at, blocks.sent_at, blocks.sent_at + DAY)]
     count = lambda frame: sent.delivery_id.map(frame.groupby("delivery_id").size()).fillna(0).astype("int64")
@@ -470,12 +553,14 @@ HEADLINES = {
     "adds_by_weekday_hour": lambda r: {"adds total": r.adds.sum(), "busiest cell": r.adds.max()},
     "route_quality": lambda r: {"adds by route": _by(r, "route", "adds"),
                                 "block rate 7d": _by(r, "route", "block_rate_7d"),
+                                "block rate 30d": _by(r, "route", "block_rate_30d"),
                                 "reaction rate 30d": _by(r, "route", "reaction_rate_30d"),
                                 "conversion rate 30d": _by(r, "route", "conversion_rate_30d")},
     "funnel": lambda r: {f"total {c}": r.loc[r.route == "__total__", c].sum()
                          for c in ("visits", "adds", "reacted", "converted")},
     "retention": lambda r: {"cohort sizes": _by(r[r.week == 1], "add_week", "size"),
-                            "week 1 retention": _by(r[r.week == 1], "add_week", "retention")},
+                            "week 1 retention": _by(r[r.week == 1], "add_week", "retention"),
+                            "week 4 retention": _by(r[r.week == 4], "add_week", "retention")},
     "richmenu_taps": lambda r: {"taps": r.taps.sum(), "tappers (day × area)": r.tappers.sum()},
     "survey_answers": lambda r: {"respondents by answer": _by(r, "answer", "respondents")},
     "deliveries": lambda r: {c: _by(r, "delivery_id", c) for c in (
@@ -506,20 +591,23 @@ def _compare(name: str, duck, plain) -> dict[str, tuple]:
 # ---- the report -------------------------------------------------------------------------------
 
 def render(info, period, route, build_s, sidebar_ms, duck, plain) -> str:
+    route_col = f"route `{route}`" if route else "one route"
     lines = [f"### Benchmark: {info['friends']:,} friends, {info['events']:,} events", "",
              f"Machine: {info['cores']} cores ({info['cpu']}), {info['platform']}; Python "
              f"{info['python']}, DuckDB {info['duckdb']}, pandas {info['pandas']}. Database "
-             f"`{info['db']}` ({info['db_gib']:.2f} GiB).",
-             f"Period: {period.first} – {period.last} (the default: last 28 days of data). DuckDB: "
-             f"median of {info['repeat']} runs after one warm-up, sum of the page's questions. pandas: "
-             "the same questions over CSV exports loaded into memory, one run, load time excluded.", ""]
-    head = "| Page | DuckDB, all routes (ms) | DuckDB, route `" + (route or "-") + "` (ms) |"
+             f"`{info['db']}` ({info['db_gib']:.2f} GiB). Load average (1 min) "
+             f"{info['load_start']:.1f} at the start, {info['load_end']:.1f} at the end.",
+             f"Period: {period.first} – {period.last} (the default: the last 28 days of data; questions "
+             "with a history selector use its default). DuckDB: the sum of the page's questions, median "
+             f"of {info['repeat']} runs after one warm-up. pandas: the same questions over CSV exports "
+             "loaded into memory, one run, load time excluded.", ""]
+    head = f"| Page | DuckDB, all routes (ms) | DuckDB, {route_col} (ms) |"
     rule = "|---|---:|---:|"
     if plain:
         head += " pandas on CSV (ms) | pandas ÷ DuckDB | same numbers |"
         rule += "---:|---:|---|"
     lines += [head, rule]
-    for page, (all_ms, route_ms, _) in duck.items():
+    for page, (all_ms, route_ms, _, _) in duck.items():
         row = f"| {page} | {all_ms:,.0f} | {'-' if route_ms is None else f'{route_ms:,.0f}'} |"
         if plain:
             checks = plain["checks"][page]
@@ -527,7 +615,7 @@ def render(info, period, route, build_s, sidebar_ms, duck, plain) -> str:
             row += (f" {plain['ms'][page]:,.0f} | {plain['ms'][page] / all_ms:,.0f}× |"
                     f" {'yes' if ok == len(checks) else 'NO'} ({ok}/{len(checks)}) |")
         lines.append(row)
-    worst = max(max(a, r or 0) for a, r, _ in duck.values())
+    worst = max(max(a, r or 0) for a, r, _, _ in duck.values())
     lines += ["", f"- Slowest page: {worst:,.0f} ms (target ≤ {TARGET_MS} ms at 1,000,000 friends: "
                   f"{'met' if worst <= TARGET_MS else 'NOT met'} at this size).",
               f"- Sidebar, on every page (data range + routes, cached 60 s): {sidebar_ms:,.0f} ms."]
@@ -535,13 +623,17 @@ def render(info, period, route, build_s, sidebar_ms, duck, plain) -> str:
         lines.append(f"- Demo build (`demo.build`, seed {BUILD['seed']}, {BUILD['days']} days): "
                      f"{build_s:,.1f} s (target < 180 s for 1,000,000 friends).")
     if plain:
-        lines.append(f"- pandas: CSV export {plain['csv_gib']:.2f} GiB by DuckDB COPY in "
-                     f"{plain['export_s']:.1f} s; `pandas.read_csv` of it {plain['load_s']:.1f} s "
-                     "(before any question can be answered).")
-    lines.append(f"- Peak memory of the benchmark process: {info['peak_rss_gib']:.1f} GiB.")
-    lines += ["", "Slowest question per page (DuckDB, all routes, median ms):", ""]
-    for page, (_, _, per_call) in duck.items():
-        name, ms = max(per_call.items(), key=lambda kv: kv[1])
-        others = ", ".join(f"{n} {v:,.0f}" for n, v in per_call.items() if n != name)
-        lines.append(f"- {page}: {name} {ms:,.0f}" + (f" ({others})" if others else ""))
+        lines.append(f"- pandas: CSV export {plain['csv_gib']:.2f} GiB (DuckDB COPY, "
+                     f"{plain['export_s']:.1f} s); `pandas.read_csv` of it {plain['load_s']:.1f} s before "
+                     f"any question can be answered; the frames hold {plain['frames_gib']:.1f} GiB.")
+    lines.append(f"- Peak memory of the benchmark process: {info['rss_duckdb_gib']:.1f} GiB"
+                 + (f" before the pandas part, {info['rss_gib']:.1f} GiB in all" if plain else "")
+                 + (" (the build ran in the same process)." if build_s is not None else "."))
+    lines += ["", f"| Page | Question | History | All routes (ms) | {route_col} (ms) |",
+              "|---|---|---|---:|---:|"]
+    for page, (_, _, per_call, per_call_route) in duck.items():
+        for name, _, weeks in PAGES[page]:
+            ms_route = per_call_route.get(name)
+            lines.append(f"| {page} | {name} | {f'{weeks} weeks' if weeks else 'period'} | "
+                         f"{per_call[name]:,.0f} | {'-' if ms_route is None else f'{ms_route:,.0f}'} |")
     return "\n".join(lines)

@@ -46,6 +46,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Hours (account time zone) in which no message is sent, as `start-end`."),
     Setting("DASHBOARD_FREQUENCY_CAP", "3",
             "Maximum messages one friend receives in any 7 days; more are excluded from a send."),
+    Setting("DASHBOARD_INTEREST_HOT", "8",
+            "Interest level 'hot': at least this many per-user reactions in the last 30 days."),
+    Setting("DASHBOARD_INTEREST_WARM", "1",
+            "Interest level 'warm': at least this many per-user reactions in the last 30 days (and not hot)."),
+    Setting("DASHBOARD_INTEREST_DORMANT_DAYS", "90",
+            "Interest level 'dormant': no per-user reaction for this many days. Between warm and dormant: 'cold'."),
+    Setting("DASHBOARD_GENRE_AREAS", "",
+            "Rich-menu areas that count towards a genre, as `area=genre` pairs separated by commas "
+            "(e.g. `スキンケア=skincare,サプリ=supplement`); tags `interest:<genre>` and purchase "
+            "categories always count."),
     Setting("DASHBOARD_ACTIVE_DAYS", "30",
             "Window of the 'active friend' KPI: following and at least one per-user reaction in the "
             "last N days."),

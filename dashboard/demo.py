@@ -56,7 +56,8 @@ def build(db: Path | str, *, friends: int = DEFAULT_FRIENDS, seed: int = DEFAULT
                                                "end": end_ts.isoformat()}})
         con.execute("commit")
         step = time.perf_counter()
-        rollups.refresh(con)
+        # activity windows end at the demo's end (or now, for a demo that runs up to today)
+        rollups.refresh(con, as_of=min(end_ts, dt.datetime.now(ZoneInfo(tz))))
         progress(f"  rollups: {time.perf_counter() - step:.1f} s")
         con.execute("checkpoint")
         counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0]  # fixed table list

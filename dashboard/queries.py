@@ -24,6 +24,9 @@ class QueryError(KeyError):
     pass
 
 
+REQUIRED: set[str] = set()  # every name some module declared it uses (a test finds orphans)
+
+
 @lru_cache(maxsize=1)
 def load_all() -> dict[str, str]:
     found = {}
@@ -37,6 +40,7 @@ def load_all() -> dict[str, str]:
 
 def require(*names: str) -> None:
     """Fail now if any of these queries does not exist."""
+    REQUIRED.update(names)
     missing = [n for n in names if n not in load_all()]
     if missing:
         raise QueryError(f"missing query file(s): {', '.join(sorted(missing))} under {QUERIES_DIR}")

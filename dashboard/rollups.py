@@ -6,6 +6,7 @@ sees a half-built rollup: readers keep their snapshot until the commit.
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from dashboard import config, queries
@@ -16,27 +17,51 @@ ROLLUPS = (
     ("rollup_active_spells", "rollups/active_spells"),
     ("rollup_delivery_route", "rollups/delivery_route"),
     ("rollup_richmenu_daily", "rollups/richmenu_daily"),
+    ("rollup_daily_route", "rollups/daily_route"),
+    ("rollup_friend_activity", "rollups/friend_activity"),
 )
 queries.require(*(q for _, q in ROLLUPS))
 
 
-def refresh(con, active_days: int | None = None) -> dict[str, float]:
-    """Rebuild every rollup; returns seconds per table."""
+def genre_areas() -> dict[str, str]:
+    """Setting DASHBOARD_GENRE_AREAS (`area=genre,…`) as a mapping."""
+    pairs = {}
+    for item in (config.get("DASHBOARD_GENRE_AREAS") or "").split(","):
+        if "=" in item:
+            area, genre = (part.strip() for part in item.split("=", 1))
+            if area and genre:
+                pairs[area] = genre
+    return pairs
+
+
+def interest_params() -> dict:
+    return {"hot_min": config.get_int("DASHBOARD_INTEREST_HOT"),
+            "warm_min": config.get_int("DASHBOARD_INTEREST_WARM"),
+            "dormant_days": config.get_int("DASHBOARD_INTEREST_DORMANT_DAYS"),
+            "genre_areas": genre_areas()}
+
+
+def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = None) -> dict[str, float]:
+    """Rebuild every rollup; returns seconds per table. `as_of` (default now) is the instant the
+    per-friend activity windows ("last 30 days") end at."""
     from dashboard.metrics import REACTION_TYPES
 
     active_days = active_days or config.get_int("DASHBOARD_ACTIVE_DAYS")
-    params = {"reaction_types": REACTION_TYPES, "active_days": active_days}
+    as_of = as_of or dt.datetime.now(dt.timezone.utc)
+    params = {"reaction_types": REACTION_TYPES, "active_days": active_days, "as_of": as_of,
+              **interest_params()}
     timings = {}
     con.execute("begin")
     try:
         for table, name in ROLLUPS:
             started = time.perf_counter()
-            con.execute(f"delete from {table}")  # table from ROLLUPS, never from input
             bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
-            con.execute(f"insert into {table} " + queries.sql(name), bound)
+            # Derived tables are recreated, not emptied: a database made before a rollup gained a
+            # column upgrades itself on the next refresh. Table names come from ROLLUPS only.
+            con.execute(f"create or replace table {table} as " + queries.sql(name), bound)
             timings[table] = time.perf_counter() - started
-        con.execute("insert or replace into rollup_state (name, refreshed_at, active_days) "
-                    "values ('all', current_timestamp, $days)", {"days": active_days})
+        con.execute("insert or replace into rollup_state (name, refreshed_at, active_days, as_of) "
+                    "values ('all', current_timestamp, $days, $as_of)", {"days": active_days, "as_of": as_of})
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -44,6 +69,6 @@ def refresh(con, active_days: int | None = None) -> dict[str, float]:
     return timings
 
 
-def active_days_of_rollup(cur) -> int | None:
-    row = cur.execute("select active_days from rollup_state where name = 'all'").fetchone()
-    return row[0] if row else None
+def state(cur) -> dict | None:
+    row = cur.execute("select refreshed_at, active_days, as_of from rollup_state where name = 'all'").fetchone()
+    return None if row is None else {"refreshed_at": row[0], "active_days": row[1], "as_of": row[2]}

@@ -94,9 +94,21 @@ create table if not exists customers (
 create table if not exists segments (
     segment_id   varchar primary key,
     name         varchar not null unique,
-    definition   json not null,
+    definition   json not null,             -- the rule (README: segment rules)
     created_by   varchar,
-    created_at   timestamptz not null default current_timestamp
+    created_at   timestamptz not null default current_timestamp,
+    updated_by   varchar,
+    updated_at   timestamptz
+);
+
+-- A saved segment's size per day (account time zone): the last count taken that day, or a
+-- back-filled evaluation of the rule as of the end of that day.
+create table if not exists segment_sizes (
+    segment_id   varchar not null,
+    day          date not null,
+    size         bigint not null,
+    computed_at  timestamptz not null,
+    primary key (segment_id, day)
 );
 
 -- One send: a campaign, a step message or a test.
@@ -157,12 +169,16 @@ create table if not exists audit_log (
 -- Rollups: derived tables that make the pages fast at millions of events (DESIGN §9). Every one
 -- can be rebuilt from the tables above at any time (dashboard.rollups.refresh); the page queries
 -- read them instead of scanning all events. Their grain keeps the two page filters exact: the date
--- range and the inflow route.
+-- range and the inflow route. refresh recreates each one from its query (queries/rollups/), so a
+-- rollup's shape can change without a migration; the definitions below are for new databases and
+-- for readers.
 
 -- Per friend: the first per-user reaction, purchase and block at or after the first add
 -- (friends.blocked_at is the latest block; a re-follow would hide an early one).
 create table if not exists rollup_friend_firsts (
     user_key           integer primary key,
+    follow_day         date,               -- first add, account time zone
+    follow_week        date,               -- Monday of the first add's week
     first_reaction_at  timestamptz,
     first_purchase_at  timestamptz,
     first_blocked_at   timestamptz
@@ -177,13 +193,24 @@ create table if not exists rollup_active_spells (
     active_until  date not null       -- last midnight at which active
 );
 
--- Per delivery and inflow route: friends who reacted within 24 h, and those of them who bought
--- within 7 days of the send.
+-- Per delivery and inflow route: recipients (from the send ledger when the delivery has one,
+-- otherwise an estimate: friends of the route following at the send time, as for a broadcast),
+-- friends who reacted within 24 h, and those of them who bought within 7 days of the send.
 create table if not exists rollup_delivery_route (
-    delivery_id     varchar not null,
-    inflow_route    varchar,
-    reactors_24h    bigint not null,
-    converters_7d   bigint not null
+    delivery_id           varchar not null,
+    inflow_route          varchar,
+    recipients            bigint not null,
+    recipients_estimated  boolean not null,
+    reactors_24h          bigint not null,
+    converters_7d         bigint not null
+);
+
+-- Adds (follow events) and blocks (unfollow events) per day (account time zone) and route.
+create table if not exists rollup_daily_route (
+    day           date not null,
+    inflow_route  varchar,
+    adds          bigint not null,
+    blocks        bigint not null
 );
 
 -- Rich-menu taps per day (account time zone), route and area.
@@ -195,8 +222,23 @@ create table if not exists rollup_richmenu_daily (
     tappers       bigint not null
 );
 
+-- Per friend, as of the last refresh (rollup_state.as_of): reactions in the last 7 / 30 / 90
+-- days, the last reaction and purchase, the interest level and the main genre. Segments read it
+-- for the conditions it answers exactly; everything else is computed from the events.
+create table if not exists rollup_friend_activity (
+    user_key          integer primary key,
+    reactions_7d      integer not null,
+    reactions_30d     integer not null,
+    reactions_90d     integer not null,
+    last_reaction_at  timestamptz,
+    last_purchase_at  timestamptz,
+    interest_level    varchar not null,   -- hot, warm, cold, dormant (thresholds in settings)
+    genre             varchar             -- main interest; null when nothing points to one
+);
+
 create table if not exists rollup_state (
     name          varchar primary key,
     refreshed_at  timestamptz not null,
-    active_days   integer
+    active_days   integer,
+    as_of         timestamptz          -- the instant "last N days" of rollup_friend_activity ends at
 );

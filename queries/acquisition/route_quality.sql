@@ -10,12 +10,13 @@
 --   conversion_rate_30d    share with a purchase or conversion within 30 days of adding.
 -- Blocks, reactions and purchases come from rollup_friend_firsts (the first of each after the add).
 with f as (
-    select f.user_key, coalesce(f.inflow_route, 'unknown') as route, f.followed_at,
-           x.first_blocked_at as blocked_at,
+    select f.user_key, coalesce(f.inflow_route, 'unknown') as route,
            f.followed_at <= $as_of - interval 7 day as seen_7d,
            f.followed_at <= $as_of - interval 30 day as seen_30d,
-           x.first_reaction_at < f.followed_at + interval 30 day as reacted_30d,
-           x.first_purchase_at < f.followed_at + interval 30 day as converted_30d
+           -- epoch seconds: time-zone-aware interval arithmetic per row costs 10x more
+           epoch(x.first_reaction_at) - epoch(f.followed_at) < 30 * 86400 as reacted_30d,
+           epoch(x.first_purchase_at) - epoch(f.followed_at) < 30 * 86400 as converted_30d,
+           epoch(x.first_blocked_at) - epoch(f.followed_at) as seconds_to_block
     from friends f
     left join rollup_friend_firsts x on x.user_key = f.user_key
     where f.followed_at >= $start and f.followed_at < $end
@@ -25,9 +26,9 @@ final as (
     select route,
            count(*) as adds,
            count(*) filter (where seen_7d) as observed_7d,
-           count(*) filter (where seen_7d and blocked_at < followed_at + interval 7 day) as blocked_7d,
+           count(*) filter (where seen_7d and seconds_to_block < 7 * 86400) as blocked_7d,
            count(*) filter (where seen_30d) as observed_30d,
-           count(*) filter (where seen_30d and blocked_at < followed_at + interval 30 day) as blocked_30d,
+           count(*) filter (where seen_30d and seconds_to_block < 30 * 86400) as blocked_30d,
            count(*) filter (where seen_30d and reacted_30d) as reacted_30d,
            count(*) filter (where seen_30d and converted_30d) as converted_30d
     from f

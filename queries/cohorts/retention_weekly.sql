@@ -5,9 +5,9 @@
 -- Definitions: "still following w weeks later" = not blocked within w×7 days of the add (a block
 -- later undone by a re-follow still counts as lost). A week number is only computed when every
 -- friend of the cohort has been followed for w weeks by $end; otherwise the cell is empty.
--- The first block after the add comes from rollup_friend_firsts.
+-- The first block after the add and the add week come from rollup_friend_firsts.
 with f as (
-    select date_trunc('week', f.followed_at) as add_week,
+    select x.follow_week as add_week,
            f.followed_at,
            (epoch(coalesce(x.first_blocked_at, $end)) - epoch(f.followed_at)) / 86400.0 as days_kept
     from friends f
@@ -24,7 +24,7 @@ per_week as (
     select b.add_week, w.week,
            sum(b.friends) as size,
            sum(b.friends) filter (where b.kept_weeks >= w.week) as still,
-           max(b.last_add) + to_days((w.week * 7)::integer) <= $end as complete
+           epoch(max(b.last_add)) + w.week * 7 * 86400 <= epoch($end) as complete
     from buckets b cross join range(1, 13) w(week)
     group by b.add_week, w.week
 ),

@@ -19,8 +19,9 @@ with visits as (
 ),
 f as (
     select coalesce(f.inflow_route, 'unknown') as route,
-           x.first_reaction_at < least(f.followed_at + to_days($window_days::integer), $end) as reacted,
-           x.first_purchase_at < least(f.followed_at + to_days($window_days::integer), $end) as bought
+           -- epoch seconds: time-zone-aware interval arithmetic per row costs 10x more
+           epoch(x.first_reaction_at) < least(epoch(f.followed_at) + $window_days * 86400, epoch($end)) as reacted,
+           epoch(x.first_purchase_at) < least(epoch(f.followed_at) + $window_days * 86400, epoch($end)) as bought
     from friends f
     left join rollup_friend_firsts x on x.user_key = f.user_key
     where f.followed_at >= $start and f.followed_at < $end

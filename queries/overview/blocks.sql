@@ -1,14 +1,13 @@
 -- Blocks in a period.
 -- Grain: one row.
--- Parameters: $start, $end (timestamptz, [start, end)), $routes (varchar[]; empty = all).
--- Definition: blocks = unfollow events in the period (a user who blocks twice counts twice);
--- blockers = distinct users among them.
+-- Parameters: $start, $end (timestamptz, midnights in the account's time zone), $routes
+--   (varchar[]; empty = all).
+-- Definition: blocks = unfollow events in the period (a user who blocks twice counts twice), from
+-- rollup_daily_route.
 with final as (
-    select count(*) as blocks, count(distinct e.user_key) as blockers
-    from events e
-    join friends f on f.user_key = e.user_key
-    where e.type = 'unfollow'
-      and e.occurred_at >= $start and e.occurred_at < $end
-      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
+    select coalesce(sum(blocks), 0)::bigint as blocks
+    from rollup_daily_route
+    where day >= $start::date and day < $end::date
+      and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], inflow_route))
 )
 select * from final

@@ -1,5 +1,6 @@
 -- Rollup: per friend, first per-user reaction, first purchase and first block at or after the
--- first add.
+-- first add, and the add's day and week (Monday) in the account's time zone — computed once here
+-- because time-zone arithmetic per row is what made cohort pages slow at a million friends.
 -- Grain: one row per friend. Parameters: $reaction_types (varchar[]).
 with firsts as (
     select e.user_key,
@@ -11,7 +12,9 @@ with firsts as (
     where e.type in ('purchase', 'conversion', 'unfollow') or list_contains($reaction_types::varchar[], e.type)
     group by e.user_key
 )
-select f.user_key, x.first_reaction_at, x.first_purchase_at,
+select f.user_key, f.followed_at::date as follow_day,
+       date_trunc('week', f.followed_at)::date as follow_week,
+       x.first_reaction_at, x.first_purchase_at,
        -- a block recorded on the friend but absent from events (e.g. an import) still counts
        coalesce(x.first_blocked_at, f.blocked_at) as first_blocked_at
 from friends f left join firsts x using (user_key)
