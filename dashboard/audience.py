@@ -11,7 +11,7 @@ import pandas as pd
 from dashboard import config, queries, rollups, segments
 
 queries.require("segments/breakdown", "segments/sample", "segments/interest_genre_matrix",
-                "segments/overlap", "segments/sizes")
+                "segments/overlap", "segments/sizes", "segments/options")
 
 MEMBERS_TABLE = "segment_members"
 OVERLAP_TABLES = ("segment_a", "segment_b", "segment_c")
@@ -44,6 +44,16 @@ def _materialise(cur, rule, table: str) -> None:
     compiled = compile_now(cur, rule)
     cur.execute(f"create or replace temp table {table} as select user_key from ({compiled.sql})",
                 compiled.params)
+
+
+def options(cur) -> dict[str, list]:
+    """What the rule builder offers in its pickers (free text is accepted too)."""
+    frame = queries.run(cur, "segments/options")
+    out = {kind: frame.loc[frame["kind"] == kind, "value"].tolist()
+           for kind in ("tag", "attribute_key", "area", "category", "genre", "delivery")}
+    out["delivery_titles"] = dict(zip(frame.loc[frame["kind"] == "delivery", "value"],
+                                      frame.loc[frame["kind"] == "delivery", "label"]))
+    return out
 
 
 def everyone_following() -> dict:

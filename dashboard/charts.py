@@ -151,3 +151,50 @@ def delivery_outcomes(frame: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_yaxes(title_text=t("dlv.open_rate", lang), tickformat=".0%", secondary_y=False, rangemode="tozero")
     fig.update_yaxes(title_text=t("dlv.blocks_24h", lang), secondary_y=True, showgrid=False, rangemode="tozero")
     return _layout(fig, hovermode="closest")
+
+
+LEVEL_COLORS = {"hot": "#E5484D", "warm": "#F76B15", "cold": "#3E63DD", "dormant": "#8B8D98"}
+LEVELS = ("hot", "warm", "cold", "dormant")
+
+
+def segment_breakdown(frame: pd.DataFrame, names: dict, lang: str) -> go.Figure:
+    fig = go.Figure()
+    for level in LEVELS:
+        part = frame[frame["interest_level"] == level]
+        fig.add_bar(y=[route_label(r, names, lang) for r in part["route"]], x=part["friends"], orientation="h",
+                    name=t(f"seg.level.{level}", lang), marker_color=LEVEL_COLORS[level])
+    fig.update_layout(barmode="stack", xaxis_title=t("seg.friends", lang))
+    return _layout(fig, height=300, hovermode="closest")
+
+
+def interest_genre(frame: pd.DataFrame, lang: str) -> go.Figure:
+    grid = (frame.pivot(index="interest_level", columns="genre", values="friends").fillna(0)
+            .reindex([lv for lv in LEVELS if lv in set(frame["interest_level"])]))
+    cols = [c for c in grid.columns if c != "none"] + (["none"] if "none" in grid.columns else [])
+    grid = grid[cols]
+    xlabels = [t("seg.genre.none", lang) if c == "none" else c for c in cols]
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=xlabels, y=[t(f"seg.level.{lv}", lang) for lv in grid.index],
+        text=[[f"{int(v):,}" for v in row] for row in grid.values], texttemplate="%{text}",
+        colorscale=[[0, "#F1FBF4"], [1, "#04843A"]], colorbar=dict(title=t("seg.friends", lang)),
+        hovertemplate="%{y} × %{x}: %{z:,}<extra></extra>"))
+    fig.update_xaxes(title=t("seg.genre", lang))
+    fig.update_yaxes(title=t("seg.interest", lang))
+    return _layout(fig, height=320, hovermode="closest")
+
+
+def overlap(frame: pd.DataFrame, lang: str) -> go.Figure:
+    data = frame.sort_values("friends")
+    fig = go.Figure(go.Bar(x=data["friends"], y=data["region"], orientation="h", marker_color=BLUE,
+                           text=[f"{n:,}" for n in data["friends"]], textposition="auto"))
+    fig.update_layout(xaxis_title=t("seg.friends", lang))
+    return _layout(fig, height=max(240, 40 * len(data) + 80), hovermode="closest")
+
+
+def segment_sizes(frame: pd.DataFrame, names: dict, lang: str) -> go.Figure:
+    fig = go.Figure()
+    for i, (segment_id, part) in enumerate(frame.groupby("segment_id")):
+        fig.add_scatter(x=part["day"], y=part["size"], mode="lines+markers", name=names.get(segment_id, segment_id),
+                        line=dict(color=PALETTE[i % len(PALETTE)], width=2))
+    fig.update_layout(yaxis_title=t("seg.friends", lang), xaxis_title=t("common.day", lang), yaxis_rangemode="tozero")
+    return _layout(fig, height=320)

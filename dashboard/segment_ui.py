@@ -8,8 +8,6 @@ A condition's values live in widgets keyed f"seg_{id}_{name}" and are read when 
 """
 from __future__ import annotations
 
-import itertools
-
 import streamlit as st
 
 from dashboard import segments
@@ -19,7 +17,6 @@ STATE = "seg_tree"
 FIELDS = ("interest", "genre", "route", "following", "followed", "tags", "attribute", "customer",
           "purchased", "never_purchased", "orders", "revenue", "reactions", "richmenu_tap", "clicked",
           "received")
-_ids = itertools.count(1)
 
 
 def _new_id() -> str:
@@ -162,17 +159,19 @@ def draw(options: dict, lang: str) -> None:
 
 def _draw_group(group: dict, parent: dict | None, options: dict, lang: str, depth: int) -> None:
     with st.container(border=True):
-        top = st.columns([3, 2, 2, 2, 2])
-        group["op"] = top[0].radio(t("seg.group", lang), ["all", "any"], key=_key(group, "op"),
-                                   index=["all", "any"].index(group["op"]), horizontal=True,
-                                   format_func=lambda o: t(f"seg.op.{o}", lang))
-        group["negate"] = top[1].checkbox(t("seg.not", lang), value=group["negate"], key=_key(group, "negate"))
-        field = top[2].selectbox(t("seg.add_condition", lang), FIELDS, key=_key(group, "new_field"),
-                                 format_func=lambda f: t(f"seg.field.{f}", lang))
-        if top[3].button(t("seg.add", lang), key=_key(group, "add")):
+        head = st.columns([4, 2])
+        group["op"] = head[0].radio(t("seg.group", lang), ["all", "any"], key=_key(group, "op"),
+                                    index=["all", "any"].index(group["op"]), horizontal=True,
+                                    format_func=lambda o: t(f"seg.op.{o}", lang))
+        group["negate"] = head[1].checkbox(t("seg.not", lang), value=group["negate"], key=_key(group, "negate"))
+        adder = st.columns([3, 1, 1], vertical_alignment="bottom")
+        field = adder[0].selectbox(t("seg.add_condition", lang), FIELDS, key=_key(group, "new_field"),
+                                   format_func=lambda f: t(f"seg.field.{f}", lang))
+        if adder[1].button(t("seg.add", lang), key=_key(group, "add"), use_container_width=True):
             group["children"].append(new_condition(field))
             st.rerun()
-        if depth < segments.MAX_DEPTH - 1 and top[4].button(t("seg.add_group", lang), key=_key(group, "add_group")):
+        if depth < segments.MAX_DEPTH - 1 and adder[2].button(t("seg.add_group", lang), key=_key(group, "add_group"),
+                                                              use_container_width=True):
             group["children"].append(new_group("any"))
             st.rerun()
         if parent is not None and st.button(t("seg.remove_group", lang), key=_key(group, "remove")):
@@ -188,7 +187,7 @@ def _draw_group(group: dict, parent: dict | None, options: dict, lang: str, dept
 def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
     f = node["field"]
     k = lambda name: _key(node, name)  # noqa: E731
-    cols = st.columns([2, 6, 1, 1])
+    cols = st.columns([2, 6, 1, 1], vertical_alignment="center")
     cols[0].markdown(f"**{t(f'seg.field.{f}', lang)}**")
     node["negate"] = cols[2].checkbox(t("seg.not", lang), value=node["negate"], key=k("negate"))
     if cols[3].button("✕", key=k("remove"), help=t("seg.remove", lang)):

@@ -165,3 +165,38 @@ def kpi(key: str, item: dict) -> None:
               delta_color="inverse" if key in _BAD_WHEN_UP else "normal", border=True)
     days = config.get_int("DASHBOARD_ACTIVE_DAYS")
     st.caption(t(f"kpi.{key}.def", current, days=days) if key == "active_friends" else t(f"kpi.{key}.def", current))
+
+
+# ---- segments -------------------------------------------------------------------------------
+
+ACTOR = "local"  # the single local user until log-in exists (loopback only)
+
+
+def connection(f: Filters):
+    """The process's read-write connection, for the few writes a page makes (saved segments)."""
+    return _connection(f.db)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=256)
+def audience_question(db: str, name: str, rule_text: str | None, as_of, **kwargs):
+    """dashboard.audience.<name> for a rule (JSON text), cached per database, rule and as_of."""
+    import json
+
+    from dashboard import audience
+
+    cur = cursor(db)
+    try:
+        rule = None if rule_text is None else json.loads(rule_text)
+        return getattr(audience, name)(cur, rule, **kwargs) if rule is not None else getattr(audience, name)(cur, **kwargs)
+    finally:
+        cur.close()
+
+
+def segment_as_of(f: Filters):
+    from dashboard import audience
+
+    cur = cursor(f.db)
+    try:
+        return audience.as_of(cur)
+    finally:
+        cur.close()

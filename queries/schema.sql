@@ -177,6 +177,8 @@ create table if not exists audit_log (
 -- (friends.blocked_at is the latest block; a re-follow would hide an early one).
 create table if not exists rollup_friend_firsts (
     user_key           integer primary key,
+    followed_at        timestamptz,        -- friends.followed_at (copied: one table per question)
+    inflow_route       varchar,            -- friends.inflow_route
     follow_day         date,               -- first add, account time zone
     follow_week        date,               -- Monday of the first add's week
     first_reaction_at  timestamptz,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
 
 PAGES = {
     # page file: (minimum plotly charts, minimum dataframes, minimum metrics)
@@ -18,6 +18,7 @@ PAGES = {
     "pages/cohorts.py": (2, 1, 0),
     "pages/engagement.py": (3, 0, 0),
     "pages/deliveries.py": (1, 1, 0),
+    "pages/segments.py": (2, 1, 1),
 }
 
 
@@ -36,7 +37,7 @@ def _elements(at, kind):
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_renders_its_elements(app, page):
-    app.switch_page(page).run()
+    app.switch_page("../" + page).run()
     assert not app.exception, app.exception
     charts, tables, metrics = PAGES[page]
     assert len(_elements(app, "plotly_chart")) >= charts
@@ -93,7 +94,7 @@ def test_inverted_period_is_refused_with_a_message(app):
 
 
 def test_funnel_window_slider(app):
-    app.switch_page("pages/funnel.py").run()
+    app.switch_page("../pages/funnel.py").run()
     app.slider(key="funnel_window").set_value(3).run()
     assert not app.exception
     short = app.metric[2].value

@@ -10,15 +10,14 @@
 --   conversion_rate_30d    share with a purchase or conversion within 30 days of adding.
 -- Blocks, reactions and purchases come from rollup_friend_firsts (the first of each after the add).
 with f as (
-    select f.user_key, coalesce(f.inflow_route, 'unknown') as route,
+    select coalesce(f.inflow_route, 'unknown') as route,
            f.followed_at <= $as_of - interval 7 day as seen_7d,
            f.followed_at <= $as_of - interval 30 day as seen_30d,
            -- epoch seconds: time-zone-aware interval arithmetic per row costs 10x more
-           epoch(x.first_reaction_at) - epoch(f.followed_at) < 30 * 86400 as reacted_30d,
-           epoch(x.first_purchase_at) - epoch(f.followed_at) < 30 * 86400 as converted_30d,
-           epoch(x.first_blocked_at) - epoch(f.followed_at) as seconds_to_block
-    from friends f
-    left join rollup_friend_firsts x on x.user_key = f.user_key
+           epoch(f.first_reaction_at) - epoch(f.followed_at) < 30 * 86400 as reacted_30d,
+           epoch(f.first_purchase_at) - epoch(f.followed_at) < 30 * 86400 as converted_30d,
+           epoch(f.first_blocked_at) - epoch(f.followed_at) as seconds_to_block
+    from rollup_friend_firsts f  -- one row per friend, with the add time and route
     where f.followed_at >= $start and f.followed_at < $end
       and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
 ),

@@ -7,11 +7,10 @@
 -- friend of the cohort has been followed for w weeks by $end; otherwise the cell is empty.
 -- The first block after the add and the add week come from rollup_friend_firsts.
 with f as (
-    select x.follow_week as add_week,
+    select f.follow_week as add_week,
            f.followed_at,
-           (epoch(coalesce(x.first_blocked_at, $end)) - epoch(f.followed_at)) / 86400.0 as days_kept
-    from friends f
-    left join rollup_friend_firsts x on x.user_key = f.user_key
+           (epoch(coalesce(f.first_blocked_at, $end)) - epoch(f.followed_at)) / 86400.0 as days_kept
+    from rollup_friend_firsts f  -- one row per friend, with the add time and route
     where f.followed_at >= $start and f.followed_at < $end
       and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
 ),

@@ -20,10 +20,9 @@ with visits as (
 f as (
     select coalesce(f.inflow_route, 'unknown') as route,
            -- epoch seconds: time-zone-aware interval arithmetic per row costs 10x more
-           epoch(x.first_reaction_at) < least(epoch(f.followed_at) + $window_days * 86400, epoch($end)) as reacted,
-           epoch(x.first_purchase_at) < least(epoch(f.followed_at) + $window_days * 86400, epoch($end)) as bought
-    from friends f
-    left join rollup_friend_firsts x on x.user_key = f.user_key
+           epoch(f.first_reaction_at) < least(epoch(f.followed_at) + $window_days * 86400, epoch($end)) as reacted,
+           epoch(f.first_purchase_at) < least(epoch(f.followed_at) + $window_days * 86400, epoch($end)) as bought
+    from rollup_friend_firsts f  -- one row per friend, with the add time and route
     where f.followed_at >= $start and f.followed_at < $end
       and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
 ),

@@ -1,6 +1,7 @@
 -- Rollup: per friend, first per-user reaction, first purchase and first block at or after the
 -- first add, and the add's day and week (Monday) in the account's time zone — computed once here
--- because time-zone arithmetic per row is what made cohort pages slow at a million friends.
+-- because time-zone arithmetic per row is what made cohort pages slow at a million friends. The
+-- add time and route are copied here so that cohort questions read this one table.
 -- Grain: one row per friend. Parameters: $reaction_types (varchar[]).
 with firsts as (
     select e.user_key,
@@ -12,7 +13,7 @@ with firsts as (
     where e.type in ('purchase', 'conversion', 'unfollow') or list_contains($reaction_types::varchar[], e.type)
     group by e.user_key
 )
-select f.user_key, f.followed_at::date as follow_day,
+select f.user_key, f.followed_at, f.inflow_route, f.followed_at::date as follow_day,
        date_trunc('week', f.followed_at)::date as follow_week,
        x.first_reaction_at, x.first_purchase_at,
        -- a block recorded on the friend but absent from events (e.g. an import) still counts

@@ -1,0 +1,159 @@
+"""Segments: build a rule, see the exact audience live, save it, and look at interest x genre."""
+import hashlib
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import audience, charts, config, segment_store, segment_ui, segments, ui
+from dashboard.i18n import route_label, t
+
+f = ui.page("seg.title")
+if f is None:
+    st.stop()
+names = ui.route_names(f)
+as_of = ui.segment_as_of(f)
+cur = ui.cursor(f.db)
+opts = audience.options(cur)
+st.caption(t("seg.def", f.lang, as_of=pd.Timestamp(as_of).tz_convert(f.period.tz).strftime("%Y-%m-%d %H:%M")))
+
+if pending := st.session_state.pop("seg_load", None):  # set by load / matrix / JSON, before widgets exist
+    segment_ui.load(pending)
+
+builder, result = st.columns([3, 2])
+with builder:
+    st.subheader(t("seg.builder", f.lang))
+    segment_ui.draw({"routes": list(names), "route_label": lambda r: route_label(r, names, f.lang),
+                     "tags": opts["tag"], "attribute_keys": opts["attribute_key"], "areas": opts["area"],
+                     "categories": opts["category"], "genres": opts["genre"], "deliveries": opts["delivery"],
+                     "delivery_label": lambda d: f"{opts['delivery_titles'].get(d) or ''} ({d})"}, f.lang)
+rule = segment_ui.rule_json()
+rule_text = json.dumps(rule, ensure_ascii=False, sort_keys=True)
+error = None
+try:
+    segments.validate(rule)
+except segments.RuleError as exc:
+    error = str(exc)
+
+with result:
+    if error:
+        st.error(f"{t('seg.invalid', f.lang)}: {error}")
+    else:
+        total = ui.audience_question(f.db, "count", rule_text, as_of)
+        reachable_rule = {"version": 1, "rule": {"all": [rule["rule"], {"field": "following", "value": True}]}}
+        reachable = ui.audience_question(f.db, "count", json.dumps(reachable_rule, ensure_ascii=False, sort_keys=True), as_of)
+        st.metric(t("seg.count", f.lang), f"{total:,}", border=True)
+        st.caption(f"{t('seg.count.following', f.lang)}: {reachable:,}")
+        st.subheader(t("seg.breakdown", f.lang))
+        frame = ui.audience_question(f.db, "breakdown", rule_text, as_of)
+        if not frame.empty:
+            st.plotly_chart(charts.segment_breakdown(frame, names, f.lang), key="seg_breakdown")
+    with st.expander(t("seg.json", f.lang)):
+        # keyed by the rule: a widget keeps its own state, and this one must follow the builder
+        edited = st.text_area("JSON", value=json.dumps(rule, ensure_ascii=False, indent=1), height=220,
+                              key="seg_json_" + hashlib.sha1(rule_text.encode()).hexdigest()[:10])
+        if st.button(t("seg.json.apply", f.lang), key="seg_json_apply"):
+            try:
+                segments.validate(edited)
+                st.session_state["seg_load"] = segments.parse(edited)
+                st.rerun()
+            except segments.RuleError as exc:
+                st.error(str(exc))
+
+if not error:
+    st.subheader(t("seg.sample", f.lang))
+    st.dataframe(ui.audience_question(f.db, "sample", rule_text, as_of), hide_index=True, key="seg_sample",
+                 column_config={"user_id": "user_id", "display_name": t("seg.display_name", f.lang),
+                                "route": t("common.route", f.lang), "followed_at": t("seg.followed_at", f.lang),
+                                "is_following": t("seg.following", f.lang), "interest_level": t("seg.interest", f.lang),
+                                "genre": t("seg.genre", f.lang), "last_reaction_at": t("seg.last_reaction", f.lang)})
+    st.download_button(t("seg.export", f.lang), key="seg_export", file_name="segment_user_ids.csv", mime="text/csv",
+                       data=audience.members(cur, rule).to_csv(index=False).encode("utf-8"))
+
+st.divider()
+st.subheader(t("seg.saved", f.lang))
+saved = segment_store.list_segments(cur)
+ids = dict(zip(saved["segment_id"], saved["name"]))
+con = ui.connection(f)
+
+
+def act(fn, *args):
+    try:
+        fn(con, *args, ui.ACTOR)
+        st.session_state["seg_flash"] = t("seg.done", f.lang)
+        st.rerun()
+    except (segment_store.SegmentStoreError, segments.RuleError) as exc:
+        st.error(str(exc))
+
+
+left, right = st.columns(2)
+with left:
+    name = st.text_input(t("seg.name", f.lang), key="seg_name")
+    if st.button(t("seg.save_new", f.lang), key="seg_save", disabled=bool(error)):
+        act(segment_store.create, name, rule)
+with right:
+    if saved.empty:
+        st.caption(t("seg.none_saved", f.lang))
+    else:
+        chosen = st.selectbox(t("seg.pick_saved", f.lang), list(ids), key="seg_pick", format_func=ids.get)
+        row = st.columns(3)
+        if row[0].button(t("seg.load", f.lang), key="seg_load_btn", use_container_width=True):
+            st.session_state["seg_load"] = segment_store.get(cur, segment_id=chosen)["rule"]
+            st.rerun()
+        if row[1].button(t("seg.update", f.lang), key="seg_update", disabled=bool(error), use_container_width=True):
+            act(segment_store.update, chosen, rule)
+        if row[2].button(t("seg.rename", f.lang), key="seg_rename", use_container_width=True):
+            act(segment_store.rename, chosen, name)
+        row = st.columns(3, vertical_alignment="center")
+        if row[0].button(t("seg.duplicate", f.lang), key="seg_duplicate", use_container_width=True):
+            act(segment_store.duplicate, chosen, name or f"{ids[chosen]} (2)")
+        sure = row[2].checkbox(t("seg.delete.confirm", f.lang), key="seg_delete_sure")
+        if row[1].button(t("seg.delete", f.lang), key="seg_delete", disabled=not sure, use_container_width=True):
+            act(segment_store.delete, chosen)
+if flash := st.session_state.pop("seg_flash", None):
+    st.success(flash)
+
+st.divider()
+st.subheader(t("seg.matrix", f.lang))
+matrix = ui.audience_question(f.db, "matrix", None, as_of)
+st.plotly_chart(charts.interest_genre(matrix, f.lang), key="seg_matrix")
+ui.definition(t("seg.matrix.def", f.lang, hot=config.get("DASHBOARD_INTEREST_HOT"),
+                warm=config.get("DASHBOARD_INTEREST_WARM"), dormant=config.get("DASHBOARD_INTEREST_DORMANT_DAYS")))
+c1, c2, c3 = st.columns([2, 2, 3])
+level = c1.selectbox(t("seg.interest", f.lang), list(segments.INTEREST_LEVELS), key="seg_cell_level",
+                     format_func=lambda x: t(f"seg.level.{x}", f.lang))
+genre = c2.selectbox(t("seg.genre", f.lang), opts["genre"], key="seg_cell_genre")
+if c3.button(t("seg.matrix.pick", f.lang), key="seg_cell_start", disabled=genre is None):
+    st.session_state["seg_load"] = {"version": 1, "rule": {"all": [
+        {"field": "following", "value": True}, {"field": "interest", "in": [level]}, {"field": "genre", "in": [genre]}]}}
+    st.rerun()
+ui.csv_download(matrix, "interest_genre_matrix", key="seg_matrix_csv")
+
+if len(ids) >= 2:
+    st.divider()
+    st.subheader(t("seg.overlap", f.lang))
+    picked = st.multiselect(t("seg.overlap.pick", f.lang), list(ids), default=list(ids)[:2], max_selections=3,
+                            key="seg_overlap", format_func=ids.get)
+    if len(picked) >= 2:
+        rules = [segment_store.get(cur, segment_id=s)["rule"] for s in picked]
+        regions = audience.overlap(cur, rules)
+        letters = dict(zip(("in_a", "in_b", "in_c"), picked))
+        regions["region"] = [" ∩ ".join(ids[letters[c]] for c in letters if row[c]) or "—"
+                             for _, row in regions.iterrows()]
+        st.plotly_chart(charts.overlap(regions, f.lang), key="seg_overlap_chart")
+        ui.csv_download(regions, "segment_overlap", key="seg_overlap_csv")
+
+if ids:
+    st.subheader(t("seg.sizes", f.lang))
+    shown = st.multiselect(t("seg.pick_saved", f.lang), list(ids), default=list(ids)[:3], key="seg_sizes_pick",
+                           format_func=ids.get)
+    if shown:
+        for segment_id in shown:  # today's exact size is recorded whenever the page counts it
+            rule_of = segment_store.get(cur, segment_id=segment_id)["rule"]
+            segment_store.record_size(con, segment_id, pd.Timestamp(as_of).tz_convert(f.period.tz).date(),
+                                      audience.count(cur, rule_of))
+        sizes = segment_store.daily_sizes(con, shown, f.period.first, f.period.last)
+        st.plotly_chart(charts.segment_sizes(sizes, ids, f.lang), key="seg_sizes_chart")
+        ui.csv_download(sizes, "segment_sizes", key="seg_sizes_csv")
+    ui.definition(t("seg.sizes.def", f.lang))
+cur.close()
