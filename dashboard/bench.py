@@ -98,12 +98,13 @@ def main(friends: int, db: str | None = None, repeat: int = 7, pandas: bool = Tr
             duck[page] = (all_ms, route_ms, per_call, per_call_route)
             print(f"  {page:<12} {all_ms:8.1f} ms   {route or '-'}: "
                   f"{'-' if route_ms is None else f'{route_ms:.1f}'} ms", flush=True)
+        segment_lines = _time_segments(cur, repeat)
         info["rss_duckdb_gib"] = _peak_rss_gib()
         pandas_result = _pandas_side(cur, period, answers, path.parent) if pandas else None
     finally:
         con.close()
     info["rss_gib"], info["load_end"] = _peak_rss_gib(), os.getloadavg()[0]
-    table = render(info, period, route, build_s, sidebar_ms, duck, pandas_result)
+    table = render(info, period, route, build_s, sidebar_ms, duck, pandas_result) + "\n\n" + segment_lines
     print()
     print(table)
     out = config.ROOT / "data" / f"bench-{friends}.md"
@@ -113,6 +114,52 @@ def main(friends: int, db: str | None = None, repeat: int = 7, pandas: bool = Tr
         print("error: pandas and DuckDB disagree on a headline number (see DIFFERS above)", file=sys.stderr)
         return 1
     return 0
+
+
+# ---- segments ----------------------------------------------------------------------------------
+
+# Issue 3's benchmark rule: route + tag + attribute + reactions in 30 days + purchased in 90 days.
+SEGMENT_RULE = {"version": 1, "rule": {"all": [
+    {"field": "route", "in": ["thanks_page", "parcel_qr", "site_banner"]},
+    {"field": "tags", "match": "any", "tags": ["interest:skincare", "interest:supplement"]},
+    {"field": "attribute", "key": "survey_concern", "op": "in", "value": ["肌荒れが気になる", "最近疲れやすい"]},
+    {"field": "reactions", "type": "any", "min": 3, "within_days": 30},
+    {"field": "purchased", "within_days": 90}]}}
+ISSUE_RULE = {"version": 1, "rule": {"all": [  # the issue's "done when" example
+    {"field": "interest", "in": ["hot", "warm"]}, {"field": "genre", "in": ["skincare"]},
+    {"field": "route", "in": ["thanks_page"]}, {"not": {"field": "purchased", "within_days": 90}}]}}
+
+
+def _median_ms(fn, repeat: int) -> tuple[float, object]:
+    result = fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), result
+
+
+def _time_segments(cur, repeat: int) -> str:
+    """Median ms of exact segment counts and of the Segments page's questions."""
+    from dashboard import audience
+
+    rows = []
+    five, n_five = _median_ms(lambda: audience.count(cur, SEGMENT_RULE), repeat)
+    rows.append(("5-condition count (route + tag + attribute + reactions 30 d + purchased 90 d)", five, n_five))
+    issue, n_issue = _median_ms(lambda: audience.count(cur, ISSUE_RULE), repeat)
+    rows.append(("issue example (hot/warm × skincare × thanks page, no purchase in 90 d)", issue, n_issue))
+    # what the page runs on each change: count, reachable count, breakdown, sample, matrix
+    reachable = {"version": 1, "rule": {"all": [ISSUE_RULE["rule"], {"field": "following"}]}}
+    page, _ = _median_ms(lambda: (audience.count(cur, ISSUE_RULE), audience.count(cur, reachable),
+                                  audience.breakdown(cur, ISSUE_RULE), audience.sample(cur, ISSUE_RULE),
+                                  audience.matrix(cur)), repeat)
+    rows.append(("Segments page (count, reachable, breakdown, sample, matrix)", page, None))
+    lines = ["| Segment question | DuckDB median (ms) | members |", "|---|---:|---:|"]
+    for label, ms, members in rows:
+        lines.append(f"| {label} | {ms:,.0f} | {'' if members is None else f'{members:,}'} |")
+        print(f"  segments: {label}: {ms:.1f} ms", flush=True)
+    return "\n".join(lines)
 
 
 # ---- the database -----------------------------------------------------------------------------

@@ -119,7 +119,8 @@ create table if not exists deliveries (
     is_promotion      boolean not null default false,
     segment_id        varchar,
     messages          json,
-    status            varchar not null,      -- draft, planned, sending, sent, failed, cancelled
+    status            varchar not null,      -- planned, scheduled, sending, sent, partially_failed,
+                                             -- paused, stopped (monthly limit), failed, cancelled
     planned_count     integer not null default 0,
     sent_count        integer not null default 0,
     failed_count      integer not null default 0,
@@ -129,7 +130,8 @@ create table if not exists deliveries (
     approved_by       varchar,
     created_at        timestamptz not null default current_timestamp,
     scheduled_at      timestamptz,
-    sent_at           timestamptz
+    sent_at           timestamptz,
+    error             varchar                -- why a send stopped, paused or failed
 );
 
 -- The send ledger: one row per delivery x recipient, written before the first API call.

@@ -1,0 +1,166 @@
+"""LINE API clients from settings, and the one place that turns LINE's answers into ours.
+
+Each line-bot-sdk v3 module gets its own Configuration (their ApiExceptions are unrelated classes);
+the base URL loses any trailing slash (the SDK would request //v2/…); every call has a timeout (the
+sync SDK has none by default). LINE's 429s differ only in their message text: a rate limit is
+retried, the monthly limit is not (LINE_API_NOTES §2).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from dashboard import config
+
+TIMEOUT = (3.05, 15)  # (connect, read) seconds, on every call
+SANDBOX_TOKEN = "sandbox-token"  # the sandbox checks only that a bearer token is present
+
+
+class LineError(Exception):
+    """LINE said no (or said nothing). `kind` is what the caller should do about it:
+    rate_limit and server and timeout: back off and retry with the same retry key;
+    monthly_limit: stop, nothing more can be sent this month; conflict: the retry key was already
+    accepted — treat as sent; auth: fix the token; bad_request: fix the request (details say what)."""
+
+    def __init__(self, kind: str, status: int | None, message: str, details: list | None = None,
+                 request_id: str | None = None, accepted_request_id: str | None = None):
+        super().__init__(f"{kind} ({status}): {message}")
+        self.kind, self.status, self.message = kind, status, message
+        self.details = details or []
+        self.request_id, self.accepted_request_id = request_id, accepted_request_id
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in ("rate_limit", "server", "timeout", "network")
+
+
+def base_url() -> str:
+    url = (config.get("LINE_API_BASE_URL") or "https://api.line.me").rstrip("/")
+    return url
+
+
+def token() -> str:
+    return config.get("LINE_CHANNEL_ACCESS_TOKEN") or SANDBOX_TOKEN
+
+
+def classify(exc: Exception) -> LineError:
+    """Any exception from an SDK call as a LineError."""
+    if isinstance(exc, LineError):
+        return exc
+    status = getattr(exc, "status", None)
+    headers = getattr(exc, "headers", None) or {}
+    body = getattr(exc, "body", None)
+    message, details = str(exc), []
+    if body:
+        try:
+            parsed = json.loads(body)
+            message = parsed.get("message", message)
+            details = parsed.get("details", []) or []
+        except (TypeError, ValueError):
+            message = str(body)[:300]
+    get = (lambda k: headers.get(k)) if hasattr(headers, "get") else (lambda k: None)  # noqa: E731
+    request_id, accepted = get("x-line-request-id"), get("x-line-accepted-request-id")
+    if status is None:
+        name = type(exc).__name__.lower()
+        text = str(exc).lower()
+        if "timeout" in name or "timed out" in text or "timeout" in text:
+            return LineError("timeout", None, str(exc))
+        return LineError("network", None, str(exc))
+    if status == 409:
+        return LineError("conflict", status, message, details, request_id, accepted)
+    if status == 429:
+        kind = "monthly_limit" if "monthly limit" in message.lower() else "rate_limit"
+        return LineError(kind, status, message, details, request_id)
+    if status in (401, 403):
+        return LineError("auth", status, message, details, request_id)
+    if status >= 500:
+        return LineError("server", status, message, details, request_id)
+    return LineError("bad_request", status, message, details, request_id)
+
+
+@dataclass
+class Clients:
+    messaging: object
+    insight: object
+    audience: object
+    sandbox: bool
+
+    def close(self) -> None:
+        for api in (self.messaging, self.insight, self.audience):
+            try:
+                api.api_client.close()
+            except Exception:  # closing is best effort
+                pass
+
+
+def clients(url: str | None = None, access_token: str | None = None) -> Clients:
+    """Messaging, insight and audience clients, each with its own Configuration."""
+    from linebot.v3 import audience as audience_mod
+    from linebot.v3 import insight as insight_mod
+    from linebot.v3 import messaging as messaging_mod
+
+    host = (url or base_url()).rstrip("/")
+    secret = access_token or token()
+
+    def build(module, api_class):
+        configuration = module.Configuration(host=host, access_token=secret)
+        return api_class(module.ApiClient(configuration))
+
+    return Clients(messaging=build(messaging_mod, messaging_mod.MessagingApi),
+                   insight=build(insight_mod, insight_mod.Insight),
+                   audience=build(audience_mod, audience_mod.ManageAudience),
+                   sandbox=config.is_sandbox() if access_token is None else False)
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, _request_timeout=TIMEOUT, **kwargs)
+    except Exception as exc:  # every SDK, urllib3 and pydantic failure becomes a LineError
+        if type(exc).__name__ == "ValidationError":
+            raise LineError("bad_request", None, f"rejected before sending: {exc}") from exc
+        raise classify(exc) from exc
+
+
+def multicast(c: Clients, to: list[str], messages: list[dict], retry_key: str, unit: str | None = None) -> str:
+    """Send one batch; returns LINE's request id (or the accepted one, for a repeated retry key)."""
+    from linebot.v3.messaging import MulticastRequest
+
+    body = {"to": to, "messages": messages, "notificationDisabled": False}
+    if unit:
+        body["customAggregationUnits"] = [unit]
+    try:
+        response = _call(c.messaging.multicast_with_http_info, MulticastRequest.from_dict(body),
+                         x_line_retry_key=retry_key)
+    except LineError as err:
+        if err.kind == "conflict":
+            return err.accepted_request_id or "accepted-earlier"
+        raise
+    return (response.headers or {}).get("x-line-request-id", "")
+
+
+def push(c: Clients, to: str, messages: list[dict], retry_key: str) -> str:
+    from linebot.v3.messaging import PushMessageRequest
+
+    try:
+        response = _call(c.messaging.push_message_with_http_info,
+                         PushMessageRequest.from_dict({"to": to, "messages": messages}), x_line_retry_key=retry_key)
+    except LineError as err:
+        if err.kind == "conflict":
+            return err.accepted_request_id or "accepted-earlier"
+        raise
+    return (response.headers or {}).get("x-line-request-id", "")
+
+
+def validate_multicast(c: Clients, messages: list[dict]) -> None:
+    """LINE's own check of the message objects (raises LineError bad_request with details)."""
+    from linebot.v3.messaging import ValidateMessageRequest
+
+    _call(c.messaging.validate_multicast, ValidateMessageRequest.from_dict({"messages": messages}))
+
+
+def quota(c: Clients) -> dict:
+    """{"limit": messages this month or None when unlimited, "used": consumed so far}."""
+    q = _call(c.messaging.get_message_quota)
+    used = _call(c.messaging.get_message_quota_consumption)
+    limit = q.value if getattr(q, "type", "limited") == "limited" else None
+    return {"limit": limit, "used": used.total_usage}

@@ -1,0 +1,298 @@
+"""The send engine: plan -> ledger -> batches -> LINE, resumable, never twice.
+
+1. plan(): one deliveries row and one delivery_recipients row per recipient, with its batch number
+   and the batch's retry key (a UUID), all in one transaction, before any API call.
+2. run(): each batch of at most 500 goes out by multicast with X-Line-Retry-Key and the delivery's
+   customAggregationUnits name. 2xx and 409 (key already accepted) mark the batch sent; 429 rate
+   limits, 5xx, time-outs and network errors back off exponentially with jitter and retry with the
+   same key; 429 "monthly limit" stops the send cleanly, leaving the rest planned; other 4xx fail
+   the batch with LINE's reason (and stop, when the reason is the messages themselves).
+3. A crash or restart resumes from the ledger: planned rows go out again with their stored keys,
+   and LINE (or the sandbox) answers 409 for any batch it had already accepted. Within a process a
+   registry lets only one runner work on a delivery; the DuckDB file admits one writing process.
+Only this module calls LINE's send endpoints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboard import line_api
+
+BATCH = 500
+MAX_REQUESTS_PER_SECOND = 200      # LINE's multicast limit
+MAX_ATTEMPTS = 12                  # per batch and run; then the delivery pauses (resume later)
+BACKOFF_BASE_S = 0.2
+BACKOFF_CAP_S = 10.0
+CHUNK_BATCHES = 200                # batches read from the ledger at a time: memory stays flat
+
+_running: set[str] = set()
+_running_lock = threading.Lock()
+
+
+class SendError(RuntimeError):
+    pass
+
+
+@dataclass
+class Report:
+    delivery_id: str
+    status: str
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pending: int = 0
+    reasons: dict = field(default_factory=dict)   # failure reason -> recipients
+    stop_reason: str | None = None
+
+
+def aggregation_unit(delivery_id: str) -> str:
+    """customAggregationUnits name: at most 30 characters of [A-Za-z0-9_]."""
+    return ("d_" + "".join(ch for ch in delivery_id if ch.isalnum()))[:30]
+
+
+def new_delivery_id() -> str:
+    return "dlv_" + uuid.uuid4().hex[:16]
+
+
+def plan(con, *, delivery_id: str, user_ids: list[str], messages: list[dict], kind: str = "multicast",
+         title: str | None = None, segment_id: str | None = None, created_by: str = "local",
+         scheduled_at: dt.datetime | None = None, is_promotion: bool = False, status: str = "planned") -> int:
+    """Write the delivery and its ledger in one transaction. Planning the same delivery_id twice
+    (a double click, a second tab) changes nothing and returns the existing size."""
+    import json
+
+    cur = con.cursor()
+    try:
+        existing = cur.execute("select planned_count from deliveries where delivery_id = $id",
+                               {"id": delivery_id}).fetchone()
+        if existing:
+            return existing[0]
+        users = list(dict.fromkeys(user_ids))  # one row per recipient, whatever the input
+        batch_size = 1 if kind == "test" else BATCH
+        keys = [str(uuid.uuid4()) for _ in range((len(users) + batch_size - 1) // batch_size)]
+        ledger = pd.DataFrame({"user_id": users,
+                               "batch_no": [i // batch_size for i in range(len(users))]})
+        ledger["retry_key"] = [keys[b] for b in ledger["batch_no"]]
+        cur.execute("begin")
+        cur.execute(
+            "insert into deliveries (delivery_id, kind, title, is_promotion, segment_id, messages, status, "
+            "planned_count, aggregation_unit, created_by, scheduled_at) values ($id, $kind, $title, $promo, $seg, "
+            "$messages, $status, $n, $unit, $by, $at)",
+            {"id": delivery_id, "kind": kind, "title": title, "promo": is_promotion, "seg": segment_id,
+             "messages": json.dumps(messages, ensure_ascii=False), "status": status, "n": len(users),
+             "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at})
+        cur.register("ledger_in", ledger)
+        cur.execute("insert into delivery_recipients (delivery_id, user_id, user_key, batch_no, retry_key, status) "
+                    "select $id, l.user_id, f.user_key, l.batch_no, l.retry_key, 'planned' "
+                    "from ledger_in l left join friends f on f.user_id = l.user_id order by l.batch_no",
+                    {"id": delivery_id})
+        cur.unregister("ledger_in")
+        cur.execute("commit")
+        return len(users)
+    except Exception:
+        try:
+            cur.execute("rollback")
+        except Exception:
+            pass
+        raise
+    finally:
+        cur.close()
+
+
+def progress(cur, delivery_id: str) -> Report:
+    row = cur.execute("select status, planned_count from deliveries where delivery_id = $id",
+                      {"id": delivery_id}).fetchone()
+    if row is None:
+        raise SendError(f"no delivery {delivery_id}")
+    counts = dict(cur.execute("select status, count(*) from delivery_recipients where delivery_id = $id group by 1",
+                              {"id": delivery_id}).fetchall())
+    reasons = dict(cur.execute("select error, count(*) from delivery_recipients where delivery_id = $id "
+                               "and status = 'failed' group by 1", {"id": delivery_id}).fetchall())
+    stop = cur.execute("select error from deliveries where delivery_id = $id", {"id": delivery_id}).fetchone()[0]
+    return Report(delivery_id, row[0], planned=row[1], sent=counts.get("sent", 0), failed=counts.get("failed", 0),
+                  skipped=counts.get("skipped", 0), pending=counts.get("planned", 0), reasons=reasons,
+                  stop_reason=stop)
+
+
+class _Pacer:
+    """At most `rate` requests per second (LINE's 200/s for multicast)."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self.next_at = time.monotonic()
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if now < self.next_at:
+            time.sleep(self.next_at - now)
+        self.next_at = max(now, self.next_at) + self.interval
+
+
+def _backoff(attempt: int) -> float:
+    return min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt) * random.uniform(0.5, 1.5)
+
+
+def _batches(cur, delivery_id: str):
+    """Planned batches in order, CHUNK_BATCHES at a time."""
+    after = -1
+    while True:
+        rows = cur.execute(
+            "select batch_no, any_value(retry_key), list(user_id order by user_id) from delivery_recipients "
+            "where delivery_id = $id and status = 'planned' and batch_no > $after "
+            "and batch_no <= $after + $chunk group by batch_no order by batch_no",
+            {"id": delivery_id, "after": after, "chunk": CHUNK_BATCHES}).fetchall()
+        if not rows:
+            more = cur.execute("select min(batch_no) from delivery_recipients where delivery_id = $id "
+                               "and status = 'planned' and batch_no > $after", {"id": delivery_id, "after": after}).fetchone()[0]
+            if more is None:
+                return
+            after = more - 1
+            continue
+        yield from rows
+        after = rows[-1][0]
+
+
+def _mark(cur, delivery_id: str, batch_no: int, status: str, request_id: str | None = None,
+          error: str | None = None) -> None:
+    cur.execute("update delivery_recipients set status = $status, request_id = $rid, error = $error, "
+                "sent_at = case when $status = 'sent' then current_timestamp end "
+                "where delivery_id = $id and batch_no = $batch and status = 'planned'",
+                {"status": status, "rid": request_id, "error": error, "id": delivery_id, "batch": batch_no})
+
+
+def _finish(cur, delivery_id: str, status: str, error: str | None = None) -> None:
+    cur.execute("update deliveries set status = $status, error = $error, "
+                "sent_count = (select count(*) from delivery_recipients where delivery_id = $id and status = 'sent'), "
+                "failed_count = (select count(*) from delivery_recipients where delivery_id = $id and status = 'failed'), "
+                "sent_at = coalesce(sent_at, case when $status in ('sent', 'partially_failed') then current_timestamp end) "
+                "where delivery_id = $id", {"id": delivery_id, "status": status, "error": error})
+
+
+def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate: float = MAX_REQUESTS_PER_SECOND,
+        on_batch=None) -> Report:
+    """Send every planned batch of a delivery. Safe to call again after any failure or crash."""
+    with _running_lock:
+        if delivery_id in _running:
+            raise SendError(f"delivery {delivery_id} is already being sent by this process")
+        _running.add(delivery_id)
+    own_clients = clients is None
+    clients = clients or line_api.clients()
+    cur = con.cursor()
+    try:
+        row = cur.execute("select status, messages, aggregation_unit, kind from deliveries where delivery_id = $id",
+                          {"id": delivery_id}).fetchone()
+        if row is None:
+            raise SendError(f"no delivery {delivery_id}")
+        status, messages_json, unit, kind = row
+        if status in ("sent", "partially_failed", "failed", "cancelled"):
+            return progress(cur, delivery_id)
+        import json
+
+        messages = json.loads(messages_json)
+        cur.execute("update deliveries set status = 'sending', error = null where delivery_id = $id", {"id": delivery_id})
+        pacer = _Pacer(rate)
+        stop: tuple[str, str] | None = None
+        for batch_no, retry_key, users in _batches(cur, delivery_id):
+            attempt = 0
+            while True:
+                pacer.wait()
+                try:
+                    if kind == "test":
+                        request_id = line_api.push(clients, users[0], messages, retry_key)
+                    else:
+                        request_id = line_api.multicast(clients, users, messages, retry_key, unit)
+                    _mark(cur, delivery_id, batch_no, "sent", request_id)
+                    break
+                except line_api.LineError as err:
+                    if err.retryable and attempt + 1 < MAX_ATTEMPTS:
+                        attempt += 1
+                        time.sleep(_backoff(attempt))
+                        continue
+                    if err.retryable:
+                        stop = ("paused", f"LINE kept failing ({err.kind} {err.status}): {err.message}; resume later")
+                    elif err.kind == "monthly_limit":
+                        stop = ("stopped", f"monthly limit reached: {err.message}")
+                    elif err.kind == "auth":
+                        stop = ("paused", f"LINE refused the access token ({err.status}): {err.message}")
+                    else:  # bad request: this batch fails with LINE's reason
+                        reason = err.message + (f" ({line_api_details(err)})" if err.details else "")
+                        _mark(cur, delivery_id, batch_no, "failed", err.request_id, reason[:500])
+                        if any("messages" in str(d.get("property", "")) for d in err.details) or kind == "test":
+                            if kind != "test":  # the messages are wrong: every other batch would fail too
+                                cur.execute("update delivery_recipients set status = 'failed', error = $e "
+                                            "where delivery_id = $id and status = 'planned'",
+                                            {"e": reason[:500], "id": delivery_id})
+                                stop = ("failed", reason)
+                    break
+            if on_batch is not None:
+                on_batch(batch_no)
+            if stop:
+                break
+        report = progress(cur, delivery_id)
+        if stop:
+            _finish(cur, delivery_id, stop[0], stop[1])
+        elif report.failed and report.sent:
+            _finish(cur, delivery_id, "partially_failed")
+        elif report.failed:
+            _finish(cur, delivery_id, "failed")
+        else:
+            _finish(cur, delivery_id, "sent")
+        return progress(cur, delivery_id)
+    finally:
+        cur.close()
+        if own_clients:
+            clients.close()
+        with _running_lock:
+            _running.discard(delivery_id)
+
+
+def line_api_details(err) -> str:
+    return "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in err.details)
+
+
+def resumable(cur) -> list[str]:
+    """Deliveries a crash or restart left unfinished, and scheduled ones that are due."""
+    rows = cur.execute(
+        "select delivery_id from deliveries where status in ('sending', 'queued') "
+        "or (status = 'scheduled' and scheduled_at <= current_timestamp) order by created_at").fetchall()
+    return [r[0] for r in rows]
+
+
+def resume_all(con, clients: line_api.Clients | None = None) -> list[Report]:
+    cur = con.cursor()
+    try:
+        ids = resumable(cur)
+    finally:
+        cur.close()
+    reports = []
+    for delivery_id in ids:
+        try:
+            reports.append(run(con, delivery_id, clients))
+        except SendError:
+            continue  # another runner in this process has it
+    return reports
+
+
+def start_in_background(con, delivery_id: str) -> bool:
+    """Run a delivery on a thread of this process (the dashboard's): False when one already runs."""
+    with _running_lock:
+        if delivery_id in _running:
+            return False
+    thread = threading.Thread(target=_run_quietly, args=(con, delivery_id), name=f"send-{delivery_id}", daemon=True)
+    thread.start()
+    return True
+
+
+def _run_quietly(con, delivery_id: str) -> None:
+    try:
+        run(con, delivery_id)
+    except SendError:
+        pass
