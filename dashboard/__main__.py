@@ -79,6 +79,75 @@ def cmd_segment(args) -> int:
         con.close()
 
 
+def cmd_sandbox(args) -> int:
+    from dashboard import sandbox
+
+    faults = sandbox.Faults(p429=args.p429, p500=args.p500, p500_after=args.p500_after,
+                            latency_ms=args.latency_ms, seed=args.seed)
+    print(f"sandbox LINE API on http://127.0.0.1:{args.port} (state {args.state}); nothing leaves this machine",
+          flush=True)
+    sandbox.serve(args.port, Path(args.state), quota=args.quota, faults=faults)
+    return 0
+
+
+def _print_plan(plan, messages) -> None:
+    print(f"audience (rule members):        {plan.audience:>10,}")
+    for code, removed, reason in plan.exclusions:
+        print(f"  - {reason}: {removed:,}")
+    print(f"recipients:                     {plan.recipients:>10,}")
+    print(f"messages this send uses:        {plan.recipients:>10,}  (one per recipient, {len(messages)} bubble(s) each)")
+    if plan.quota_limit is not None:
+        print(f"quota left this month:          {plan.quota_left:>10,}  (LINE quota {plan.quota_limit:,} - used {plan.quota_used:,})")
+        print(f"overage:                        {plan.overage:>10,}  (about ¥{plan.overage_yen:,.0f}, plan {plan.plan_name})")
+    for check in plan.checks:
+        print(f"[{check.level}] {check.message}")
+
+
+def cmd_send(args) -> int:
+    from dashboard import audience, compose, line_api, segment_store, sending, storage
+
+    con = storage.connect(args.db)
+    try:
+        cur = con.cursor()
+        clients = line_api.clients()
+        if args.resume:
+            reports = sending.resume_all(con, clients)
+            for r in reports:
+                print(f"{r.delivery_id}: {r.status} — sent {r.sent:,}, failed {r.failed:,}, left {r.pending:,}"
+                      + (f" ({r.stop_reason})" if r.stop_reason else ""))
+            if not reports:
+                print("nothing to resume")
+            return 0 if all(r.status in ("sent",) for r in reports) else 1
+        if not args.messages:
+            raise ValueError("--messages FILE.json is required (a JSON list of LINE message objects)")
+        try:
+            messages = json.loads(Path(args.messages).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"cannot read messages from {args.messages}: {exc}") from None
+        rule = (segment_store.get(cur, name=args.segment)["rule"] if args.segment
+                else {"version": 1, "rule": {"field": "following", "value": True}})
+        plan = compose.plan_send(cur, rule, messages, clients=clients)
+        _print_plan(plan, messages)
+        if plan.blocked:
+            print("error: the send is blocked (see [block] above); nothing was sent", file=sys.stderr)
+            return 1
+        if args.dry_run or not args.yes:
+            print("dry run: nothing was sent" if args.dry_run else "nothing was sent: add --yes to send")
+            return 0
+        members = audience.members(cur, plan.rule)["user_id"].tolist()
+        delivery_id = sending.new_delivery_id()
+        sending.plan(con, delivery_id=delivery_id, user_ids=members, messages=messages,
+                     title=args.title, segment_id=None, created_by="cli")
+        report = sending.run(con, delivery_id, clients)
+        print(f"{delivery_id}: {report.status} — sent {report.sent:,}, failed {report.failed:,}, "
+              f"not sent {report.pending:,}" + (f" ({report.stop_reason})" if report.stop_reason else ""))
+        for reason, n in report.reasons.items():
+            print(f"  failed {n:,}: {reason}")
+        return 0 if report.status == "sent" else 1
+    finally:
+        con.close()
+
+
 def cmd_bench(args) -> int:
     from dashboard import bench
 
@@ -117,6 +186,29 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--count", action="store_true", help="print the exact number of members")
     what.add_argument("--export", metavar="FILE.csv", help="write the members' LINE user IDs (column user_id)")
     p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("sandbox", help="run the local LINE API stand-in on loopback")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--state", default="data/sandbox", help="folder of the sandbox's inbox and state")
+    p.add_argument("--quota", type=int, default=None, help="monthly message quota (default: practically unlimited)")
+    p.add_argument("--p429", type=float, default=0.0, help="share of send requests answered 429 (rate limit)")
+    p.add_argument("--p500", type=float, default=0.0, help="share answered 500 before accepting")
+    p.add_argument("--p500-after", type=float, default=0.0, help="share answered 500 after accepting")
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per send request")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
+    p.set_defaults(func=cmd_sandbox)
+
+    p = sub.add_parser("send", help="plan and send a message to a saved segment or all friends")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--segment", help="name of a saved segment")
+    who.add_argument("--all", action="store_true", help="every friend following")
+    p.add_argument("--messages", help="JSON file: a list of 1-5 LINE message objects")
+    p.add_argument("--title", default=None, help="a name for the delivery")
+    p.add_argument("--dry-run", action="store_true", help="print the plan only")
+    p.add_argument("--yes", action="store_true", help="send after printing the plan")
+    p.add_argument("--resume", action="store_true", help="finish sends a crash or restart interrupted")
+    p.set_defaults(func=cmd_send)
 
     p = sub.add_parser("bench", help="time every page's queries (and plain pandas) at a size")
     p.add_argument("--friends", type=_positive, default=1_000_000)

@@ -43,7 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_PRICE_PER_EXTRA_MESSAGE", "3",
             "Yen per message beyond the free quota (standard plan only; LINE's list price is up to ¥3)."),
     Setting("DASHBOARD_QUIET_HOURS", "22-8",
-            "Hours (account time zone) in which no message is sent, as `start-end`."),
+            "Hours (account time zone) in which no message is sent, as `start-end` (`off` for none); "
+            "a send planned in them must be scheduled instead."),
     Setting("DASHBOARD_FREQUENCY_CAP", "3",
             "Maximum messages one friend receives in any 7 days; more are excluded from a send."),
     Setting("DASHBOARD_INTEREST_HOT", "8",
@@ -56,6 +57,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Rich-menu areas that count towards a genre, as `area=genre` pairs separated by commas "
             "(e.g. `スキンケア=skincare,サプリ=supplement`); tags `interest:<genre>` and purchase "
             "categories always count."),
+    Setting("DASHBOARD_FORBIDDEN_TERMS", "",
+            "Terms checked in every message before sending, as `term:block` or `term:warn` separated by "
+            "commas; empty uses the built-in list (クレジットカード現金化, 出会い系, ギャンブル … block; "
+            "医療, 治る … warn)."),
+    Setting("DASHBOARD_TEST_RECIPIENTS", "",
+            "LINE user IDs of staff who receive test sends (by push), separated by commas."),
+    Setting("DASHBOARD_CONFIRM_TYPE_ABOVE", "1000",
+            "Above this many recipients the operator must type the recipient count to confirm a send."),
+    Setting("DASHBOARD_SANDBOX_PORT", "8765",
+            "Port of the sandbox the dashboard starts on loopback when no channel access token is set."),
     Setting("DASHBOARD_ACTIVE_DAYS", "30",
             "Window of the 'active friend' KPI: following and at least one per-user reaction in the "
             "last N days."),

@@ -29,7 +29,7 @@ from dashboard import config
 RULE_VERSION = 1
 MAX_DEPTH = 8
 MAX_CONDITIONS = 50
-MAX_LIST = 1000
+MAX_LIST = 200_000  # e-mail lists can be long
 MAX_TEXT = 500
 REACTION_TYPES = ("message", "postback", "richmenu_tap", "survey_answer", "link_click")
 INTEREST_LEVELS = ("hot", "warm", "cold", "dormant")
@@ -305,12 +305,20 @@ def _genre(c: _Compiler, n: dict, path: str) -> str:
             f"where list_contains({c.bind(_texts(n, 'in', path))}::varchar[], genre)))")
 
 
+def _email_reached(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"in"})
+    hashes = _texts(n, "in", path)
+    return (f"(f.customer_id in (select customer_id from customers "
+            f"where list_contains({c.bind(hashes)}::varchar[], email_hash)))")
+
+
 CONDITIONS = {
     "following": _following, "followed": _followed, "route": _route, "tags": _tags,
     "attribute": _attribute, "customer": _customer, "purchased": _purchased,
     "never_purchased": _never_purchased, "orders": _customer_range("orders"),
     "revenue": _customer_range("revenue"), "reactions": _reactions, "richmenu_tap": _richmenu_tap,
     "clicked": _clicked, "received": _received, "interest": _interest, "genre": _genre,
+    "email_reached": _email_reached,
 }
 # interest and genre are defined only by the rollup (as of its refresh)
 NEEDS_ROLLUP = {"interest", "genre"}

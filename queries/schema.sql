@@ -1,4 +1,4 @@
--- Schema of the dashboard database (DuckDB), version 1.
+-- Schema of the dashboard database (DuckDB), version 2 (see migrations/ for the steps from 1).
 --
 -- Public contract (DESIGN §3): the tables and columns below are read directly by operators and
 -- their analysts. Add tables and columns freely; never rename or drop one. A change of shape is a

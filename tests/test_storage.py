@@ -56,9 +56,36 @@ def _migrations(tmp_path, files: dict[str, str]):
     return folder
 
 
+def _version_one(path, tmp_path):
+    """A database recorded at version 1 (an empty migrations folder means 'version 1 is current')."""
+    empty = tmp_path / "no_migrations"
+    empty.mkdir(exist_ok=True)
+    storage.connect(path, migrations_dir=empty).close()
+
+
+def test_real_version_one_database_is_upgraded(tmp_path):
+    """A file made by the first release (before migration 002) gains what 002 adds."""
+    path = tmp_path / "v1.duckdb"
+    _version_one(path, tmp_path)
+    con = duckdb.connect(str(path))
+    con.execute("alter table deliveries drop column error")
+    con.execute("alter table segments drop column updated_by")
+    con.execute("alter table segments drop column updated_at")
+    con.execute("drop table segment_sizes")
+    con.execute("insert into segments (segment_id, name, definition) values ('s1', 'kept', '{}')")
+    con.close()
+    con = storage.connect(path)
+    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2]
+    cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                      "where table_name = 'deliveries'").fetchall()}
+    assert "error" in cols
+    assert con.execute("select count(*) from segment_sizes").fetchone()[0] == 0
+    assert con.execute("select name from segments").fetchone()[0] == "kept"  # nothing lost
+
+
 def test_older_database_is_upgraded_step_by_step(tmp_path):
     path = tmp_path / "old.duckdb"
-    storage.connect(path).close()  # version 1, as an older release made it
+    _version_one(path, tmp_path)  # version 1, as an older release made it
     folder = _migrations(tmp_path, {
         "002_add_friend_note.sql": "alter table friends add column note varchar;",
         "003_add_index.sql": "create index friends_route_idx on friends (inflow_route);",
@@ -72,11 +99,11 @@ def test_older_database_is_upgraded_step_by_step(tmp_path):
 
 def test_failed_upgrade_leaves_database_at_its_version(tmp_path):
     path = tmp_path / "old.duckdb"
-    storage.connect(path).close()
+    _version_one(path, tmp_path)
     folder = _migrations(tmp_path, {"002_broken.sql": "alter table no_such_table add column x int;"})
     with pytest.raises(storage.StorageError, match="002_broken.sql failed.*version 1"):
         storage.connect(path, migrations_dir=folder)
-    con = storage.connect(path)  # still usable with the release that made it
+    con = storage.connect(path, migrations_dir=tmp_path / "no_migrations")  # still usable by its own release
     assert con.execute("select max(version) from schema_version").fetchone()[0] == 1
 
 

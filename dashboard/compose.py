@@ -1,0 +1,177 @@
+"""Planning a send: the exact audience after exclusions, checks, and cost — before anything leaves.
+
+The compose page and `python -m dashboard send` both call plan_send(), so they show the same plan.
+Exclusions are applied in a fixed order, each counted with its reason:
+  not following -> frequency cap -> excluded segment -> already reached by e-mail -> quiet hours.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from dashboard import audience, config, line_api, line_messages, segments
+
+PLANS = ("communication", "light", "standard")
+NO_EXTRA_MESSAGES = ("communication", "light")  # these plans cannot buy messages beyond the quota
+DEFAULT_FORBIDDEN = ("クレジットカード現金化:block,出会い系:block,ギャンブル:block,カジノ:block,"
+                     "医療:warn,治る:warn,必ず痩せる:warn,副作用なし:warn")
+
+
+@dataclass
+class Check:
+    level: str      # "block" stops the send, "warn" asks the operator to look
+    code: str       # limit, forbidden, promotions, quiet_hours, plan, units, empty
+    message: str
+
+
+@dataclass
+class Plan:
+    audience: int
+    exclusions: list[tuple[str, int, str]]     # (code, friends removed, reason in words)
+    recipients: int
+    rule: dict                                 # the final rule (audience and every exclusion)
+    checks: list[Check] = field(default_factory=list)
+    quota_limit: int | None = None
+    quota_used: int | None = None
+    overage: int = 0
+    overage_yen: float = 0.0
+    plan_name: str = "standard"
+
+    @property
+    def blocked(self) -> bool:
+        return any(c.level == "block" for c in self.checks)
+
+    @property
+    def quota_left(self) -> int | None:
+        return None if self.quota_limit is None else max(0, self.quota_limit - (self.quota_used or 0))
+
+    def as_dict(self) -> dict:
+        return {"audience": self.audience, "exclusions": [list(e) for e in self.exclusions],
+                "recipients": self.recipients, "messages_used": self.recipients,
+                "quota_limit": self.quota_limit, "quota_used": self.quota_used, "quota_left": self.quota_left,
+                "overage": self.overage, "overage_yen": self.overage_yen, "plan": self.plan_name,
+                "checks": [c.__dict__ for c in self.checks], "blocked": self.blocked}
+
+
+def email_hash(address: str) -> str:
+    """SHA-256 of the trimmed, lower-cased address (how customers.email_hash is stored)."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+def forbidden_terms() -> list[tuple[str, str]]:
+    raw = config.get("DASHBOARD_FORBIDDEN_TERMS") or DEFAULT_FORBIDDEN
+    out = []
+    for item in raw.split(","):
+        term, _, level = item.strip().partition(":")
+        if term:
+            out.append((term, "block" if level.strip() == "block" else "warn"))
+    return out
+
+
+def quiet_hours() -> tuple[int, int] | None:
+    raw = (config.get("DASHBOARD_QUIET_HOURS") or "").strip()
+    if not raw or raw.lower() in ("off", "none", "0-0"):
+        return None
+    start, _, end = raw.partition("-")
+    return int(start), int(end)
+
+
+def in_quiet_hours(moment: dt.datetime, tz: str | None = None) -> bool:
+    hours = quiet_hours()
+    if hours is None:
+        return False
+    hour = moment.astimezone(ZoneInfo(tz or config.timezone())).hour
+    start, end = hours
+    return start <= hour < end if start < end else (hour >= start or hour < end)
+
+
+def _text_of(messages: list[dict]) -> str:
+    return json.dumps(messages, ensure_ascii=False)
+
+
+def _and(*nodes) -> dict:
+    return {"version": segments.RULE_VERSION, "rule": {"all": [n for n in nodes if n is not None]}}
+
+
+def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Clients | None = None,
+              exclude_rule: dict | None = None, email_hashes: list[str] | None = None,
+              send_at: dt.datetime | None = None, frequency_cap: int | None = None) -> Plan:
+    """The exact plan for sending `messages` to the members of `rule` (now, or at `send_at`)."""
+    rule = segments.parse(rule)
+    base = rule["rule"]
+    cap = frequency_cap if frequency_cap is not None else config.get_int("DASHBOARD_FREQUENCY_CAP")
+    steps: list[tuple[str, dict | None, str]] = [
+        ("not_following", {"field": "following", "value": True}, "ブロック中・友だちでない / not following"),
+        ("frequency_cap", {"not": {"field": "received", "min": cap, "within_days": 7}} if cap > 0 else None,
+         f"直近7日に{cap}通以上受信 / received {cap}+ messages in 7 days (frequency cap)"),
+        ("excluded_segment", {"not": segments.parse(exclude_rule)["rule"]} if exclude_rule else None,
+         "除外セグメント / excluded segment"),
+        ("email_reached", {"not": {"field": "email_reached", "in": list(email_hashes)}} if email_hashes else None,
+         "メールで接触済み / already reached by e-mail"),
+    ]
+    total = audience.count(cur, rule)
+    exclusions, nodes, previous = [], [base], total
+    for code, node, reason in steps:
+        if node is None:
+            continue
+        nodes.append(node)
+        now_count = audience.count(cur, _and(*nodes))
+        exclusions.append((code, previous - now_count, reason))
+        previous = now_count
+    when = send_at or dt.datetime.now(dt.timezone.utc)
+    checks: list[Check] = []
+    if in_quiet_hours(when):
+        exclusions.append(("quiet_hours", previous, f"配信停止時間帯 {config.get('DASHBOARD_QUIET_HOURS')} 時: "
+                                                    "予約してください / quiet hours: schedule instead"))
+        checks.append(Check("block", "quiet_hours", "送信時刻が配信停止時間帯です。予約送信にしてください。 / "
+                                                    "The send time is in quiet hours: schedule it instead."))
+        previous_for_cost = previous
+        recipients = 0
+    else:
+        previous_for_cost = recipients = previous
+    final_rule = _and(*nodes)
+    problems = line_messages.check_messages(messages)
+    for p in problems:
+        checks.append(Check("block", "limit", f"{p['property']}: {p['message']}"))
+    text = _text_of(messages)
+    for term, level in forbidden_terms():
+        if term and term in text:
+            checks.append(Check(level, "forbidden", f"禁止・注意ワード「{term}」 / restricted term {term!r}"))
+    promotions = _promotions_last_7_days(cur)
+    if promotions:
+        checks.append(Check("warn", "promotions", f"この7日間に販促配信が{promotions}回あります / "
+                                                  f"{promotions} promotions were sent in the last 7 days"))
+    if recipients == 0 and not in_quiet_hours(when):
+        checks.append(Check("block", "empty", "送信対象が0人です / nobody to send to"))
+    plan = Plan(total, exclusions, recipients, final_rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard")
+    _cost(plan, clients, previous_for_cost)
+    return plan
+
+
+def _promotions_last_7_days(cur) -> int:
+    row = cur.execute("select count(*) from deliveries where is_promotion and status in ('sent', 'sending', "
+                      "'partially_failed') and sent_at >= current_timestamp - interval 7 day").fetchone()
+    return int(row[0])
+
+
+def _cost(plan: Plan, clients: line_api.Clients | None, messages: int) -> None:
+    price = float(config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE") or 0)
+    try:
+        quota = line_api.quota(clients) if clients is not None else None
+    except line_api.LineError as err:
+        plan.checks.append(Check("warn", "quota", f"LINEの配信数上限を取得できません / could not read the quota: {err.message}"))
+        quota = None
+    if quota is None:
+        return
+    plan.quota_limit, plan.quota_used = quota["limit"], quota["used"]
+    if plan.quota_limit is None:
+        return
+    plan.overage = max(0, messages - plan.quota_left)
+    plan.overage_yen = plan.overage * price
+    if plan.overage and plan.plan_name in NO_EXTRA_MESSAGES:
+        plan.checks.append(Check("block", "plan", f"{plan.plan_name}プランは追加メッセージを購入できません。"
+                                                  f"残り{plan.quota_left:,}通に対し{messages:,}通 / the {plan.plan_name} "
+                                                  f"plan cannot buy extra messages: {plan.quota_left:,} left, {messages:,} needed"))
