@@ -100,7 +100,7 @@ def clients(url: str | None = None, access_token: str | None = None) -> Clients:
     from linebot.v3 import messaging as messaging_mod
 
     host = (url or base_url()).rstrip("/")
-    secret = access_token or token()
+    secret = token() if access_token is None else access_token
 
     def build(module, api_class):
         configuration = module.Configuration(host=host, access_token=secret)
@@ -121,6 +121,14 @@ def _call(fn, *args, **kwargs):
         raise classify(exc) from exc
 
 
+def _model(model_class, body: dict):
+    """An SDK request model; pydantic's refusal (over 500 recipients, over 5 messages) as ours."""
+    try:
+        return model_class.from_dict(body)
+    except Exception as exc:
+        raise LineError("bad_request", None, f"rejected before sending: {exc}".replace("\n", " ")) from exc
+
+
 def multicast(c: Clients, to: list[str], messages: list[dict], retry_key: str, unit: str | None = None) -> str:
     """Send one batch; returns LINE's request id (or the accepted one, for a repeated retry key)."""
     from linebot.v3.messaging import MulticastRequest
@@ -129,7 +137,7 @@ def multicast(c: Clients, to: list[str], messages: list[dict], retry_key: str, u
     if unit:
         body["customAggregationUnits"] = [unit]
     try:
-        response = _call(c.messaging.multicast_with_http_info, MulticastRequest.from_dict(body),
+        response = _call(c.messaging.multicast_with_http_info, _model(MulticastRequest, body),
                          x_line_retry_key=retry_key)
     except LineError as err:
         if err.kind == "conflict":
@@ -143,7 +151,7 @@ def push(c: Clients, to: str, messages: list[dict], retry_key: str) -> str:
 
     try:
         response = _call(c.messaging.push_message_with_http_info,
-                         PushMessageRequest.from_dict({"to": to, "messages": messages}), x_line_retry_key=retry_key)
+                         _model(PushMessageRequest, {"to": to, "messages": messages}), x_line_retry_key=retry_key)
     except LineError as err:
         if err.kind == "conflict":
             return err.accepted_request_id or "accepted-earlier"
@@ -155,7 +163,7 @@ def validate_multicast(c: Clients, messages: list[dict]) -> None:
     """LINE's own check of the message objects (raises LineError bad_request with details)."""
     from linebot.v3.messaging import ValidateMessageRequest
 
-    _call(c.messaging.validate_multicast, ValidateMessageRequest.from_dict({"messages": messages}))
+    _call(c.messaging.validate_multicast, _model(ValidateMessageRequest, {"messages": messages}))
 
 
 def quota(c: Clients) -> dict:

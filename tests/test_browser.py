@@ -36,14 +36,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo_db):
+def server(demo_db, tmp_path_factory):
     _require_browser()
     port = _free_port()
     env = {**os.environ, "DASHBOARD_DB": str(demo_db)}
+    # The server logs every request: to a file, never to a pipe nobody reads (a full pipe blocks it).
+    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -55,7 +57,7 @@ def server(demo_db):
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+        pytest.fail("streamlit did not start: " + Path(log.name).read_text()[-2000:])
     yield url
     proc.terminate()
     try:
