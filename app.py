@@ -1,10 +1,22 @@
 """Entry point: `streamlit run app.py` serves the dashboard.
 
-The navigation script is dashboard/navigation.py (see there why it is not this file). Later, the
-background worker (loader, scheduled sends) starts here with the server, through st.App's lifespan.
+The navigation script is dashboard/navigation.py (see there why it is not this file). The
+background worker — the sandbox when no access token is set, resumed and scheduled sends — starts
+and stops with the server through st.App's lifespan.
 """
+from contextlib import asynccontextmanager
+
 import streamlit as st
 
+from dashboard import worker
 from dashboard.config import ROOT
 
-app = st.App(ROOT / "dashboard" / "navigation.py")
+
+@asynccontextmanager
+async def lifespan(_app):
+    worker.start()
+    yield
+    worker.stop()
+
+
+app = st.App(ROOT / "dashboard" / "navigation.py", lifespan=lifespan)

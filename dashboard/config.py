@@ -96,6 +96,13 @@ def get(name: str) -> str | None:
     return _BY_NAME[name].default
 
 
+def is_set(name: str) -> bool:
+    """True when secrets.toml or the environment gives the setting a value (not the default)."""
+    if name not in _BY_NAME:
+        raise KeyError(f"unknown setting {name!r}; declare it in dashboard/config.py")
+    return _secrets_file().get(name) not in (None, "") or os.environ.get(name) not in (None, "")
+
+
 def get_int(name: str) -> int:
     value = get(name)
     try:

@@ -34,9 +34,16 @@ class LineError(Exception):
         return self.kind in ("rate_limit", "server", "timeout", "network")
 
 
+def sandbox_url() -> str:
+    return f"http://127.0.0.1:{config.get_int('DASHBOARD_SANDBOX_PORT')}"
+
+
 def base_url() -> str:
-    url = (config.get("LINE_API_BASE_URL") or "https://api.line.me").rstrip("/")
-    return url
+    """LINE's API, or — with no access token — the sandbox: without a token nothing may ever go to
+    api.line.me, whatever LINE_API_BASE_URL says by default."""
+    if config.is_set("LINE_API_BASE_URL"):
+        return config.get("LINE_API_BASE_URL").rstrip("/")
+    return sandbox_url() if config.is_sandbox() else "https://api.line.me"
 
 
 def token() -> str:

@@ -28,5 +28,6 @@ ANALYSIS = [
 ]
 AUDIENCE = [
     st.Page(PAGES / "segments.py", title=t("nav.segments", lang), icon=":material/groups:"),
+    st.Page(PAGES / "compose.py", title=t("nav.compose", lang), icon=":material/edit_square:"),
 ]
 st.navigation({t("nav.group.analysis", lang): ANALYSIS, t("nav.group.audience", lang): AUDIENCE}).run()

@@ -105,3 +105,78 @@ def test_acquisition_page_and_english_switch(server, browser, artifacts):
     page.wait_for_timeout(1000)
     page.screenshot(path=str(artifacts / "acquisition_en.png"), full_page=True)
     page.close()
+
+
+@pytest.fixture(scope="module")
+def send_server(demo_db, tmp_path_factory):
+    """The app on a copy of the demo, talking to a sandbox the test can read."""
+    import shutil
+
+    from tests.sandbox_server import Sandbox
+
+    _require_browser()
+    home = tmp_path_factory.mktemp("send")
+    db = home / "send.duckdb"
+    shutil.copy(demo_db, db)
+    box = Sandbox(home / "sandbox")
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_DB": str(db), "LINE_API_BASE_URL": box.url, "DASHBOARD_QUIET_HOURS": "off",
+           "DASHBOARD_FREQUENCY_CAP": "50"}
+    log = (home / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield url, box
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    box.stop()
+
+
+def test_compose_preview_confirm_progress_done_then_sandbox_inbox(send_server, browser, artifacts):
+    url, box = send_server
+    page = browser.new_page(viewport={"width": 1400, "height": 2600}, locale="ja-JP")
+    page.goto(url + "/compose")
+    page.get_by_text("すべての友だち").first.click()
+    text = "週末限定：新作スキンケアのご案内"
+    bubble = page.locator(".line-bubble", has_text=text)  # the LINE-like preview
+    for _ in range(4):  # a rerun still in flight can redraw the box and drop what was typed: type again
+        body = page.get_by_role("textbox", name="本文").first
+        body.fill(text)
+        body.press("Control+Enter")
+        try:
+            bubble.wait_for(timeout=15_000)
+            break
+        except Exception:
+            continue
+    bubble.wait_for(timeout=30_000)
+    recipients_metric = page.locator('[data-testid="stMetric"]', has_text="配信人数").first
+    recipients = int(recipients_metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+    assert recipients > 1000
+    page.screenshot(path=str(artifacts / "compose.png"), full_page=True)
+    page.get_by_role("button", name="送信内容を確認する").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("取り消せません").wait_for(timeout=30_000)
+    dialog.get_by_role("textbox").fill(str(recipients))
+    dialog.get_by_role("textbox").press("Enter")
+    dialog.get_by_role("button", name="送信する").click()
+    page.get_by_text(f"送信済み {recipients:,}").wait_for(timeout=120_000)  # the progress report, from the ledger
+    page.get_by_text("送信完了").wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts / "compose_done.png"), full_page=True)
+    summary = box.summary()
+    assert summary["recipients"] == recipients and summary["deliveries"] == recipients
+    assert summary["duplicates"] == []
+    inbox = box.get("/sandbox/inbox")["requests"]
+    assert all(r["messages"][0]["text"] == text for r in inbox)
+    page.close()

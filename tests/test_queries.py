@@ -16,7 +16,7 @@ import pytest
 
 from dashboard import metrics
 from dashboard.metrics import Period
-from journeys import Journeys
+from tests.journeys import Journeys
 
 VIA = ("connection", "cursor")
 INJECTION = ["x' or 1=1 --", "'); drop table friends; --"]

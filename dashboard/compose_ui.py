@@ -1,0 +1,127 @@
+"""The compose page's message editor and its LINE-like preview.
+
+Editor widgets are keyed f"msg_{i}_{name}"; `messages()` turns their values into LINE message
+objects (the JSON LINE's API takes). `preview_html()` draws them as a LINE chat at phone width.
+"""
+from __future__ import annotations
+
+import html
+import json
+
+import streamlit as st
+
+from dashboard.i18n import t
+
+KINDS = ("text", "image", "buttons", "flex")
+
+
+def _k(i: int, name: str) -> str:
+    return f"msg_{i}_{name}"
+
+
+def editor(lang: str) -> None:
+    count = st.number_input(t("cmp.bubbles", lang), min_value=1, max_value=5, value=1, key="msg_count")
+    for i in range(int(count)):
+        with st.container(border=True):
+            kind = st.selectbox(f"{t('cmp.bubble', lang)} {i + 1}", KINDS, key=_k(i, "kind"),
+                                format_func=lambda x: t(f"cmp.kind.{x}", lang))
+            if kind == "text":
+                st.text_area(t("cmp.text", lang), key=_k(i, "text"), height=120,
+                             help=t("cmp.text.help", lang))
+            elif kind == "image":
+                st.text_input(t("cmp.image_url", lang), key=_k(i, "url"), placeholder="https://…")
+                st.text_input(t("cmp.preview_url", lang), key=_k(i, "preview"), placeholder="https://…")
+            elif kind == "buttons":
+                st.text_input(t("cmp.title", lang), key=_k(i, "title"))
+                st.text_area(t("cmp.text", lang), key=_k(i, "text"), height=80)
+                st.text_area(t("cmp.links", lang), key=_k(i, "links"), height=90, help=t("cmp.links.help", lang),
+                             placeholder="詳しく見る | https://example.com/item")
+                st.text_input(t("cmp.alt_text", lang), key=_k(i, "alt"))
+            else:
+                st.text_input(t("cmp.alt_text", lang), key=_k(i, "alt"))
+                st.text_area(t("cmp.flex_json", lang), key=_k(i, "flex"), height=160,
+                             placeholder='{"type": "bubble", "body": {…}}')
+
+
+def messages() -> tuple[list[dict], list[str]]:
+    """(LINE message objects, editor problems that make a bubble impossible to build)."""
+    out, problems = [], []
+    count = int(st.session_state.get("msg_count", 1))
+    for i in range(count):
+        kind = st.session_state.get(_k(i, "kind"), "text")
+        get = lambda name: (st.session_state.get(_k(i, name)) or "")  # noqa: E731
+        if kind == "text":
+            out.append({"type": "text", "text": get("text")})
+        elif kind == "image":
+            url = get("url").strip()
+            out.append({"type": "image", "originalContentUrl": url, "previewImageUrl": get("preview").strip() or url})
+        elif kind == "buttons":
+            actions = []
+            for line_no, line in enumerate(get("links").splitlines(), 1):
+                if not line.strip():
+                    continue
+                label, _, uri = line.partition("|")
+                if not uri.strip():
+                    problems.append(f"{i + 1}: link line {line_no} needs 'label | https://…'")
+                actions.append({"type": "uri", "label": label.strip(), "uri": uri.strip()})
+            template = {"type": "buttons", "text": get("text"), "actions": actions}
+            if get("title").strip():
+                template["title"] = get("title").strip()
+            out.append({"type": "template", "altText": get("alt") or get("text")[:400], "template": template})
+        else:
+            try:
+                contents = json.loads(get("flex") or "null")
+            except json.JSONDecodeError as exc:
+                problems.append(f"{i + 1}: Flex JSON is not valid JSON ({exc.msg}, line {exc.lineno})")
+                contents = None
+            out.append({"type": "flex", "altText": get("alt"), "contents": contents})
+    return out, problems
+
+
+# ---- preview -----------------------------------------------------------------------------------
+
+_CSS = """
+<style>
+.line-phone{width:360px;background:#8CABD9;border-radius:18px;padding:14px 10px;font-family:'Noto Sans CJK JP',
+ 'Hiragino Sans',sans-serif;font-size:14px;line-height:1.5}
+.line-row{display:flex;align-items:flex-start;margin:8px 0}
+.line-avatar{width:34px;height:34px;border-radius:50%;background:#06C755;color:#fff;font-weight:700;
+ display:flex;align-items:center;justify-content:center;margin-right:6px;flex:none;font-size:13px}
+.line-bubble{background:#fff;border-radius:16px;padding:8px 12px;max-width:250px;white-space:pre-wrap;
+ word-break:break-word;color:#111}
+.line-time{font-size:10px;color:#334;margin:0 0 2px 4px;align-self:flex-end}
+.line-card{background:#fff;border-radius:14px;width:250px;overflow:hidden;color:#111}
+.line-card .body{padding:10px 12px}.line-card .title{font-weight:700;margin-bottom:4px}
+.line-card .btn{border-top:1px solid #e5e5e5;text-align:center;color:#2f6ad9;padding:8px}
+.line-img{width:220px;min-height:120px;border-radius:14px;background:#dfe6ef;display:flex;align-items:center;
+ justify-content:center;color:#556;font-size:12px;overflow:hidden}
+.line-img img{width:100%;display:block}
+.line-name{font-size:11px;color:#223;margin:0 0 2px 40px}
+</style>
+"""
+
+
+def _bubble(message: dict, lang: str) -> str:
+    kind = message.get("type")
+    if kind == "text":
+        return f'<div class="line-bubble">{html.escape(message.get("text") or "")}</div>'
+    if kind == "image":
+        url = html.escape(message.get("previewImageUrl") or "")
+        return f'<div class="line-img"><img src="{url}" alt="{html.escape(t("cmp.kind.image", lang))}"></div>'
+    if kind == "template":
+        tpl = message.get("template") or {}
+        title = f'<div class="title">{html.escape(tpl.get("title", ""))}</div>' if tpl.get("title") else ""
+        buttons = "".join(f'<div class="btn">{html.escape(a.get("label", ""))}</div>' for a in tpl.get("actions", []))
+        return (f'<div class="line-card"><div class="body">{title}{html.escape(tpl.get("text") or "")}</div>'
+                f'{buttons}</div>')
+    alt = html.escape(message.get("altText") or "")
+    return (f'<div class="line-card"><div class="body"><div class="title">Flex</div>{alt}<br>'
+            f'<small>{html.escape(t("cmp.flex_preview", lang))}</small></div></div>')
+
+
+def preview_html(messages: list[dict], account: str, lang: str) -> str:
+    rows = [f'<div class="line-name">{html.escape(account)}</div>']
+    for message in messages:
+        rows.append(f'<div class="line-row"><div class="line-avatar">{html.escape(account[:1])}</div>'
+                    f'{_bubble(message, lang)}<div class="line-time">12:00</div></div>')
+    return _CSS + '<div class="line-phone">' + "".join(rows) + "</div>"

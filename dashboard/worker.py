@@ -1,0 +1,79 @@
+"""The dashboard process's background work, started with the server (st.App lifespan in app.py):
+the sandbox when no access token is configured, and a loop that resumes interrupted sends and
+starts scheduled ones. It runs in the process that owns the DuckDB file (DESIGN §4).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.request
+
+from dashboard import config, line_api, sending, storage
+
+LOG = logging.getLogger("dashboard.worker")
+POLL_S = 2.0
+_stop = threading.Event()
+
+
+def _sandbox_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/sandbox/health", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def start_sandbox() -> str | None:
+    """Serve the sandbox on loopback in this process, unless one already answers on its port."""
+    if not config.is_sandbox() or config.is_set("LINE_API_BASE_URL"):
+        return None
+    url = line_api.sandbox_url()
+    if _sandbox_answers(url):
+        return url
+    import uvicorn
+
+    from dashboard import sandbox
+
+    state = sandbox.State(config.db_path().parent / "sandbox")
+    server = uvicorn.Server(uvicorn.Config(sandbox.build_app(state), host="127.0.0.1",
+                                           port=config.get_int("DASHBOARD_SANDBOX_PORT"),
+                                           log_level="warning", access_log=False))
+    server.install_signal_handlers = lambda: None  # the dashboard's server owns the signals
+    threading.Thread(target=server.run, name="sandbox", daemon=True).start()
+    for _ in range(50):
+        if _sandbox_answers(url):
+            break
+        time.sleep(0.1)
+    LOG.warning("sandbox LINE API on %s: nothing leaves this machine", url)
+    return url
+
+
+def _loop() -> None:
+    con = None
+    while not _stop.is_set():
+        try:
+            db = config.db_path()
+            if con is None and db.exists():
+                con = storage.connect(db)  # same file, same process: shares the dashboard's instance
+            if con is not None:
+                cur = con.cursor()
+                try:
+                    due = sending.resumable(cur)
+                finally:
+                    cur.close()
+                for delivery_id in due:
+                    sending.start_in_background(con, delivery_id)
+        except Exception:  # the loop must survive anything; the next round retries
+            LOG.exception("worker round failed")
+        _stop.wait(POLL_S)
+
+
+def start() -> None:
+    start_sandbox()
+    _stop.clear()
+    threading.Thread(target=_loop, name="dashboard-worker", daemon=True).start()
+
+
+def stop() -> None:
+    _stop.set()

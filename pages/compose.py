@@ -1,0 +1,183 @@
+"""Compose and send: audience, messages, preview, checks, exact audience, cost, test, confirm, send."""
+import datetime as dt
+import json
+import uuid
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import audience, compose, compose_ui, config, line_api, segment_store, segment_ui, sending, ui
+from dashboard.i18n import t
+
+f = ui.page("cmp.page_title")
+if f is None:
+    st.stop()
+L = f.lang
+cur = ui.cursor(f.db)
+con = ui.connection(f)
+draft = st.session_state.setdefault("cmp_delivery_id", sending.new_delivery_id())
+
+# ---- 1. audience ---------------------------------------------------------------------------
+st.subheader(t("cmp.audience", L))
+saved = segment_store.list_segments(cur)
+names = dict(zip(saved["segment_id"], saved["name"]))
+kinds = (["segment"] if names else []) + ["builder", "all"]
+kind = st.radio(t("cmp.audience.kind", L), kinds, key="cmp_kind", horizontal=True,
+                format_func=lambda k: t(f"cmp.audience.{k}", L))
+segment_id = None
+if kind == "segment":
+    segment_id = st.selectbox(t("cmp.audience.segment", L), list(names), key="cmp_segment", format_func=names.get)
+    rule = segment_store.get(cur, segment_id=segment_id)["rule"]
+elif kind == "builder":
+    rule = segment_ui.rule_json()
+    st.code(json.dumps(rule["rule"], ensure_ascii=False), language="json")
+else:
+    rule = {"version": 1, "rule": {"field": "following", "value": True}}
+left, right = st.columns(2)
+exclude_id = left.selectbox(t("cmp.exclude_segment", L), ["", *names], key="cmp_exclude",
+                            format_func=lambda s: names.get(s) or t("cmp.none", L)) or None
+emails = right.text_area(t("cmp.emails", L), key="cmp_emails", height=68)
+testers = st.text_input(t("cmp.testers", L), value=config.get("DASHBOARD_TEST_RECIPIENTS") or "", key="cmp_testers")
+
+# ---- 2. messages and 3. preview ------------------------------------------------------------
+edit, look = st.columns([3, 2])
+with edit:
+    st.subheader(t("cmp.messages", L))
+    compose_ui.editor(L)
+messages, editor_problems = compose_ui.messages()
+with look:
+    st.subheader(t("cmp.preview", L))
+    st.html(compose_ui.preview_html(messages, "LINE公式アカウント", L))
+
+# Sections 4–6 are drawn above the send-time choice but depend on it (quiet hours): reserve them.
+checks_box, exact_box, cost_box, actions_box = st.container(), st.container(), st.container(), st.container()
+
+# ---- when --------------------------------------------------------------------------------------
+st.subheader(t("cmp.send", L))
+when_kind = st.radio(t("cmp.when", L), ["now", "schedule"], key="cmp_when", horizontal=True,
+                     format_func=lambda w: t(f"cmp.{w}", L))
+send_at = None
+if when_kind == "schedule":
+    tz = ZoneInfo(f.period.tz)
+    tomorrow = dt.datetime.now(tz).date() + dt.timedelta(days=1)
+    d, h = st.columns(2)
+    day = d.date_input(t("cmp.date", L), value=tomorrow, key="cmp_date")
+    at = h.time_input(t("cmp.time", L), value=dt.time(12, 0), key="cmp_time")
+    send_at = dt.datetime.combine(day, at, tz)
+
+# ---- 4. checks, 5. exact audience, 6. cost ---------------------------------------------------
+hashes = [compose.email_hash(line) for line in emails.splitlines() if "@" in line]
+exclude_rule = segment_store.get(cur, segment_id=exclude_id)["rule"] if exclude_id else None
+clients = line_api.clients()
+try:
+    plan = compose.plan_send(cur, rule, messages, clients=clients, exclude_rule=exclude_rule,
+                             email_hashes=hashes or None, send_at=send_at)
+except Exception as exc:  # an invalid rule from the Segments page, say: show why, send nothing
+    st.error(str(exc))
+    st.stop()
+for problem in editor_problems:
+    plan.checks.insert(0, compose.Check("block", "editor", problem))
+
+with checks_box:
+    st.subheader(t("cmp.checks", L))
+    if not plan.checks:
+        st.success(t("cmp.checks.ok", L))
+    for check in plan.checks:
+        (st.error if check.level == "block" else st.warning)(check.message)
+
+with exact_box:
+    st.subheader(t("cmp.exact", L))
+    rows = [{t("cmp.reason", L): t("cmp.rule_members", L), t("cmp.recipients", L): f"{plan.audience:,}"}]
+    rows += [{t("cmp.reason", L): reason, t("cmp.recipients", L): f"−{removed:,}"} for _, removed, reason in plan.exclusions]
+    rows.append({t("cmp.reason", L): "= " + t("cmp.recipients", L), t("cmp.recipients", L): f"{plan.recipients:,}"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="cmp_exclusions")
+    st.metric(t("cmp.recipients", L), f"{plan.recipients:,}", border=True)
+
+cost_box.subheader(t("cmp.cost", L))
+c1, c2, c3 = cost_box.columns(3)
+with c1:
+    st.metric(t("cmp.messages_used", L), f"{plan.recipients:,}", border=True)
+    st.caption(t("cmp.messages_used.def", L))
+with c2:
+    st.metric(t("cmp.quota_left", L), t("cmp.unknown", L) if plan.quota_left is None else f"{plan.quota_left:,}", border=True)
+    st.caption(t("cmp.quota_left.def", L))
+with c3:
+    st.metric(t("cmp.overage", L), f"¥{plan.overage_yen:,.0f} ({plan.overage:,})", border=True)
+    st.caption(t("cmp.overage.def", L, price=config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE"), plan=plan.plan_name))
+
+v, ts = actions_box.columns(2)
+if v.button(t("cmp.validate", L), key="cmp_validate"):
+    try:
+        line_api.validate_multicast(clients, messages)
+        v.success(t("cmp.validate.ok", L))
+    except line_api.LineError as err:
+        v.error(err.message + ("; " + sending.line_api_details(err) if err.details else ""))
+if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
+    staff = [u.strip() for u in testers.split(",") if u.strip()]
+    if not staff:
+        ts.warning(t("cmp.test_send.none", L))
+    else:
+        test_id = "test_" + uuid.uuid4().hex[:12]
+        sending.plan(con, delivery_id=test_id, user_ids=staff, messages=messages, kind="test", title="test", created_by=ui.ACTOR)
+        report = sending.run(con, test_id, clients)
+        (ts.success if report.status == "sent" else ts.error)(
+            f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
+
+title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
+promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")
+threshold = config.get_int("DASHBOARD_CONFIRM_TYPE_ABOVE")
+
+
+def _close_confirm() -> None:
+    st.session_state["cmp_confirming"] = False
+
+
+# The dialog stays open across reruns while cmp_confirming is set (closing it clears the flag).
+@st.dialog(t("cmp.dialog", L), on_dismiss=_close_confirm)
+def confirm() -> None:
+    st.write(t("cmp.dialog.body", L, n=f"{plan.recipients:,}", bubbles=len(messages), yen=f"{plan.overage_yen:,.0f}"))
+    st.warning(t("cmp.dialog.recall", L))
+    typed_ok = True
+    if plan.recipients > threshold:
+        typed = st.text_input(t("cmp.dialog.type", L, n=f"{plan.recipients:,}"), key="cmp_typed")
+        typed_ok = typed.replace(",", "").strip() == str(plan.recipients)
+    label = t("cmp.dialog.go_scheduled" if send_at else "cmp.dialog.go", L)
+    if st.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
+        members = audience.members(cur, plan.rule)["user_id"].tolist()
+        sending.plan(con, delivery_id=draft, user_ids=members, messages=messages, title=title or None,
+                     segment_id=segment_id, created_by=ui.ACTOR, scheduled_at=send_at, is_promotion=promotion,
+                     status="scheduled" if send_at else "planned")
+        if not send_at:
+            sending.start_in_background(con, draft)
+        st.session_state["cmp_started"] = draft
+        st.session_state["cmp_confirming"] = False
+        st.rerun()
+
+
+started = st.session_state.get("cmp_started")
+if not started:
+    if plan.blocked:
+        st.error(t("cmp.blocked", L))
+    if st.button(t("cmp.confirm", L), key="cmp_confirm", type="primary", disabled=plan.blocked):
+        st.session_state["cmp_confirming"] = True
+    if st.session_state.get("cmp_confirming") and not plan.blocked:
+        confirm()
+else:
+    @st.fragment(run_every=1.0)
+    def progress() -> None:
+        report = sending.progress(cur, started)
+        done = report.sent + report.failed + report.skipped
+        st.progress(done / report.planned if report.planned else 1.0, text=t("cmp.progress", L))
+        st.metric(t("cmp.status", L), t(f"cmp.status.{report.status}", L))
+        st.write(t("cmp.report", L, **report.__dict__))
+        for reason, n in report.reasons.items():
+            st.error(f"{n:,}: {reason}")
+        if report.stop_reason:
+            st.warning(report.stop_reason)
+
+    progress()
+    if st.button(t("cmp.new", L), key="cmp_new"):
+        st.session_state.pop("cmp_started", None)
+        st.session_state["cmp_delivery_id"] = sending.new_delivery_id()
+        st.rerun()

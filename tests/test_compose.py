@@ -1,0 +1,120 @@
+"""The compose page under AppTest, against a real sandbox: checks, exact audience, cost, confirm, send."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import compose, storage
+from tests.sandbox_server import Sandbox
+
+NAV = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    box = Sandbox(tmp_path / "sandbox")
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def page(demo_db, tmp_path, monkeypatch, sandbox):
+    db = tmp_path / "compose.duckdb"
+    shutil.copy(demo_db, db)
+    for name, value in {"DASHBOARD_DB": str(db), "LINE_API_BASE_URL": sandbox.url, "DASHBOARD_QUIET_HOURS": "off",
+                        "DASHBOARD_FREQUENCY_CAP": "50", "DASHBOARD_CONFIRM_TYPE_ABOVE": "100"}.items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(NAV), default_timeout=90)
+    at.run()
+    at.switch_page("../pages/compose.py").run()
+    assert not at.exception, at.exception
+    at.radio(key="cmp_kind").set_value("all").run()
+    return at, db, sandbox
+
+
+def _recipients(at) -> int:
+    metric = next(m for m in at.metric if m.label in ("配信人数", "Recipients"))
+    return int(metric.value.replace(",", ""))
+
+
+def test_checks_exact_audience_cost_and_confirm_then_send(page):
+    at, db, sandbox = page
+    at.text_area(key="msg_0_text").set_value("秋の新商品のお知らせです").run()
+    assert not at.exception, at.exception
+    assert not [e for e in at.error], [e.value for e in at.error]
+    recipients = _recipients(at)
+    con = storage.connect(db)
+    following = con.execute("select count(*) from friends where is_following").fetchone()[0]
+    con.close()
+    assert recipients == following
+    quota = next(m for m in at.metric if m.label == "今月の残り通数")
+    assert quota.value == "1,000,000,000"
+    at.button(key="cmp_confirm").click().run()
+    assert "取り消せません" in " ".join(w.value for w in at.warning)
+    go = at.button(key="cmp_go")
+    assert go.disabled  # above the threshold the count must be typed first
+    at.text_input(key="cmp_typed").set_value(str(recipients)).run()
+    at.button(key="cmp_go").click().run()
+    assert not at.exception, at.exception
+    deadline = time.monotonic() + 60
+    while sandbox.summary()["recipients"] < recipients and time.monotonic() < deadline:
+        time.sleep(0.2)
+    summary = sandbox.summary()
+    assert summary["recipients"] == recipients and summary["duplicates"] == []
+    # clicking confirm twice for the same draft cannot send twice
+    assert "cmp_started" in at.session_state
+
+
+def test_over_limit_message_is_blocked_before_sending(page):
+    at, _, sandbox = page
+    at.text_area(key="msg_0_text").set_value("あ" * 5001).run()
+    assert any("messages[0].text: Length must be between 1 and 5000" in e.value for e in at.error)
+    assert at.button(key="cmp_confirm").disabled
+    assert sandbox.summary()["recipients"] == 0
+
+
+def test_forbidden_term_blocks_and_warns(page):
+    at, _, _ = page
+    at.text_area(key="msg_0_text").set_value("クレジットカード現金化のご案内").run()
+    assert any("クレジットカード現金化" in e.value for e in at.error)
+    assert at.button(key="cmp_confirm").disabled
+    at.text_area(key="msg_0_text").set_value("医療の専門家が監修").run()
+    assert any("医療" in w.value for w in at.warning)
+    assert not at.button(key="cmp_confirm").disabled
+
+
+def test_image_needs_https(page):
+    at, _, _ = page
+    at.selectbox(key="msg_0_kind").set_value("image").run()
+    at.text_input(key="msg_0_url").set_value("http://example.com/a.jpg").run()
+    assert any("originalContentUrl: Must be a valid HTTPS URL" in e.value for e in at.error)
+
+
+def test_plan_that_cannot_buy_extra_messages_is_blocked(page, monkeypatch):
+    at, _, sandbox = page
+    sandbox.configure(quota=100)
+    monkeypatch.setenv("DASHBOARD_PLAN", "light")
+    at.text_area(key="msg_0_text").set_value("こんにちは").run()
+    assert any("cannot buy extra messages" in e.value for e in at.error)
+    assert at.button(key="cmp_confirm").disabled
+
+
+def test_plan_send_counts_every_exclusion(demo_db, sandbox, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_QUIET_HOURS", "off")
+    con = storage.connect(demo_db)
+    cur = con.cursor()
+    everyone = {"version": 1, "rule": {"field": "route", "in": ["coupon_ad", "thanks_page", "site_banner"]}}
+    emails = [r[0] for r in cur.execute("select email_hash from customers where line_user_id is not null limit 40").fetchall()]
+    excluded = {"version": 1, "rule": {"field": "route", "in": ["site_banner"]}}
+    from dashboard import line_api
+    plan = compose.plan_send(cur, everyone, [{"type": "text", "text": "x"}], clients=line_api.clients(sandbox.url, "t"),
+                             exclude_rule=excluded, email_hashes=emails, frequency_cap=3)
+    codes = [code for code, _, _ in plan.exclusions]
+    assert codes == ["not_following", "frequency_cap", "excluded_segment", "email_reached"]
+    assert plan.audience - sum(n for _, n, _ in plan.exclusions) == plan.recipients
+    assert plan.exclusions[2][1] > 0  # site-banner friends left after the cap
+    con.close()
