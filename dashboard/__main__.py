@@ -151,6 +151,9 @@ def cmd_send(args) -> int:
 def cmd_bench(args) -> int:
     from dashboard import bench
 
+    if args.send:
+        print(bench.send_bench(args.send))
+        return 0
     return bench.main(friends=args.friends, db=args.db, repeat=args.repeat, pandas=not args.no_pandas)
 
 
@@ -215,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=None, help="database to use (default data/bench-<friends>.duckdb, built if missing)")
     p.add_argument("--repeat", type=_positive, default=7, help="timed runs per query after one warm-up")
     p.add_argument("--no-pandas", action="store_true", help="skip the pandas comparison")
+    p.add_argument("--send", type=_positive, nargs="+", metavar="N",
+                   help="instead: plan and send N recipients through the sandbox (e.g. --send 100000 1000000)")
     p.set_defaults(func=cmd_bench)
     return parser
 

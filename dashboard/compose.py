@@ -144,11 +144,28 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Client
     if promotions:
         checks.append(Check("warn", "promotions", f"この7日間に販促配信が{promotions}回あります / "
                                                   f"{promotions} promotions were sent in the last 7 days"))
+    units = _units_this_month(cur)
+    if units >= UNITS_WARN_AT:
+        checks.append(Check("warn", "units", f"今月の集計単位名は{units}個です（LINEは月1,000個まで。超えると統計が取れません） / "
+                                             f"{units} aggregation unit names used this month: LINE keeps statistics "
+                                             f"for 1,000 a month, beyond that the name is not attached"))
     if recipients == 0 and not in_quiet_hours(when):
         checks.append(Check("block", "empty", "送信対象が0人です / nobody to send to"))
     plan = Plan(total, exclusions, recipients, final_rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard")
     _cost(plan, clients, previous_for_cost)
     return plan
+
+
+UNITS_WARN_AT = 900
+
+
+def _units_this_month(cur) -> int:
+    """customAggregationUnits names used since the 1st of this month (UTC, as LINE counts them)."""
+    row = cur.execute("select count(distinct aggregation_unit) from deliveries where kind <> 'test' "
+                      "and aggregation_unit is not null "
+                      "and created_at >= date_trunc('month', current_timestamp at time zone 'UTC') "
+                      "at time zone 'UTC'").fetchone()
+    return int(row[0])
 
 
 def _promotions_last_7_days(cur) -> int:

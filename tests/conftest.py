@@ -29,6 +29,17 @@ def demo_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> Path:
+    """A private copy of the demo database. A test whose process (AppTest's cached connection) or
+    server holds a file read-write locks every other process out of it: never share one."""
+    import shutil
+
+    path = tmp_path / "demo_copy.duckdb"
+    shutil.copy(demo_db, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -23,8 +23,8 @@ PAGES = {
 
 
 @pytest.fixture
-def app(demo_db, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+def app(demo_copy, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
@@ -64,12 +64,12 @@ def test_default_period_ends_on_last_data_day(app):
     assert (last - first).days == 27
 
 
-def test_overview_numbers_equal_report(app, demo_db):
+def test_overview_numbers_equal_report(app, demo_copy):
     """The page and `python -m dashboard report` read the same function: same numbers."""
     from dashboard import metrics, report, storage
 
     first, last = app.date_input(key="period").value
-    con = storage.connect(demo_db)
+    con = storage.connect(demo_copy)
     kpis = metrics.overview_kpis(con.cursor(), metrics.Period.from_dates(first, last))
     shown = {m.label: m.value for m in app.metric}
     assert shown["友だち数（累計）"] == report.fmt_value("friends", kpis["kpis"]["friends"]["value"])

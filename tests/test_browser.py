@@ -37,9 +37,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(demo_db, tmp_path_factory):
+    import shutil
+
     _require_browser()
     port = _free_port()
-    env = {**os.environ, "DASHBOARD_DB": str(demo_db)}
+    db = tmp_path_factory.mktemp("browse") / "browse.duckdb"
+    shutil.copy(demo_db, db)  # its own file: a file held read-write elsewhere cannot be opened
+    env = {**os.environ, "DASHBOARD_DB": str(db)}
     # The server logs every request: to a file, never to a pipe nobody reads (a full pipe blocks it).
     log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
     proc = subprocess.Popen(

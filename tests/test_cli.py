@@ -22,11 +22,11 @@ def test_help_for_every_command():
         assert result.returncode == 0 and "usage" in result.stdout
 
 
-def test_report_json_equals_the_overview_function(demo_db):
-    result = run("report", "--db", str(demo_db), "--start", "2026-10-27", "--end", "2026-11-23", "--format", "json")
+def test_report_json_equals_the_overview_function(demo_copy):
+    result = run("report", "--db", str(demo_copy), "--start", "2026-10-27", "--end", "2026-11-23", "--format", "json")
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    con = storage.connect(demo_db, read_only=True)
+    con = storage.connect(demo_copy, read_only=True)
     import datetime as dt
     expected = metrics.overview_kpis(con, metrics.Period.from_dates(dt.date(2026, 10, 27), dt.date(2026, 11, 23)))
     con.close()
@@ -34,19 +34,19 @@ def test_report_json_equals_the_overview_function(demo_db):
     assert printed["previous"] == {"first": "2026-09-29", "last": "2026-10-26"}  # the 28 days before
 
 
-def test_report_markdown_in_both_languages(demo_db):
-    ja = run("report", "--db", str(demo_db), "--start", "2026-11-01", "--end", "2026-11-23")
+def test_report_markdown_in_both_languages(demo_copy):
+    ja = run("report", "--db", str(demo_copy), "--start", "2026-11-01", "--end", "2026-11-23")
     assert ja.returncode == 0, ja.stderr
     assert "アクティブ友だち（30日）" in ja.stdout and "| KPI |" in ja.stdout
-    en = run("report", "--db", str(demo_db), "--start", "2026-11-01", "--end", "2026-11-23", "--lang", "en",
+    en = run("report", "--db", str(demo_copy), "--start", "2026-11-01", "--end", "2026-11-23", "--lang", "en",
              "--route", "thanks_page")
     assert en.returncode == 0 and "Active friends (30 days)" in en.stdout and "thanks_page" in en.stdout
 
 
-def test_report_refuses_bad_input_in_one_line(demo_db, tmp_path):
-    bad_date = run("report", "--db", str(demo_db), "--start", "2026-13-01", "--end", "2026-11-23")
+def test_report_refuses_bad_input_in_one_line(demo_copy, tmp_path):
+    bad_date = run("report", "--db", str(demo_copy), "--start", "2026-13-01", "--end", "2026-11-23")
     assert bad_date.returncode != 0 and "not a date" in bad_date.stderr
-    backwards = run("report", "--db", str(demo_db), "--start", "2026-11-23", "--end", "2026-11-01")
+    backwards = run("report", "--db", str(demo_copy), "--start", "2026-11-23", "--end", "2026-11-01")
     assert backwards.returncode == 1 and backwards.stderr.strip().count("\n") == 0
     assert "before it starts" in backwards.stderr
     missing = run("report", "--db", str(tmp_path / "none.duckdb"), "--start", "2026-11-01", "--end", "2026-11-02")
@@ -64,13 +64,13 @@ def test_demo_command_builds_and_refuses_to_overwrite(tmp_path):
     assert bad.returncode != 0
 
 
-def test_database_held_by_another_process_is_explained(demo_db):
+def test_database_held_by_another_process_is_explained(demo_copy):
     holder = subprocess.Popen([sys.executable, "-c",
                                "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(30)",
-                               str(demo_db)], stdout=subprocess.PIPE, text=True)
+                               str(demo_copy)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        result = run("report", "--db", str(demo_db), "--start", "2026-11-01", "--end", "2026-11-02")
+        result = run("report", "--db", str(demo_copy), "--start", "2026-11-01", "--end", "2026-11-02")
         assert result.returncode == 1 and "held by another process" in result.stderr
     finally:
         holder.kill()

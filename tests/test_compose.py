@@ -103,9 +103,9 @@ def test_plan_that_cannot_buy_extra_messages_is_blocked(page, monkeypatch):
     assert at.button(key="cmp_confirm").disabled
 
 
-def test_plan_send_counts_every_exclusion(demo_db, sandbox, monkeypatch):
+def test_plan_send_counts_every_exclusion(demo_copy, sandbox, monkeypatch):
     monkeypatch.setenv("DASHBOARD_QUIET_HOURS", "off")
-    con = storage.connect(demo_db)
+    con = storage.connect(demo_copy)
     cur = con.cursor()
     everyone = {"version": 1, "rule": {"field": "route", "in": ["coupon_ad", "thanks_page", "site_banner"]}}
     emails = [r[0] for r in cur.execute("select email_hash from customers where line_user_id is not null limit 40").fetchall()]

@@ -201,3 +201,48 @@ def test_cli_send_dry_run_and_refusals(tmp_path, sandbox, demo_db):
     assert sent.returncode == 0, sent.stdout + sent.stderr
     following = int(dry.stdout.split("recipients:")[1].split()[0].replace(",", ""))
     assert sandbox.summary()["recipients"] == following and sandbox.summary()["duplicates"] == []
+
+
+def test_test_send_goes_by_push_to_each_staff_member(db, sandbox):
+    staff = users(2, prefix="f")
+    sending.plan(db, delivery_id="t1", user_ids=staff, messages=MESSAGES, kind="test")
+    report = sending.run(db, "t1", line_api.clients(sandbox.url, "token"))
+    assert report.status == "sent" and report.sent == 2
+    kinds = {r["kind"] for r in sandbox.get("/sandbox/inbox")["requests"]}
+    assert kinds == {"push"}
+    for user in staff:
+        assert len(sandbox.get(f"/sandbox/inbox?user_id={user}")["requests"]) == 1
+
+
+def test_scheduled_sends_wait_for_their_time(db):
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    sending.plan(db, delivery_id="due", user_ids=users(3), messages=MESSAGES, status="scheduled",
+                 scheduled_at=now - dt.timedelta(minutes=1))
+    sending.plan(db, delivery_id="later", user_ids=users(3), messages=MESSAGES, status="scheduled",
+                 scheduled_at=now + dt.timedelta(hours=1))
+    due = sending.resumable(db.cursor())
+    assert "due" in due and "later" not in due
+
+
+def test_sandbox_broadcast_followers_and_profiles(sandbox):
+    import json as _json
+    import urllib.request
+
+    followers = users(650)
+    sandbox.configure(followers=followers)
+    headers = {"authorization": "Bearer t", "content-type": "application/json"}
+    request = urllib.request.Request(sandbox.url + "/v2/bot/message/broadcast", method="POST", headers=headers,
+                                     data=_json.dumps({"messages": MESSAGES}).encode())
+    assert urllib.request.urlopen(request).status == 200
+    assert sandbox.summary()["recipients"] == 650
+    page = _json.loads(urllib.request.urlopen(urllib.request.Request(
+        sandbox.url + "/v2/bot/followers/ids?limit=500", headers=headers)).read())
+    assert len(page["userIds"]) == 500 and page["next"] == "500"
+    rest = _json.loads(urllib.request.urlopen(urllib.request.Request(
+        sandbox.url + "/v2/bot/followers/ids?limit=500&start=500", headers=headers)).read())
+    assert len(rest["userIds"]) == 150 and "next" not in rest
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(sandbox.url + "/v2/bot/profile/Unobody", headers=headers))
+    assert err.value.code == 404
