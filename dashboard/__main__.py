@@ -104,14 +104,14 @@ def _print_plan(plan, messages) -> None:
 
 
 def cmd_send(args) -> int:
-    from dashboard import audience, compose, line_api, segment_store, sending, storage
+    from dashboard import compose, line_api, segment_store, sending, storage
 
     con = storage.connect(args.db)
     try:
         cur = con.cursor()
         clients = line_api.clients()
-        if args.resume:
-            reports = sending.resume_all(con, clients)
+        if args.resume:  # the operator asks: paused and stopped sends too
+            reports = sending.resume_all(con, clients, include_paused=True)
             for r in reports:
                 print(f"{r.delivery_id}: {r.status} — sent {r.sent:,}, failed {r.failed:,}, left {r.pending:,}"
                       + (f" ({r.stop_reason})" if r.stop_reason else ""))
@@ -134,7 +134,7 @@ def cmd_send(args) -> int:
         if args.dry_run or not args.yes:
             print("dry run: nothing was sent" if args.dry_run else "nothing was sent: add --yes to send")
             return 0
-        members = audience.members(cur, plan.rule)["user_id"].tolist()
+        members = compose.members(cur, plan)
         delivery_id = sending.new_delivery_id()
         sending.plan(con, delivery_id=delivery_id, user_ids=members, messages=messages,
                      title=args.title, segment_id=None, created_by="cli")
@@ -236,9 +236,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line for the operator; the traceback is not for them
         from dashboard.demo import DemoError
+        from dashboard.line_api import LineError
         from dashboard.segment_store import SegmentStoreError
+        from dashboard.sending import SendError
         from dashboard.storage import StorageError
-        if isinstance(exc, (StorageError, DemoError, SegmentStoreError, ValueError)):
+        if isinstance(exc, (StorageError, DemoError, SegmentStoreError, ValueError, LineError, SendError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

@@ -32,13 +32,14 @@ class Plan:
     audience: int
     exclusions: list[tuple[str, int, str]]     # (code, friends removed, reason in words)
     recipients: int
-    rule: dict                                 # the final rule (audience and every exclusion)
+    rule: dict                                 # the audience rule
     checks: list[Check] = field(default_factory=list)
     quota_limit: int | None = None
     quota_used: int | None = None
     overage: int = 0
     overage_yen: float = 0.0
     plan_name: str = "standard"
+    query: tuple[str, dict] = ("", {})         # the final recipients, as SQL and bound values
 
     @property
     def blocked(self) -> bool:
@@ -92,47 +93,62 @@ def _text_of(messages: list[dict]) -> str:
     return json.dumps(messages, ensure_ascii=False)
 
 
-def _and(*nodes) -> dict:
-    return {"version": segments.RULE_VERSION, "rule": {"all": [n for n in nodes if n is not None]}}
+def _rule(node: dict) -> dict:
+    return {"version": segments.RULE_VERSION, "rule": node}
 
 
 def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Clients | None = None,
               exclude_rule: dict | None = None, email_hashes: list[str] | None = None,
               send_at: dt.datetime | None = None, frequency_cap: int | None = None) -> Plan:
-    """The exact plan for sending `messages` to the members of `rule` (now, or at `send_at`)."""
+    """The exact plan for sending `messages` to the members of `rule` (now, or at `send_at`).
+
+    The audience is the segment as the Segments page shows it (as of the last rollup refresh);
+    following and the frequency cap are judged now, from the ledger and events as they are, so a
+    send that just went out (or is still going out) counts against the cap."""
     rule = segments.parse(rule)
-    base = rule["rule"]
     cap = frequency_cap if frequency_cap is not None else config.get_int("DASHBOARD_FREQUENCY_CAP")
-    steps: list[tuple[str, dict | None, str]] = [
-        ("not_following", {"field": "following", "value": True}, "ブロック中・友だちでない / not following"),
-        ("frequency_cap", {"not": {"field": "received", "min": cap, "within_days": 7}} if cap > 0 else None,
-         f"直近7日に{cap}通以上受信 / received {cap}+ messages in 7 days (frequency cap)"),
-        ("excluded_segment", {"not": segments.parse(exclude_rule)["rule"]} if exclude_rule else None,
-         "除外セグメント / excluded segment"),
-        ("email_reached", {"not": {"field": "email_reached", "in": list(email_hashes)}} if email_hashes else None,
-         "メールで接触済み / already reached by e-mail"),
+    now = dt.datetime.now(dt.timezone.utc)
+    rollup_as_of = audience.as_of(cur)
+    tz = config.timezone()
+    base = segments.compile_rule(rule, rollup_as_of, tz=tz, prefix="a")
+    steps = [
+        ("not_following", "in", segments.compile_rule(_rule({"field": "following", "value": True}), now,
+                                                       use_rollup=False, tz=tz, prefix="f"),
+         "ブロック中・友だちでない / not following"),
     ]
-    total = audience.count(cur, rule)
-    exclusions, nodes, previous = [], [base], total
-    for code, node, reason in steps:
-        if node is None:
-            continue
-        nodes.append(node)
-        now_count = audience.count(cur, _and(*nodes))
-        exclusions.append((code, previous - now_count, reason))
-        previous = now_count
-    when = send_at or dt.datetime.now(dt.timezone.utc)
+    if cap > 0:
+        steps.append(("frequency_cap", "not in",
+                      segments.compile_rule(_rule({"field": "received", "min": cap, "within_days": 7}), now,
+                                            use_rollup=False, tz=tz, prefix="c"),
+                      f"直近7日に{cap}通以上受信 / received {cap}+ messages in 7 days (frequency cap)"))
+    if exclude_rule:
+        steps.append(("excluded_segment", "not in", segments.compile_rule(exclude_rule, rollup_as_of, tz=tz, prefix="e"),
+                      "除外セグメント / excluded segment"))
+    if email_hashes:
+        steps.append(("email_reached", "not in",
+                      segments.compile_rule(_rule({"field": "email_reached", "in": list(email_hashes)}), now,
+                                            use_rollup=False, tz=tz, prefix="m"),
+                      "メールで接触済み / already reached by e-mail"))
+    sql, params = f"select m.user_key, m.user_id from ({base.sql}) m where true", dict(base.params)
+    total = _count(cur, sql, params)
+    exclusions, previous = [], total
+    for code, how, compiled, reason in steps:
+        sql += f" and m.user_key {how} (select user_key from ({compiled.sql}))"
+        params.update(compiled.params)
+        current = _count(cur, sql, params)
+        exclusions.append((code, previous - current, reason))
+        previous = current
+    when = send_at or now
     checks: list[Check] = []
+    recipients = previous
+    if send_at is not None and send_at <= now:
+        checks.append(Check("block", "past", "予約時刻が過去です / the scheduled time is in the past"))
     if in_quiet_hours(when):
         exclusions.append(("quiet_hours", previous, f"配信停止時間帯 {config.get('DASHBOARD_QUIET_HOURS')} 時: "
                                                     "予約してください / quiet hours: schedule instead"))
         checks.append(Check("block", "quiet_hours", "送信時刻が配信停止時間帯です。予約送信にしてください。 / "
                                                     "The send time is in quiet hours: schedule it instead."))
-        previous_for_cost = previous
         recipients = 0
-    else:
-        previous_for_cost = recipients = previous
-    final_rule = _and(*nodes)
     problems = line_messages.check_messages(messages)
     for p in problems:
         checks.append(Check("block", "limit", f"{p['property']}: {p['message']}"))
@@ -151,9 +167,20 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Client
                                              f"for 1,000 a month, beyond that the name is not attached"))
     if recipients == 0 and not in_quiet_hours(when):
         checks.append(Check("block", "empty", "送信対象が0人です / nobody to send to"))
-    plan = Plan(total, exclusions, recipients, final_rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard")
-    _cost(plan, clients, previous_for_cost)
+    plan = Plan(total, exclusions, recipients, rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard",
+                query=(sql, params))
+    _cost(plan, clients, previous)
     return plan
+
+
+def _count(cur, sql: str, params: dict) -> int:
+    return cur.execute(f"select count(*) from ({sql})", params).fetchone()[0]
+
+
+def members(cur, plan: Plan) -> list[str]:
+    """The recipients of a plan, from the very query that counted them."""
+    sql, params = plan.query
+    return [r[0] for r in cur.execute(f"select user_id from ({sql}) order by user_id", params).fetchall()]
 
 
 UNITS_WARN_AT = 900
@@ -174,7 +201,13 @@ def _promotions_last_7_days(cur) -> int:
     return int(row[0])
 
 
+FREE_MESSAGES = {"communication": 200, "light": 5_000, "standard": 30_000}  # LINE's plans (LINE_API_NOTES §3)
+
+
 def _cost(plan: Plan, clients: line_api.Clients | None, messages: int) -> None:
+    """Messages beyond the plan's free allowance cost the set price (standard plan only). LINE's
+    quota `value` is free messages plus the extra cap the operator set in OA Manager: a send
+    larger than what is left would stop half-way with "monthly limit", so it is blocked."""
     price = float(config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE") or 0)
     try:
         quota = line_api.quota(clients) if clients is not None else None
@@ -184,11 +217,17 @@ def _cost(plan: Plan, clients: line_api.Clients | None, messages: int) -> None:
     if quota is None:
         return
     plan.quota_limit, plan.quota_used = quota["limit"], quota["used"]
-    if plan.quota_limit is None:
-        return
-    plan.overage = max(0, messages - plan.quota_left)
-    plan.overage_yen = plan.overage * price
-    if plan.overage and plan.plan_name in NO_EXTRA_MESSAGES:
-        plan.checks.append(Check("block", "plan", f"{plan.plan_name}プランは追加メッセージを購入できません。"
-                                                  f"残り{plan.quota_left:,}通に対し{messages:,}通 / the {plan.plan_name} "
-                                                  f"plan cannot buy extra messages: {plan.quota_left:,} left, {messages:,} needed"))
+    free = FREE_MESSAGES.get(plan.plan_name, 0)
+    used = plan.quota_used or 0
+    plan.overage = max(0, used + messages - free) - max(0, used - free)
+    plan.overage_yen = plan.overage * price if plan.plan_name not in NO_EXTRA_MESSAGES else 0.0
+    if plan.quota_limit is not None and messages > plan.quota_left:
+        if plan.plan_name in NO_EXTRA_MESSAGES:
+            plan.checks.append(Check("block", "plan", f"{plan.plan_name}プランは追加メッセージを購入できません。"
+                                                      f"残り{plan.quota_left:,}通に対し{messages:,}通 / the {plan.plan_name} "
+                                                      f"plan cannot buy extra messages: {plan.quota_left:,} left, {messages:,} needed"))
+        else:
+            plan.checks.append(Check("block", "quota", f"今月の上限の残り{plan.quota_left:,}通を超えます（{messages:,}通）。"
+                                                       "LINE公式アカウントマネージャーで上限を上げるか、対象を絞ってください / "
+                                                       f"{messages:,} messages exceed the {plan.quota_left:,} left under this "
+                                                       "month's limit: LINE would stop half-way"))

@@ -350,6 +350,8 @@ TEXT: dict[str, dict[str, str]] = {
     "cmp.status.failed": {"ja": "失敗", "en": "Failed"},
     "cmp.status.cancelled": {"ja": "取消", "en": "Cancelled"},
     "cmp.status.queued": {"ja": "送信待ち", "en": "Queued"},
+    "cmp.changed": {"ja": "確認中に対象が{n}人に変わりました。閉じて、もう一度確認してください。", "en": "The audience changed to {n} while you confirmed: close and confirm again."},
+    "cmp.resume": {"ja": "再開する", "en": "Resume"},
     "cmp.new": {"ja": "新しいメッセージを作成", "en": "Compose another"},
     "cmp.scheduled": {"ja": "予約しました", "en": "Scheduled"},
     "seg.display_name": {"ja": "表示名", "en": "Display name"},

@@ -39,11 +39,17 @@ def sandbox_url() -> str:
 
 
 def base_url() -> str:
-    """LINE's API, or — with no access token — the sandbox: without a token nothing may ever go to
-    api.line.me, whatever LINE_API_BASE_URL says by default."""
-    if config.is_set("LINE_API_BASE_URL"):
-        return config.get("LINE_API_BASE_URL").rstrip("/")
-    return sandbox_url() if config.is_sandbox() else "https://api.line.me"
+    """LINE's API, or — with no access token — the sandbox. Without a token nothing may leave this
+    machine: a LINE_API_BASE_URL that is not on loopback is refused rather than used."""
+    from urllib.parse import urlparse
+
+    if not config.is_set("LINE_API_BASE_URL"):
+        return sandbox_url() if config.is_sandbox() else "https://api.line.me"
+    url = config.get("LINE_API_BASE_URL").rstrip("/")
+    if config.is_sandbox() and urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise LineError("auth", None, f"LINE_API_BASE_URL is {url} but no LINE_CHANNEL_ACCESS_TOKEN is set: "
+                                      "without a token only a sandbox on loopback is used (nothing leaves this machine)")
+    return url
 
 
 def token() -> str:
@@ -67,12 +73,12 @@ def classify(exc: Exception) -> LineError:
             message = str(body)[:300]
     get = (lambda k: headers.get(k)) if hasattr(headers, "get") else (lambda k: None)  # noqa: E731
     request_id, accepted = get("x-line-request-id"), get("x-line-accepted-request-id")
-    if status is None:
+    if not status:  # None, or the SDK's 0 for TLS and connection failures: never answered
         name = type(exc).__name__.lower()
         text = str(exc).lower()
         if "timeout" in name or "timed out" in text or "timeout" in text:
             return LineError("timeout", None, str(exc))
-        return LineError("network", None, str(exc))
+        return LineError("network", None, message)
     if status == 409:
         return LineError("conflict", status, message, details, request_id, accepted)
     if status == 429:

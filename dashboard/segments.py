@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -282,10 +283,16 @@ def _received(c: _Compiler, n: dict, path: str) -> str:
     days = c.bind(_int(n, "within_days", path, low=1, high=3650))
     def window(alias: str) -> str:
         return f"{alias}.sent_at >= $as_of - to_days({days}::integer) and {alias}.sent_at < $as_of"
+
     # Ledger rows for sends with a ledger; broadcasts (no ledger: LINE sends to every follower)
     # count for everyone following at their send time.
-    return (f"((select count(*) from delivery_recipients r where r.user_id = f.user_id "
-            f"and r.status = 'sent' and {window('r')}) "
+    # Ledger rows sent, or still planned in a live delivery (in flight or scheduled), count: the
+    # frequency cap must see a send that has not finished yet.
+    ledger_time = "coalesce(r.sent_at, d.scheduled_at, d.created_at)"
+    return (f"((select count(*) from delivery_recipients r join deliveries d on d.delivery_id = r.delivery_id "
+            f"where r.user_id = f.user_id and (r.status = 'sent' or (r.status = 'planned' "
+            f"and d.status not in ('failed', 'cancelled', 'stopped'))) "
+            f"and {ledger_time} >= $as_of - to_days({days}::integer) and {ledger_time} < $as_of) "
             f"+ (select count(*) from deliveries d where d.kind = 'broadcast' and d.status = 'sent' "
             f"and {window('d')} and f.followed_at < d.sent_at and (f.blocked_at is null "
             f"or f.blocked_at >= d.sent_at or (f.last_followed_at > f.blocked_at "
@@ -380,14 +387,21 @@ def parse(rule) -> dict:
     return rule
 
 
-def compile_rule(rule, as_of: dt.datetime, *, use_rollup: bool = True, tz: str | None = None) -> Compiled:
+def compile_rule(rule, as_of: dt.datetime, *, use_rollup: bool = True, tz: str | None = None,
+                 prefix: str = "p") -> Compiled:
     """Compile to one query listing the members. `use_rollup` must be False unless `as_of` is the
-    activity rollup's own as_of (then interest and genre are unavailable)."""
+    activity rollup's own as_of (then interest and genre are unavailable). `prefix` names the
+    parameters ($p0, $p1, $p_as_of …) so that two compiled rules can sit in one query."""
     rule = parse(rule)
     c = _Compiler(as_of=as_of, tz=tz or config.timezone(), use_rollup=use_rollup)
     c.params["as_of"] = as_of
     predicate = _node(c, rule["rule"], "rule", 0, [0])
     sql = f"select f.user_key, f.user_id from friends f where f.followed_at < $as_of and {predicate}"
+    if prefix != "p":  # our own placeholders only: values never appear in the SQL text
+        sql = re.sub(r"\$p(\d+)\b", lambda m: f"${prefix}{m.group(1)}", sql)
+        params = {(f"{prefix}{k[1:]}" if k != "as_of" else f"{prefix}_as_of"): v for k, v in c.params.items()}
+        sql = sql.replace("$as_of", f"${prefix}_as_of")
+        return Compiled(sql, params, as_of)
     return Compiled(sql, dict(c.params), as_of)
 
 

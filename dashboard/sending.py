@@ -28,6 +28,7 @@ from dashboard import line_api
 BATCH = 500
 MAX_REQUESTS_PER_SECOND = 200      # LINE's multicast limit
 MAX_ATTEMPTS = 12                  # per batch and run; then the delivery pauses (resume later)
+KEY_SAFE_HOURS = 23                # LINE forgets a retry key after 24 h: never resend with an older one
 BACKOFF_BASE_S = 0.2
 BACKOFF_CAP_S = 10.0
 CHUNK_BATCHES = 200                # batches read from the ledger at a time: memory stays flat
@@ -123,17 +124,29 @@ def progress(cur, delivery_id: str) -> Report:
 
 
 class _Pacer:
-    """At most `rate` requests per second (LINE's 200/s for multicast)."""
+    """At most `rate` requests per second (LINE's 200/s for multicast, per channel): one pacer for
+    the whole process, so two deliveries sending at once share the budget."""
 
     def __init__(self, rate: float):
         self.interval = 1.0 / rate
         self.next_at = time.monotonic()
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
-        now = time.monotonic()
-        if now < self.next_at:
-            time.sleep(self.next_at - now)
-        self.next_at = max(now, self.next_at) + self.interval
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self.next_at)
+            self.next_at = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+_PACERS: dict[float, _Pacer] = {}
+
+
+def _pacer(rate: float) -> _Pacer:
+    with _running_lock:
+        return _PACERS.setdefault(rate, _Pacer(rate))
 
 
 def _backoff(attempt: int) -> float:
@@ -145,7 +158,7 @@ def _batches(cur, delivery_id: str):
     after = -1
     while True:
         rows = cur.execute(
-            "select batch_no, any_value(retry_key), list(user_id order by user_id) from delivery_recipients "
+            "select batch_no, any_value(retry_key), list(user_id order by user_id), min(attempted_at) from delivery_recipients "
             "where delivery_id = $id and status = 'planned' and batch_no > $after "
             "and batch_no <= $after + $chunk group by batch_no order by batch_no",
             {"id": delivery_id, "after": after, "chunk": CHUNK_BATCHES}).fetchall()
@@ -184,9 +197,14 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
             raise SendError(f"delivery {delivery_id} is already being sent by this process")
         _running.add(delivery_id)
     own_clients = clients is None
-    clients = clients or line_api.clients()
     cur = con.cursor()
     try:
+        if clients is None:
+            try:
+                clients = line_api.clients(line_api.base_url())
+            except line_api.LineError as err:  # e.g. a non-loopback URL without a token
+                _finish(cur, delivery_id, "paused", err.message)
+                return progress(cur, delivery_id)
         row = cur.execute("select status, messages, aggregation_unit, kind from deliveries where delivery_id = $id",
                           {"id": delivery_id}).fetchone()
         if row is None:
@@ -194,13 +212,29 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
         status, messages_json, unit, kind = row
         if status in ("sent", "partially_failed", "failed", "cancelled"):
             return progress(cur, delivery_id)
+        if status == "scheduled":
+            due = cur.execute("select scheduled_at <= current_timestamp from deliveries where delivery_id = $id",
+                              {"id": delivery_id}).fetchone()[0]
+            if not due:
+                return progress(cur, delivery_id)
         import json
 
         messages = json.loads(messages_json)
         cur.execute("update deliveries set status = 'sending', error = null where delivery_id = $id", {"id": delivery_id})
-        pacer = _Pacer(rate)
+        pacer = _pacer(rate)
         stop: tuple[str, str] | None = None
-        for batch_no, retry_key, users in _batches(cur, delivery_id):
+        first_accepted = True
+        for batch_no, retry_key, users, attempted_at in _batches(cur, delivery_id):
+            if attempted_at is not None and attempted_at < dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=KEY_SAFE_HOURS):
+                # tried over a day ago with no answer recorded: LINE may have accepted it and has
+                # forgotten the key, so resending could deliver twice. Leave it to the operator.
+                _mark(cur, delivery_id, batch_no, "unknown", error=(
+                    "sent more than 23 h ago with no answer recorded; LINE forgets retry keys after 24 h: "
+                    "check the recipients before sending to them again"))
+                continue
+            if attempted_at is None:  # recorded before the first call: the 24 h clock of the key
+                cur.execute("update delivery_recipients set attempted_at = current_timestamp "
+                            "where delivery_id = $id and batch_no = $batch", {"id": delivery_id, "batch": batch_no})
             attempt = 0
             while True:
                 pacer.wait()
@@ -210,6 +244,10 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
                     else:
                         request_id = line_api.multicast(clients, users, messages, retry_key, unit)
                     _mark(cur, delivery_id, batch_no, "sent", request_id)
+                    if first_accepted:  # the delivery counts as sent from its first accepted batch
+                        cur.execute("update deliveries set sent_at = coalesce(sent_at, current_timestamp) "
+                                    "where delivery_id = $id", {"id": delivery_id})
+                        first_accepted = False
                     break
                 except line_api.LineError as err:
                     if err.retryable and attempt + 1 < MAX_ATTEMPTS:
@@ -237,6 +275,11 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
             if stop:
                 break
         report = progress(cur, delivery_id)
+        unknown = cur.execute("select count(*) from delivery_recipients where delivery_id = $id and status = 'unknown'",
+                              {"id": delivery_id}).fetchone()[0]
+        if unknown and not stop:
+            stop = ("paused", f"{unknown:,} recipients in batches tried over 23 h ago have no recorded answer: "
+                              "check them before sending again")
         if stop:
             _finish(cur, delivery_id, stop[0], stop[1])
         elif report.failed and report.sent:
@@ -258,18 +301,21 @@ def line_api_details(err) -> str:
     return "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in err.details)
 
 
-def resumable(cur) -> list[str]:
-    """Deliveries a crash or restart left unfinished, and scheduled ones that are due."""
+def resumable(cur, include_paused: bool = False) -> list[str]:
+    """Deliveries a crash or restart left unfinished (planned or sending), scheduled ones that are
+    due, and — when the operator asks — paused and stopped ones."""
+    statuses = ["planned", "sending", "queued"] + (["paused", "stopped"] if include_paused else [])
     rows = cur.execute(
-        "select delivery_id from deliveries where status in ('sending', 'queued') "
-        "or (status = 'scheduled' and scheduled_at <= current_timestamp) order by created_at").fetchall()
+        "select delivery_id from deliveries where list_contains($statuses, status) "
+        "or (status = 'scheduled' and scheduled_at <= current_timestamp) order by created_at",
+        {"statuses": statuses}).fetchall()
     return [r[0] for r in rows]
 
 
-def resume_all(con, clients: line_api.Clients | None = None) -> list[Report]:
+def resume_all(con, clients: line_api.Clients | None = None, include_paused: bool = False) -> list[Report]:
     cur = con.cursor()
     try:
-        ids = resumable(cur)
+        ids = resumable(cur, include_paused)
     finally:
         cur.close()
     reports = []

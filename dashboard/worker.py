@@ -4,6 +4,7 @@ starts scheduled ones. It runs in the process that owns the DuckDB file (DESIGN 
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -56,7 +57,10 @@ def _loop() -> None:
             db = config.db_path()
             if con is None and db.exists():
                 con = storage.connect(db)  # same file, same process: shares the dashboard's instance
-            if con is not None:
+            from dashboard import compose
+
+            if con is not None and not compose.in_quiet_hours(dt.datetime.now(dt.timezone.utc)):
+                # nothing starts or resumes in quiet hours: it waits for the morning
                 cur = con.cursor()
                 try:
                     due = sending.resumable(cur)

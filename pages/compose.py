@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard import audience, compose, compose_ui, config, line_api, segment_store, segment_ui, sending, ui
+from dashboard import compose, compose_ui, config, line_api, segment_store, segment_ui, sending, ui
 from dashboard.i18n import t
 
 f = ui.page("cmp.page_title")
@@ -69,7 +69,11 @@ if when_kind == "schedule":
 # ---- 4. checks, 5. exact audience, 6. cost ---------------------------------------------------
 hashes = [compose.email_hash(line) for line in emails.splitlines() if "@" in line]
 exclude_rule = segment_store.get(cur, segment_id=exclude_id)["rule"] if exclude_id else None
-clients = line_api.clients()
+try:
+    clients = line_api.clients()
+except line_api.LineError as err:  # e.g. a remote LINE_API_BASE_URL without a token: refuse, say why
+    st.error(err.message)
+    st.stop()
 try:
     plan = compose.plan_send(cur, rule, messages, clients=clients, exclude_rule=exclude_rule,
                              email_hashes=hashes or None, send_at=send_at)
@@ -144,7 +148,10 @@ def confirm() -> None:
         typed_ok = typed.replace(",", "").strip() == str(plan.recipients)
     label = t("cmp.dialog.go_scheduled" if send_at else "cmp.dialog.go", L)
     if st.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
-        members = audience.members(cur, plan.rule)["user_id"].tolist()
+        members = compose.members(cur, plan)
+        if len(members) != plan.recipients:  # friends changed since the count: confirm the new number
+            st.error(t("cmp.changed", L, n=f"{len(members):,}"))
+            st.stop()
         sending.plan(con, delivery_id=draft, user_ids=members, messages=messages, title=title or None,
                      segment_id=segment_id, created_by=ui.ACTOR, scheduled_at=send_at, is_promotion=promotion,
                      status="scheduled" if send_at else "planned")
@@ -177,6 +184,10 @@ else:
             st.warning(report.stop_reason)
 
     progress()
+    if sending.progress(cur, started).status in ("paused", "stopped") and st.button(t("cmp.resume", L), key="cmp_resume"):
+        cur.execute("update deliveries set status = 'sending' where delivery_id = $id", {"id": started})
+        sending.start_in_background(con, started)
+        st.rerun()
     if st.button(t("cmp.new", L), key="cmp_new"):
         st.session_state.pop("cmp_started", None)
         st.session_state["cmp_delivery_id"] = sending.new_delivery_id()

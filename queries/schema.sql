@@ -141,9 +141,10 @@ create table if not exists delivery_recipients (
     user_key     integer,
     batch_no     integer not null,
     retry_key    varchar not null,     -- X-Line-Retry-Key (UUID) of the batch
-    status       varchar not null,     -- planned, sent, failed, skipped
+    status       varchar not null,     -- planned, sent, failed, skipped, unknown (see sending.py)
     error        varchar,
     request_id   varchar,
+    attempted_at timestamptz,          -- first time the batch was sent to LINE (retry keys live 24 h)
     sent_at      timestamptz,
     primary key (delivery_id, user_id)
 );

@@ -246,3 +246,42 @@ def test_sandbox_broadcast_followers_and_profiles(sandbox):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(urllib.request.Request(sandbox.url + "/v2/bot/profile/Unobody", headers=headers))
     assert err.value.code == 404
+
+
+def test_a_batch_tried_over_a_day_ago_is_never_resent(db, sandbox):
+    """LINE forgets retry keys after 24 h: such a batch is left to the operator, not resent."""
+    sending.plan(db, delivery_id="old", user_ids=users(1_000), messages=MESSAGES)
+    db.execute("update delivery_recipients set attempted_at = current_timestamp - interval 25 hour where batch_no = 0")
+    report = sending.run(db, "old", line_api.clients(sandbox.url, "token"))
+    assert report.status == "paused" and "23 h" in report.stop_reason
+    counts = dict(db.execute("select status, count(*) from delivery_recipients group by 1").fetchall())
+    assert counts == {"unknown": 500, "sent": 500}
+    assert sandbox.summary()["recipients"] == 500
+
+
+def test_no_token_never_reaches_a_remote_host(monkeypatch):
+    monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
+    monkeypatch.setenv("LINE_API_BASE_URL", "https://api.line.me")
+    with pytest.raises(line_api.LineError, match="only a sandbox on loopback"):
+        line_api.base_url()
+    monkeypatch.delenv("LINE_API_BASE_URL")
+    assert line_api.base_url().startswith("http://127.0.0.1:")
+    monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "real-token")
+    assert line_api.base_url() == "https://api.line.me"
+
+
+def test_frequency_cap_counts_a_send_still_in_flight(db, sandbox):
+    """Planned rows of a live delivery count against the cap, before they are sent."""
+    import datetime as dt
+
+    from dashboard import segments
+
+    friend = users(1, prefix="c")[0]
+    db.execute("insert into friends (user_key, user_id, followed_at, last_followed_at, is_following) "
+               "values (1, $u, current_timestamp - interval 30 day, current_timestamp - interval 30 day, true)",
+               {"u": friend})
+    for i in range(3):
+        sending.plan(db, delivery_id=f"cap{i}", user_ids=[friend], messages=MESSAGES)  # planned, not sent
+    rule = {"version": 1, "rule": {"field": "received", "min": 3, "within_days": 7}}
+    compiled = segments.compile_rule(rule, dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1), use_rollup=False)
+    assert [r[1] for r in db.execute(compiled.sql, compiled.params).fetchall()] == [friend]
