@@ -134,9 +134,8 @@ def cmd_send(args) -> int:
         if args.dry_run or not args.yes:
             print("dry run: nothing was sent" if args.dry_run else "nothing was sent: add --yes to send")
             return 0
-        members = compose.members(cur, plan)
         delivery_id = sending.new_delivery_id()
-        sending.plan(con, delivery_id=delivery_id, user_ids=members, messages=messages,
+        sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages,
                      title=args.title, segment_id=None, created_by="cli")
         report = sending.run(con, delivery_id, clients)
         print(f"{delivery_id}: {report.status} — sent {report.sent:,}, failed {report.failed:,}, "

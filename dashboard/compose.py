@@ -177,6 +177,10 @@ def _count(cur, sql: str, params: dict) -> int:
     return cur.execute(f"select count(*) from ({sql})", params).fetchone()[0]
 
 
+def recount(cur, plan: Plan) -> int:
+    return _count(cur, *plan.query)
+
+
 def members(cur, plan: Plan) -> list[str]:
     """The recipients of a plan, from the very query that counted them."""
     sql, params = plan.query

@@ -63,41 +63,57 @@ def new_delivery_id() -> str:
     return "dlv_" + uuid.uuid4().hex[:16]
 
 
-def plan(con, *, delivery_id: str, user_ids: list[str], messages: list[dict], kind: str = "multicast",
-         title: str | None = None, segment_id: str | None = None, created_by: str = "local",
-         scheduled_at: dt.datetime | None = None, is_promotion: bool = False, status: str = "planned") -> int:
-    """Write the delivery and its ledger in one transaction. Planning the same delivery_id twice
-    (a double click, a second tab) changes nothing and returns the existing size."""
+def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tuple[str, dict] | None = None,
+         messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
+         created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
+         status: str = "planned") -> int:
+    """Write the delivery and its ledger in one transaction; returns the number of recipients.
+
+    Recipients come from `user_ids`, or from `source` = (SQL, parameters) yielding a user_id column
+    (the compose plan's own query): then they never pass through Python, and memory stays flat in
+    the audience size. Planning the same delivery_id twice (a double click, a second tab) changes
+    nothing and returns the existing size."""
     import json
 
+    if (user_ids is None) == (source is None):
+        raise SendError("plan() needs either user_ids or source")
     cur = con.cursor()
     try:
         existing = cur.execute("select planned_count from deliveries where delivery_id = $id",
                                {"id": delivery_id}).fetchone()
         if existing:
             return existing[0]
-        users = list(dict.fromkeys(user_ids))  # one row per recipient, whatever the input
         batch_size = 1 if kind == "test" else BATCH
-        keys = [str(uuid.uuid4()) for _ in range((len(users) + batch_size - 1) // batch_size)]
-        ledger = pd.DataFrame({"user_id": users,
-                               "batch_no": [i // batch_size for i in range(len(users))]})
-        ledger["retry_key"] = [keys[b] for b in ledger["batch_no"]]
         cur.execute("begin")
+        if user_ids is not None:
+            cur.register("ledger_in", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
+            recipients_sql, params = "select user_id from ledger_in", {}
+        else:
+            recipients_sql, params = source
+        # one row per recipient, numbered in user_id order into batches; one UUID retry key per batch
+        cur.execute(f"create or replace temp table plan_recipients as "
+                    f"select user_id, (row_number() over (order by user_id) - 1) // {int(batch_size)} as batch_no "
+                    f"from (select distinct user_id from ({recipients_sql}) where user_id is not null)", params)
+        count = cur.execute("select count(*) from plan_recipients").fetchone()[0]
         cur.execute(
             "insert into deliveries (delivery_id, kind, title, is_promotion, segment_id, messages, status, "
             "planned_count, aggregation_unit, created_by, scheduled_at) values ($id, $kind, $title, $promo, $seg, "
             "$messages, $status, $n, $unit, $by, $at)",
             {"id": delivery_id, "kind": kind, "title": title, "promo": is_promotion, "seg": segment_id,
-             "messages": json.dumps(messages, ensure_ascii=False), "status": status, "n": len(users),
+             "messages": json.dumps(messages, ensure_ascii=False), "status": status, "n": count,
              "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at})
-        cur.register("ledger_in", ledger)
         cur.execute("insert into delivery_recipients (delivery_id, user_id, user_key, batch_no, retry_key, status) "
-                    "select $id, l.user_id, f.user_key, l.batch_no, l.retry_key, 'planned' "
-                    "from ledger_in l left join friends f on f.user_id = l.user_id order by l.batch_no",
+                    "select $id, p.user_id, f.user_key, p.batch_no, k.retry_key, 'planned' "
+                    "from plan_recipients p "
+                    "join (select batch_no, uuid()::varchar as retry_key "
+                    "      from (select distinct batch_no from plan_recipients)) k using (batch_no) "
+                    "left join friends f on f.user_id = p.user_id order by p.batch_no",
                     {"id": delivery_id})
-        cur.unregister("ledger_in")
+        cur.execute("drop table plan_recipients")
+        if user_ids is not None:
+            cur.unregister("ledger_in")
         cur.execute("commit")
-        return len(users)
+        return count
     except Exception:
         try:
             cur.execute("rollback")

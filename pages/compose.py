@@ -148,11 +148,11 @@ def confirm() -> None:
         typed_ok = typed.replace(",", "").strip() == str(plan.recipients)
     label = t("cmp.dialog.go_scheduled" if send_at else "cmp.dialog.go", L)
     if st.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
-        members = compose.members(cur, plan)
-        if len(members) != plan.recipients:  # friends changed since the count: confirm the new number
-            st.error(t("cmp.changed", L, n=f"{len(members):,}"))
+        now_counted = compose.recount(cur, plan)
+        if now_counted != plan.recipients:  # friends changed since the count: confirm the new number
+            st.error(t("cmp.changed", L, n=f"{now_counted:,}"))
             st.stop()
-        sending.plan(con, delivery_id=draft, user_ids=members, messages=messages, title=title or None,
+        sending.plan(con, delivery_id=draft, source=plan.query, messages=messages, title=title or None,
                      segment_id=segment_id, created_by=ui.ACTOR, scheduled_at=send_at, is_promotion=promotion,
                      status="scheduled" if send_at else "planned")
         if not send_at:
