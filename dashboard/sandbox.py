@@ -235,6 +235,42 @@ def build_app(state: State) -> Starlette:
                                  "uniqueMediaPlayed": None, "uniqueMediaPlayed100Percent": None},
                     "messages": [], "clicks": []})
 
+    def _day_counts(date: str) -> dict[str, int]:
+        """Recipients per send kind on a day (yyyyMMdd, UTC+9 as LINE counts it)."""
+        counts: dict[str, int] = {}
+        for info in state.requests.values():
+            at = dt.datetime.fromisoformat(info["at"]).astimezone(dt.timezone(dt.timedelta(hours=9)))
+            if at.strftime("%Y%m%d") == date:
+                counts[info["kind"]] = counts.get(info["kind"], 0) + info["count"]
+        return counts
+
+    async def insight_delivery(request: Request) -> Response:
+        if (denied := await authorised(request)) is not None:
+            return denied
+        counts = _day_counts(request.query_params.get("date", ""))
+        return _ok({"status": "ready", "broadcast": 0, "targeting": 0, "apiPush": counts.get("push", 0),
+                    "apiMulticast": counts.get("multicast", 0), "apiNarrowcast": counts.get("narrowcast", 0),
+                    "apiBroadcast": counts.get("broadcast", 0), "apiReply": 0})
+
+    async def insight_followers(request: Request) -> Response:
+        if (denied := await authorised(request)) is not None:
+            return denied
+        return _ok({"status": "ready", "followers": len(state.followers), "targetedReaches": len(state.followers),
+                    "blocks": 0})
+
+    async def insight_event(request: Request) -> Response:
+        """Statistics of a narrowcast or broadcast: LINE hides numbers under 20 (null)."""
+        if (denied := await authorised(request)) is not None:
+            return denied
+        info = state.requests.get(request.query_params.get("requestId", ""))
+        if info is None or info["kind"] not in ("narrowcast", "broadcast"):
+            return _error(404, "Not found")
+        under = lambda n: n if n >= 20 else None  # noqa: E731
+        return _ok({"overview": {"requestId": request.query_params["requestId"], "timestamp": 0,
+                                 "delivered": info["count"], "uniqueImpression": under(int(info["count"] * 0.5)),
+                                 "uniqueClick": under(int(info["count"] * 0.04)), "uniqueMediaPlayed": None,
+                                 "uniqueMediaPlayed100Percent": None}, "messages": [], "clicks": []})
+
     async def units_info(request: Request) -> Response:
         return await authorised(request) or _ok({"numOfCustomAggregationUnits": len(state.units)})
 
@@ -299,6 +335,9 @@ def build_app(state: State) -> Starlette:
         Route("/v2/bot/profile/{user_id}", profile, methods=["GET"]),
         Route("/v2/bot/followers/ids", follower_ids, methods=["GET"]),
         Route("/v2/bot/insight/message/event/aggregation", unit_stats, methods=["GET"]),
+        Route("/v2/bot/insight/message/event", insight_event, methods=["GET"]),
+        Route("/v2/bot/insight/message/delivery", insight_delivery, methods=["GET"]),
+        Route("/v2/bot/insight/followers", insight_followers, methods=["GET"]),
         Route("/sandbox/inbox", inbox, methods=["GET"]),
         Route("/sandbox/summary", summary, methods=["GET"]),
         Route("/sandbox/config", configure, methods=["POST"]),

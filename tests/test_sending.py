@@ -285,3 +285,16 @@ def test_frequency_cap_counts_a_send_still_in_flight(db, sandbox):
     rule = {"version": 1, "rule": {"field": "received", "min": 3, "within_days": 7}}
     compiled = segments.compile_rule(rule, dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1), use_rollup=False)
     assert [r[1] for r in db.execute(compiled.sql, compiled.params).fetchall()] == [friend]
+
+
+def test_sandbox_insight_counts_what_it_accepted(db, sandbox):
+    import datetime as dt
+
+    _send(db, sandbox, users(700))
+    c = line_api.clients(sandbox.url, "token")
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).strftime("%Y%m%d")
+    delivery = c.insight.get_number_of_message_deliveries(today, _request_timeout=line_api.TIMEOUT)
+    assert delivery.api_multicast == 700
+    stats = c.insight.get_statistics_per_unit(sending.aggregation_unit("d_test"), "20260101", "20260130",
+                                              _request_timeout=line_api.TIMEOUT)
+    assert stats.overview.unique_impression == 350
