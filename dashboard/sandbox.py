@@ -64,14 +64,18 @@ class State:
     def inbox_path(self) -> Path:
         return self.directory / "inbox.jsonl"
 
-    def _load(self) -> None:
+    def records(self):
+        """Every accepted request in the inbox, oldest first."""
         if not self.inbox_path.exists():
             return
         for line in self.inbox_path.read_text(encoding="utf-8").splitlines():
             try:
-                record = json.loads(line)
+                yield json.loads(line)
             except json.JSONDecodeError:
                 continue  # a half-written last line from a crash
+
+    def _load(self) -> None:
+        for record in self.records():
             self._remember(record)
 
     def _remember(self, record: dict) -> None:
@@ -278,31 +282,19 @@ def build_app(state: State) -> Starlette:
 
     async def inbox(request: Request) -> Response:
         user = request.query_params.get("user_id")
-        records = []
-        if state.inbox_path.exists():
-            for line in state.inbox_path.read_text(encoding="utf-8").splitlines():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if user is None or user in record["to"]:
-                    records.append({k: record[k] for k in ("request_id", "kind", "messages", "unit", "at")}
-                                   | {"recipients": len(record["to"])})
+        records = [{k: record[k] for k in ("request_id", "kind", "messages", "unit", "at")}
+                   | {"recipients": len(record["to"])}
+                   for record in state.records() if user is None or user in record["to"]]
         return JSONResponse({"requests": records})
 
     async def summary(request: Request) -> Response:
         """Messages received per user (by unit, when given): who got what, and who got it twice."""
         unit = request.query_params.get("unit")
         counts: dict[str, int] = {}
-        if state.inbox_path.exists():
-            for line in state.inbox_path.read_text(encoding="utf-8").splitlines():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if unit is None or record.get("unit") == unit:
-                    for user in record["to"]:
-                        counts[user] = counts.get(user, 0) + 1
+        for record in state.records():
+            if unit is None or record.get("unit") == unit:
+                for user in record["to"]:
+                    counts[user] = counts.get(user, 0) + 1
         return JSONResponse({"recipients": len(counts), "deliveries": sum(counts.values()),
                              "duplicates": sorted(u for u, n in counts.items() if n > 1),
                              "usage": state.usage.get(state.month(), 0), "quota": state.quota})

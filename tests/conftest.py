@@ -44,3 +44,13 @@ def demo_copy(demo_db, tmp_path) -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """A real sandbox process on a free loopback port (tests/sandbox_server.py)."""
+    from tests.sandbox_server import Sandbox
+
+    box = Sandbox(tmp_path / "sandbox")
+    yield box
+    box.stop()

@@ -35,39 +35,45 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
-    import shutil
-
-    _require_browser()
+def _start_app(env: dict, home: Path):
+    """`streamlit run app.py` on a free loopback port; returns (process, url) once it answers."""
     port = _free_port()
-    db = tmp_path_factory.mktemp("browse") / "browse.duckdb"
-    shutil.copy(demo_db, db)  # its own file: a file held read-write elsewhere cannot be opened
-    env = {**os.environ, "DASHBOARD_DB": str(db)}
     # The server logs every request: to a file, never to a pipe nobody reads (a full pipe blocks it).
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+    log = (home / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + Path(log.name).read_text()[-2000:])
-    yield url
+    proc.kill()
+    pytest.fail("streamlit did not start: " + (home / "streamlit.log").read_text()[-2000:])
+
+
+def _stop_app(proc) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    _require_browser()
+    home = tmp_path_factory.mktemp("browse")
+    db = home / "browse.duckdb"
+    shutil.copy(demo_db, db)  # its own file: a file held read-write elsewhere cannot be opened
+    proc, url = _start_app({"DASHBOARD_DB": str(db)}, home)
+    yield url
+    _stop_app(proc)
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +120,6 @@ def test_acquisition_page_and_english_switch(server, browser, artifacts):
 @pytest.fixture(scope="module")
 def send_server(demo_db, tmp_path_factory):
     """The app on a copy of the demo, talking to a sandbox the test can read."""
-    import shutil
-
     from tests.sandbox_server import Sandbox
 
     _require_browser()
@@ -123,28 +127,10 @@ def send_server(demo_db, tmp_path_factory):
     db = home / "send.duckdb"
     shutil.copy(demo_db, db)
     box = Sandbox(home / "sandbox")
-    port = _free_port()
-    env = {**os.environ, "DASHBOARD_DB": str(db), "LINE_API_BASE_URL": box.url, "DASHBOARD_QUIET_HOURS": "off",
-           "DASHBOARD_FREQUENCY_CAP": "50"}
-    log = (home / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
+    proc, url = _start_app({"DASHBOARD_DB": str(db), "LINE_API_BASE_URL": box.url, "DASHBOARD_QUIET_HOURS": "off",
+                            "DASHBOARD_FREQUENCY_CAP": "50"}, home)
     yield url, box
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    _stop_app(proc)
     box.stop()
 
 

@@ -9,16 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import compose, storage
-from tests.sandbox_server import Sandbox
 
 NAV = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    box = Sandbox(tmp_path / "sandbox")
-    yield box
-    box.stop()
 
 
 @pytest.fixture

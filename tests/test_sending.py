@@ -12,20 +12,13 @@ from pathlib import Path
 import pytest
 
 from dashboard import line_api, sending, storage
-from tests.sandbox_server import ROOT, Sandbox
+from tests.sandbox_server import ROOT
 
 MESSAGES = [{"type": "text", "text": "新商品のお知らせ"}, {"type": "text", "text": "二つ目の吹き出し"}]
 
 
 def users(n: int, prefix: str = "") -> list[str]:
     return [f"U{prefix}{uuid.UUID(int=i).hex[len(prefix):]}" for i in range(n)]
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    box = Sandbox(tmp_path / "sandbox")
-    yield box
-    box.stop()
 
 
 @pytest.fixture
