@@ -160,6 +160,11 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Client
     if promotions:
         checks.append(Check("warn", "promotions", f"この7日間に販促配信が{promotions}回あります / "
                                                   f"{promotions} promotions were sent in the last 7 days"))
+    repeated = _already_sent(cur, messages, sql, params)
+    if repeated:
+        checks.append(Check("block", "duplicate", f"同じメッセージを24時間以内に{repeated:,}人へ送信済み・送信中です "
+                                                  f"（別のタブや二重送信？） / the same messages already went (or are going) "
+                                                  f"to {repeated:,} of these recipients in the last 24 h"))
     units = _units_this_month(cur)
     if units >= UNITS_WARN_AT:
         checks.append(Check("warn", "units", f"今月の集計単位名は{units}個です（LINEは月1,000個まで。超えると統計が取れません） / "
@@ -188,6 +193,20 @@ def members(cur, plan: Plan) -> list[str]:
 
 
 UNITS_WARN_AT = 900
+
+
+def _already_sent(cur, messages: list[dict], sql: str, params: dict) -> int:
+    """Recipients of this plan who got — or are getting — the very same messages in the last 24 h:
+    a second tab, a second click on a new draft, a send repeated by mistake."""
+    text = json.dumps(messages, ensure_ascii=False)  # as sending.plan stores it
+    row = cur.execute(
+        f"select count(distinct r.user_id) from delivery_recipients r "
+        f"join deliveries d on d.delivery_id = r.delivery_id "
+        f"where d.kind <> 'test' and d.messages::varchar = $dup_messages "
+        f"and d.created_at >= current_timestamp - interval 24 hour "
+        f"and d.status not in ('failed', 'cancelled') and r.status in ('sent', 'planned') "
+        f"and r.user_id in (select user_id from ({sql}))", {**params, "dup_messages": text}).fetchone()
+    return int(row[0])
 
 
 def _units_this_month(cur) -> int:

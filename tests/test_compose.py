@@ -110,3 +110,20 @@ def test_plan_send_counts_every_exclusion(demo_copy, sandbox, monkeypatch):
     assert plan.audience - sum(n for _, n, _ in plan.exclusions) == plan.recipients
     assert plan.exclusions[2][1] > 0  # site-banner friends left after the cap
     con.close()
+
+
+def test_the_same_messages_to_the_same_people_again_are_blocked(page):
+    """A second tab or a new draft with the same messages cannot reach the same friends twice."""
+    at, _, sandbox = page
+    at.text_area(key="msg_0_text").set_value("一度だけ届くべきお知らせ").run()
+    recipients = _recipients(at)
+    at.button(key="cmp_confirm").click().run()
+    at.text_input(key="cmp_typed").set_value(str(recipients)).run()
+    at.button(key="cmp_go").click().run()
+    deadline = time.monotonic() + 60
+    while sandbox.summary()["recipients"] < recipients and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at.button(key="cmp_new").click().run()  # a new draft, same text
+    assert any("24時間以内" in e.value for e in at.error)
+    assert at.button(key="cmp_confirm").disabled
+    assert sandbox.summary()["deliveries"] == recipients
