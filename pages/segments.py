@@ -67,8 +67,9 @@ if not error:
                                 "route": t("common.route", f.lang), "followed_at": t("seg.followed_at", f.lang),
                                 "is_following": t("seg.following", f.lang), "interest_level": t("seg.interest", f.lang),
                                 "genre": t("seg.genre", f.lang), "last_reaction_at": t("seg.last_reaction", f.lang)})
+    # deferred: the member list (maybe a million IDs) is built only when someone clicks
     st.download_button(t("seg.export", f.lang), key="seg_export", file_name="segment_user_ids.csv", mime="text/csv",
-                       data=audience.members(cur, rule).to_csv(index=False).encode("utf-8"))
+                       data=lambda: ui.members_csv(f.db, rule_text))
 
 st.divider()
 st.subheader(t("seg.saved", f.lang))

@@ -5,6 +5,7 @@
 with final as (
     select coalesce(sum(sent_count), 0)::bigint as messages_sent, count(*) as deliveries
     from deliveries
-    where sent_at >= $start and sent_at < $end and status in ('sent', 'sending', 'failed')
+    where sent_at >= $start and sent_at < $end
+      and status not in ('planned', 'scheduled', 'queued', 'cancelled')  -- anything that reached LINE
 )
 select * from final
