@@ -136,7 +136,8 @@ def reactions_per_delivery(frame: pd.DataFrame, lang: str) -> go.Figure:
                         name=t(key, lang), marker=dict(color=color, size=8), line=dict(color=color, width=1),
                         text=part["title"], hovertemplate="%{text}: %{y:.1%}<extra></extra>")
     fig.update_yaxes(title_text=t("eng.reaction_rate", lang), tickformat=".0%", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text=t("eng.sends_per_week", lang), secondary_y=True, showgrid=False, rangemode="tozero")
+    fig.update_yaxes(title_text=t("eng.sends_per_week", lang), secondary_y=True, showgrid=False, rangemode="tozero",
+                     dtick=1, tickformat="d")  # whole deliveries, not 2.359
     return _layout(fig, hovermode="closest")
 
 
@@ -149,7 +150,8 @@ def delivery_outcomes(frame: pd.DataFrame, lang: str) -> go.Figure:
     fig.add_bar(x=data["sent_at"], y=data["blocks_24h"], name=t("dlv.blocks_24h", lang),
                 marker_color=RED, opacity=0.6, secondary_y=True)
     fig.update_yaxes(title_text=t("dlv.open_rate", lang), tickformat=".0%", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text=t("dlv.blocks_24h", lang), secondary_y=True, showgrid=False, rangemode="tozero")
+    fig.update_yaxes(title_text=t("dlv.blocks_24h", lang), secondary_y=True, showgrid=False, rangemode="tozero",
+                     tickformat=",d")
     return _layout(fig, hovermode="closest")
 
 
