@@ -56,7 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
     "kpi.block_rate": {"ja": "ブロック率", "en": "Block rate"},
     "kpi.block_rate.def": {"ja": "期間中のブロック数 ÷（期間開始時の有効友だち＋期間中の新規友だち）。",
                            "en": "Blocks in the period ÷ (following at the start + new friends in the period)."},
-    "kpi.active_friends": {"ja": "アクティブ友だち（30日）", "en": "Active friends (30 days)"},
+    "kpi.active_friends": {"ja": "アクティブ友だち（{days}日）", "en": "Active friends ({days} days)"},
     "kpi.active_friends.def": {
         "ja": "期間末時点で友だちで、直近{days}日間に1回以上の個別反応（メッセージ・ポストバック・リッチメニュー・アンケート・計測リンクのクリック）があった人数。LINEは個人ごとの開封を提供しないため開封は含みません。",
         "en": "Following at the end of the period with at least one per-user reaction (message, postback, rich-menu tap, survey answer, tracked-link click) in the last {days} days. LINE gives no per-user opens, so opens are not included."},
@@ -65,12 +65,12 @@ TEXT: dict[str, dict[str, str]] = {
                             "en": "Active friends ÷ target reach."},
     "kpi.reactions_per_delivery": {"ja": "配信あたり反応率", "en": "Reactions per delivery"},
     "kpi.reactions_per_delivery.def": {
-        "ja": "期間中の配信で、24時間以内にその配信へ反応（計測リンクのクリック・ポストバック・返信）した人数の合計 ÷ 送信数の合計。",
-        "en": "Friends who reacted to a delivery within 24 h (tracked-link click, postback, reply), summed over the period's deliveries, ÷ messages sent."},
+        "ja": "期間中の配信で、24時間以内にその配信へ反応（計測リンクのクリック・ポストバック・返信）した人数の合計 ÷ 送信数の合計。経路で絞り込むと、一斉配信の受信者数はその時点で友だちだった人数からの推定です。",
+        "en": "Friends who reacted to a delivery within 24 h (tracked-link click, postback, reply), summed over the period's deliveries, ÷ messages sent. With a route filter, a broadcast's recipients are an estimate: that route's friends following at the send time."},
     "kpi.messages_sent_month": {"ja": "今月の送信数", "en": "Messages sent this month"},
     "kpi.messages_sent_month.def": {
-        "ja": "期間末の月の1日から期間末までに送信した通数（受信者1人=1通、吹き出し数に関係なく課金対象）。前月同日までと比較。",
-        "en": "Messages sent from the 1st of the period's last month to its end (one per recipient, however many bubbles: what LINE bills). Compared with the same days of the previous month."},
+        "ja": "期間末の月の1日から期間末までに送信した通数（受信者1人=1通、吹き出し数に関係なく課金対象）。前月同日までと比較。アカウント全体の数で、経路フィルタは適用されません。",
+        "en": "Messages sent from the 1st of the period's last month to its end (one per recipient, however many bubbles: what LINE bills). Compared with the same days of the previous month. Whole account: the route filter does not apply."},
     # overview page
     "overview.title": {"ja": "概要 — LINEは成果を出しているか", "en": "Overview — is LINE working for us?"},
     "overview.trend": {"ja": "配信あたり反応率の推移", "en": "Reactions per delivery over time"},
@@ -152,8 +152,8 @@ TEXT: dict[str, dict[str, str]] = {
     # deliveries
     "dlv.title": {"ja": "配信 — 1通ごとの成果", "en": "Deliveries — what each send did"},
     "dlv.def": {
-        "ja": "送信数=課金対象の通数。開封・クリック（ユニーク）はLINE Insightの集計値で個人別ではありません（20未満は「< 20」）。反応・購入は個人別に計測できたもの。24時間以内ブロックは配信後24時間の全ブロックで、その配信が原因とは限りません。",
-        "en": "Recipients = messages billed. Unique impressions and clicks are LINE Insight aggregates, not per user (under 20 shown as \"< 20\"). Reactions and purchases are what we measure per user. Blocks within 24 h are all blocks in the 24 h after sending, not necessarily caused by it."},
+        "ja": "送信数=課金対象の通数。開封・クリック（ユニーク）はLINE Insightの集計値で個人別ではありません（20未満は「< 20」）。反応・購入は個人別に計測できたもの。24時間以内ブロックは配信後24時間の全ブロックで、その配信が原因とは限りません。経路フィルタは反応・ブロック・購入にだけ適用され、送信数とLINE集計値は全経路の数です。",
+        "en": "Recipients = messages billed. Unique impressions and clicks are LINE Insight aggregates, not per user (under 20 shown as \"< 20\"). Reactions and purchases are what we measure per user. Blocks within 24 h are all blocks in the 24 h after sending, not necessarily caused by it. The route filter applies to reactions, blocks and purchases; recipients and LINE's aggregates are for all routes."},
     "dlv.sent_at": {"ja": "送信日時", "en": "Sent at"},
     "dlv.title_col": {"ja": "タイトル", "en": "Title"},
     "dlv.kind": {"ja": "種類", "en": "Kind"},
@@ -354,6 +354,7 @@ TEXT: dict[str, dict[str, str]] = {
     "cmp.resume": {"ja": "再開する", "en": "Resume"},
     "cmp.new": {"ja": "新しいメッセージを作成", "en": "Compose another"},
     "cmp.scheduled": {"ja": "予約しました", "en": "Scheduled"},
+    "seg.no_sidebar_filters": {"ja": "サイドバーの期間・流入経路はセグメントには適用されません（条件として指定してください）。", "en": "The sidebar's period and route filter do not apply to segments: put them in the rule."},
     "seg.display_name": {"ja": "表示名", "en": "Display name"},
     "seg.followed_at": {"ja": "友だち追加", "en": "Added"},
     "seg.last_reaction": {"ja": "最終反応", "en": "Last reaction"},

@@ -79,8 +79,7 @@ def _one(cur, name: str, period: Period, routes, **extra) -> dict:
 def _period_numbers(cur, period: Period, routes) -> dict:
     counts = _one(cur, "overview/friend_counts", period, routes)
     blocks = _one(cur, "overview/blocks", period, routes)
-    active = _one(cur, "overview/active_friends", period, routes,
-                  active_days=config.get_int("DASHBOARD_ACTIVE_DAYS"))
+    active = _one(cur, "overview/active_friends", period, routes)
     rpd = queries.run(cur, "engagement/reactions_per_delivery", **period.params(routes))
     exposed = counts["following_start"] + counts["new_friends"]
     recipients = int(rpd["recipients"].sum()) if not rpd.empty else 0
@@ -122,7 +121,11 @@ def overview_kpis(cur, period: Period, routes: list[str] | None = None) -> dict:
         if value is not None and previous is not None:
             change = value - previous
         kpis[key] = {"value": value, "previous": previous, "change": change}
+    from dashboard import rollups
+
+    built = rollups.state(cur)
     return {
+        "active_days": (built or {}).get("active_days") or config.get_int("DASHBOARD_ACTIVE_DAYS"),
         "period": {"first": period.first.isoformat(), "last": period.last.isoformat(), "tz": period.tz},
         "previous": {"first": prev_period.first.isoformat(), "last": prev_period.last.isoformat()},
         "routes": routes,
@@ -154,10 +157,11 @@ def adds_by_weekday_hour(cur, period: Period, routes=None) -> pd.DataFrame:
 
 def route_quality(cur, period: Period, routes=None, as_of: dt.datetime | None = None) -> pd.DataFrame:
     """Route quality of the friends added in the period, observed up to `as_of` (default: the
-    latest event, so a 7- or 30-day rate can use days after the period's end)."""
-    if as_of is None:
+    latest event, so a 7- or 30-day rate can use days after the period's end, but never days
+    that have not happened yet)."""
+    if as_of is None:  # what has been seen: never beyond the latest event (nor the period's end, if later)
         _, last = data_range(cur)
-        as_of = max(period.end, last) if last is not None else period.end
+        as_of = last if last is not None else period.end
     return queries.run(cur, "acquisition/route_quality", **period.params(routes), as_of=as_of)
 
 

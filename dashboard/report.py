@@ -28,7 +28,7 @@ def fmt_change(key: str, change) -> str:
 def render(result: dict, period, fmt: str, lang: str = "ja") -> str:
     if fmt == "json":
         return json.dumps(result, ensure_ascii=False, indent=2, default=str)
-    days = config.get_int("DASHBOARD_ACTIVE_DAYS")
+    days = result.get("active_days") or config.get_int("DASHBOARD_ACTIVE_DAYS")
     head = t("common.vs_prev", lang)
     lines = [f"# {t('overview.title', lang)}",
              "",
@@ -40,6 +40,7 @@ def render(result: dict, period, fmt: str, lang: str = "ja") -> str:
     lines += ["| KPI | value | " + head + " | definition |", "|---|---:|---:|---|"]
     for key, item in result["kpis"].items():
         definition = t(f"kpi.{key}.def", lang, days=days) if key == "active_friends" else t(f"kpi.{key}.def", lang)
-        lines.append(f"| {t('kpi.' + key, lang)} | {fmt_value(key, item['value'])} | "
+        label = t("kpi." + key, lang, days=days) if key == "active_friends" else t("kpi." + key, lang)
+        lines.append(f"| {label} | {fmt_value(key, item['value'])} | "
                      f"{fmt_change(key, item['change'])} | {definition} |")
     return "\n".join(lines)

@@ -69,6 +69,33 @@ def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = Non
     return timings
 
 
+def outdated(con) -> list[str]:
+    """Rollup tables missing, or shaped differently from what their query makes now (a database
+    built by an older release): the pages would fail on them."""
+    from dashboard.metrics import REACTION_TYPES
+
+    params = {"reaction_types": REACTION_TYPES, "active_days": 30, "as_of": dt.datetime.now(dt.timezone.utc),
+              **interest_params()}
+    stale = []
+    for table, name in ROLLUPS:
+        have = [r[0] for r in con.execute("select column_name from information_schema.columns "
+                                          "where table_name = $t order by ordinal_position", {"t": table}).fetchall()]
+        bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
+        want = [r[0] for r in con.execute("describe " + queries.sql(name), bound).fetchall()]
+        if have != want:
+            stale.append(table)
+    return stale
+
+
+def ensure(con) -> None:
+    """Rebuild the rollups when any is missing or outdated (keeping the window they were built with)."""
+    # rollup_state gained as_of in schema 2; a file from between releases may lack it
+    con.execute("alter table rollup_state add column if not exists as_of timestamptz")
+    if outdated(con):
+        previous = state(con)
+        refresh(con, active_days=(previous or {}).get("active_days"), as_of=(previous or {}).get("as_of"))
+
+
 def state(cur) -> dict | None:
     row = cur.execute("select refreshed_at, active_days, as_of from rollup_state where name = 'all'").fetchone()
     return None if row is None else {"refreshed_at": row[0], "active_days": row[1], "as_of": row[2]}

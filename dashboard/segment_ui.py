@@ -8,12 +8,16 @@ A condition's values live in widgets keyed f"seg_{id}_{name}" and are read when 
 """
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from dashboard import segments
 from dashboard.i18n import t
 
 STATE = "seg_tree"
+# Widget values outlive a page change (the Compose page reads the rule built here).
+PERSIST = "session"
 FIELDS = ("interest", "genre", "route", "following", "followed", "tags", "attribute", "customer",
           "purchased", "never_purchased", "orders", "revenue", "reactions", "richmenu_tap", "clicked",
           "received")
@@ -105,6 +109,8 @@ def _number(text):
 
 
 def node_json(node: dict) -> dict:
+    if node["kind"] == "raw":  # a condition the builder cannot edit: passed through unchanged
+        return {"not": node["json"]} if node["negate"] else node["json"]
     if node["kind"] == "group":
         out = {node["op"]: [node_json(child) for child in node["children"]]}
     else:
@@ -138,7 +144,11 @@ def _from_json(node: dict) -> dict:
             group = new_group(op)
             group["children"] = [_from_json(child) for child in node[op]]
             return group
-    cond = new_condition(node.get("field", "following"))
+    field = node.get("field", "following")
+    if field not in FIELDS or (field == "followed" and "within_days" not in node):
+        # e-mail lists, date ranges …: kept exactly as written, shown as JSON, never rewritten
+        return {"id": _new_id(), "kind": "raw", "json": node, "negate": False}
+    cond = new_condition(field)
     values = {k: val for k, val in node.items() if k != "field"}
     if cond["field"] == "attribute" and isinstance(values.get("value"), list):
         values["value"] = ", ".join(values["value"])
@@ -160,12 +170,12 @@ def draw(options: dict, lang: str) -> None:
 def _draw_group(group: dict, parent: dict | None, options: dict, lang: str, depth: int) -> None:
     with st.container(border=True):
         head = st.columns([4, 2])
-        group["op"] = head[0].radio(t("seg.group", lang), ["all", "any"], key=_key(group, "op"),
+        group["op"] = head[0].radio(t("seg.group", lang), ["all", "any"], key=_key(group, "op"), persist_state=PERSIST,
                                     index=["all", "any"].index(group["op"]), horizontal=True,
                                     format_func=lambda o: t(f"seg.op.{o}", lang))
-        group["negate"] = head[1].checkbox(t("seg.not", lang), value=group["negate"], key=_key(group, "negate"))
+        group["negate"] = head[1].checkbox(t("seg.not", lang), value=group["negate"], key=_key(group, "negate"), persist_state=PERSIST)
         adder = st.columns([3, 1, 1], vertical_alignment="bottom")
-        field = adder[0].selectbox(t("seg.add_condition", lang), FIELDS, key=_key(group, "new_field"),
+        field = adder[0].selectbox(t("seg.add_condition", lang), FIELDS, key=_key(group, "new_field"), persist_state=PERSIST,
                                    format_func=lambda f: t(f"seg.field.{f}", lang))
         if adder[1].button(t("seg.add", lang), key=_key(group, "add"), use_container_width=True):
             group["children"].append(new_condition(field))
@@ -180,8 +190,26 @@ def _draw_group(group: dict, parent: dict | None, options: dict, lang: str, dept
         for child in list(group["children"]):
             if child["kind"] == "group":
                 _draw_group(child, group, options, lang, depth + 1)
+            elif child["kind"] == "raw":
+                _draw_raw(child, group, lang)
             else:
                 _draw_condition(child, group, options, lang)
+
+
+def _draw_raw(node: dict, parent: dict, lang: str) -> None:
+    cols = st.columns([8, 1, 1], vertical_alignment="center")
+    cols[0].code(json.dumps(node["json"], ensure_ascii=False), language="json")
+    node["negate"] = cols[1].checkbox(t("seg.not", lang), value=node["negate"], key=_key(node, "negate"),
+                                      persist_state=PERSIST)
+    if cols[2].button("✕", key=_key(node, "remove"), help=t("seg.remove", lang)):
+        parent["children"].remove(node)
+        st.rerun()
+
+
+def _with_current(choices: list, current) -> list:
+    """Offer a loaded value even when it is not among today's choices (never silently replace it)."""
+    extra = [v for v in (current if isinstance(current, list) else [current]) if v and v not in choices]
+    return [*extra, *choices]
 
 
 def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
@@ -189,63 +217,66 @@ def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
     k = lambda name: _key(node, name)  # noqa: E731
     cols = st.columns([2, 6, 1, 1], vertical_alignment="center")
     cols[0].markdown(f"**{t(f'seg.field.{f}', lang)}**")
-    node["negate"] = cols[2].checkbox(t("seg.not", lang), value=node["negate"], key=k("negate"))
+    node["negate"] = cols[2].checkbox(t("seg.not", lang), value=node["negate"], key=k("negate"), persist_state=PERSIST)
     if cols[3].button("✕", key=k("remove"), help=t("seg.remove", lang)):
         parent["children"].remove(node)
         st.rerun()
     box = cols[1]
     with box:
         if f == "interest":
-            st.multiselect(t("seg.levels", lang), list(segments.INTEREST_LEVELS), key=k("in"),
+            st.multiselect(t("seg.levels", lang), list(segments.INTEREST_LEVELS), key=k("in"), persist_state=PERSIST,
                            format_func=lambda x: t(f"seg.level.{x}", lang))
         elif f == "genre":
-            st.multiselect(t("seg.genres", lang), options["genres"], key=k("in"))
+            st.multiselect(t("seg.genres", lang), _with_current(options["genres"], st.session_state.get(k("in"))),
+                           key=k("in"), persist_state=PERSIST)
         elif f == "route":
-            st.multiselect(t("common.route", lang), options["routes"], key=k("in"),
+            st.multiselect(t("common.route", lang), options["routes"], key=k("in"), persist_state=PERSIST,
                            format_func=options["route_label"])
         elif f == "following":
-            st.selectbox(t("seg.state", lang), [True, False], key=k("value"),
+            st.selectbox(t("seg.state", lang), [True, False], key=k("value"), persist_state=PERSIST,
                          format_func=lambda x: t("seg.following" if x else "seg.blocked", lang))
         elif f == "followed":
-            st.number_input(t("seg.within_days", lang), 1, 3650, 30, key=k("within_days"))
+            st.number_input(t("seg.within_days", lang), 1, 3650, 30, key=k("within_days"), persist_state=PERSIST)
         elif f == "tags":
             a, b = st.columns([1, 3])
-            a.selectbox(t("seg.match", lang), ["any", "all", "none"], key=k("match"),
+            a.selectbox(t("seg.match", lang), ["any", "all", "none"], key=k("match"), persist_state=PERSIST,
                         format_func=lambda x: t(f"seg.match.{x}", lang))
-            b.multiselect(t("seg.tags", lang), options["tags"], key=k("tags"), accept_new_options=True)
+            b.multiselect(t("seg.tags", lang), options["tags"], key=k("tags"), persist_state=PERSIST, accept_new_options=True)
         elif f == "attribute":
             a, b, c = st.columns(3)
-            a.selectbox(t("seg.key", lang), options["attribute_keys"], key=k("key"), accept_new_options=True)
-            b.selectbox(t("seg.op", lang), list(segments._ATTRIBUTE_OPS), key=k("op"),
+            a.selectbox(t("seg.key", lang), options["attribute_keys"], key=k("key"), persist_state=PERSIST, accept_new_options=True)
+            b.selectbox(t("seg.op", lang), list(segments._ATTRIBUTE_OPS), key=k("op"), persist_state=PERSIST,
                         format_func=lambda x: t(f"seg.op.{x}", lang))
-            c.text_input(t("seg.value", lang), key=k("value"), help=t("seg.value.help", lang))
+            c.text_input(t("seg.value", lang), key=k("value"), persist_state=PERSIST, help=t("seg.value.help", lang))
         elif f == "customer":
-            st.selectbox(t("seg.customer", lang), [True, False], key=k("linked"),
+            st.selectbox(t("seg.customer", lang), [True, False], key=k("linked"), persist_state=PERSIST,
                          format_func=lambda x: t("seg.linked" if x else "seg.unlinked", lang))
         elif f == "purchased":
             a, b = st.columns(2)
-            a.number_input(t("seg.within_days", lang), 1, 3650, 90, key=k("within_days"))
-            b.selectbox(t("seg.category", lang), [""] + options["categories"], key=k("category"),
+            a.number_input(t("seg.within_days", lang), 1, 3650, 90, key=k("within_days"), persist_state=PERSIST)
+            b.selectbox(t("seg.category", lang), [""] + _with_current(options["categories"], st.session_state.get(k("category"))),
+                        key=k("category"), persist_state=PERSIST,
                         format_func=lambda x: x or t("seg.any", lang))
         elif f == "never_purchased":
             st.caption(t("seg.never_purchased.help", lang))
         elif f in ("orders", "revenue"):
             a, b = st.columns(2)
-            a.number_input(t("seg.min", lang), min_value=0.0, value=None, key=k("min"))
-            b.number_input(t("seg.max", lang), min_value=0.0, value=None, key=k("max"))
+            a.number_input(t("seg.min", lang), min_value=0.0, value=None, key=k("min"), persist_state=PERSIST)
+            b.number_input(t("seg.max", lang), min_value=0.0, value=None, key=k("max"), persist_state=PERSIST)
         elif f == "reactions":
             a, b, c = st.columns(3)
-            a.selectbox(t("seg.reaction_type", lang), ["any", *segments.REACTION_TYPES], key=k("type"))
-            b.number_input(t("seg.min", lang), 1, 100_000, 1, key=k("min"))
-            c.number_input(t("seg.within_days", lang), 1, 3650, 30, key=k("within_days"))
+            a.selectbox(t("seg.reaction_type", lang), ["any", *segments.REACTION_TYPES], key=k("type"), persist_state=PERSIST)
+            b.number_input(t("seg.min", lang), 1, 100_000, 1, key=k("min"), persist_state=PERSIST)
+            c.number_input(t("seg.within_days", lang), 1, 3650, 30, key=k("within_days"), persist_state=PERSIST)
         elif f == "richmenu_tap":
             a, b = st.columns(2)
-            a.selectbox(t("eng.area", lang), options["areas"], key=k("area"), accept_new_options=True)
-            b.number_input(t("seg.within_days", lang), 1, 3650, 30, key=k("within_days"))
+            a.selectbox(t("eng.area", lang), options["areas"], key=k("area"), persist_state=PERSIST, accept_new_options=True)
+            b.number_input(t("seg.within_days", lang), 1, 3650, 30, key=k("within_days"), persist_state=PERSIST)
         elif f == "clicked":
-            st.selectbox(t("seg.delivery", lang), options["deliveries"], key=k("delivery_id"),
+            st.selectbox(t("seg.delivery", lang), _with_current(options["deliveries"], st.session_state.get(k("delivery_id"))),
+                         key=k("delivery_id"), persist_state=PERSIST,
                          format_func=options["delivery_label"])
         elif f == "received":
             a, b = st.columns(2)
-            a.number_input(t("seg.min", lang), 1, 10_000, 3, key=k("min"))
-            b.number_input(t("seg.within_days", lang), 1, 3650, 7, key=k("within_days"))
+            a.number_input(t("seg.min", lang), 1, 10_000, 3, key=k("min"), persist_state=PERSIST)
+            b.number_input(t("seg.within_days", lang), 1, 3650, 7, key=k("within_days"), persist_state=PERSIST)

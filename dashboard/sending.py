@@ -357,4 +357,10 @@ def _run_quietly(con, delivery_id: str) -> None:
     try:
         run(con, delivery_id)
     except SendError:
+        return
+    try:  # the pages' per-delivery numbers and the segments' counts include this send from now on
+        from dashboard import rollups
+
+        rollups.refresh(con)
+    except Exception:  # a failed refresh only delays numbers; the send itself is done
         pass

@@ -27,8 +27,13 @@ class Filters:
 @st.cache_resource(show_spinner=False)
 def _connection(db: str):
     # One connection per process and database file (cached for every session); each query takes
-    # its own cursor, because a DuckDB connection is not thread-safe.
-    return storage.connect(db)
+    # its own cursor, because a DuckDB connection is not thread-safe. A file made by an older
+    # release gets its rollups rebuilt here, once.
+    from dashboard import rollups
+
+    con = storage.connect(db)
+    rollups.ensure(con)
+    return con
 
 
 def cursor(db: str):
@@ -99,7 +104,9 @@ def sidebar() -> Filters | None:
     db = str(config.db_path())
     tz = config.timezone()
     with st.sidebar:
+        # persist_state: the sidebar is drawn by every page, and its choices must follow the user
         st.radio(t("sidebar.language", lang()), options=["ja", "en"], key="lang", horizontal=True,
+                 persist_state="session",
                  format_func=lambda code: "日本語" if code == "ja" else "English")
         current = lang()
         if config.is_sandbox():
@@ -111,10 +118,10 @@ def sidebar() -> Filters | None:
             return None
         last = _last_day(db, tz)
         default = (last - dt.timedelta(days=27), last)
-        chosen = st.date_input(t("sidebar.period", current), value=default, key="period",
+        chosen = st.date_input(t("sidebar.period", current), value=default, key="period", persist_state="session",
                                max_value=last + dt.timedelta(days=1), format="YYYY-MM-DD")
         names = _route_names(db)
-        routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes",
+        routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes", persist_state="session",
                                 format_func=lambda r: route_label(r, names, current),
                                 help=t("sidebar.routes.help", current),
                                 placeholder=t("sidebar.routes.all", current))
@@ -154,17 +161,17 @@ def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
 _BAD_WHEN_UP = {"blocks", "block_rate"}
 
 
-def kpi(key: str, item: dict) -> None:
+def kpi(key: str, item: dict, active_days: int = 30) -> None:
     """A KPI card: value, change vs the previous period, and its definition in words."""
     from dashboard.report import fmt_change, fmt_value
 
     current = lang()
     change = item["change"]
-    st.metric(t(f"kpi.{key}", current), fmt_value(key, item["value"]),
+    st.metric(t(f"kpi.{key}", current, days=active_days) if key == "active_friends" else t(f"kpi.{key}", current),
+              fmt_value(key, item["value"]),
               delta=None if change is None else fmt_change(key, change) + " " + t("common.vs_prev", current),
               delta_color="inverse" if key in _BAD_WHEN_UP else "normal", border=True)
-    days = config.get_int("DASHBOARD_ACTIVE_DAYS")
-    st.caption(t(f"kpi.{key}.def", current, days=days) if key == "active_friends" else t(f"kpi.{key}.def", current))
+    st.caption(t(f"kpi.{key}.def", current, days=active_days) if key == "active_friends" else t(f"kpi.{key}.def", current))
 
 
 # ---- segments -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ rows = [("friends", "following", "new_friends"), ("blocks", "block_rate", "activ
 for row in rows:
     for col, key in zip(st.columns(3), row):
         with col:
-            ui.kpi(key, kpis[key])
+            ui.kpi(key, kpis[key], result["active_days"])
 
 st.caption(f"{f.period.first} – {f.period.last} · {t('common.vs_prev', f.lang)}: "
            f"{result['previous']['first']} – {result['previous']['last']}")
@@ -36,6 +36,6 @@ with right:
     st.plotly_chart(charts.adds_blocks(daily, f.lang), key="overview_daily")
     ui.definition(t("acq.daily.def", f.lang))
 
-table = [{"kpi": t(f"kpi.{k}", f.lang), "value": v["value"], "previous": v["previous"], "change": v["change"]}
+table = [{"kpi": t(f"kpi.{k}", f.lang, days=result["active_days"]) if k == "active_friends" else t(f"kpi.{k}", f.lang), "value": v["value"], "previous": v["previous"], "change": v["change"]}
          for k, v in kpis.items()]
 ui.csv_download(pd.DataFrame(table), f"overview_{f.period.first}_{f.period.last}", key="overview_csv")

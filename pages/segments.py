@@ -16,6 +16,7 @@ as_of = ui.segment_as_of(f)
 cur = ui.cursor(f.db)
 opts = audience.options(cur)
 st.caption(t("seg.def", f.lang, as_of=pd.Timestamp(as_of).tz_convert(f.period.tz).strftime("%Y-%m-%d %H:%M")))
+st.caption(t("seg.no_sidebar_filters", f.lang))
 
 if pending := st.session_state.pop("seg_load", None):  # set by load / matrix / JSON, before widgets exist
     segment_ui.load(pending)
@@ -62,11 +63,13 @@ with result:
 
 if not error:
     st.subheader(t("seg.sample", f.lang))
-    st.dataframe(ui.audience_question(f.db, "sample", rule_text, as_of), hide_index=True, key="seg_sample",
+    sample = ui.audience_question(f.db, "sample", rule_text, as_of)
+    st.dataframe(sample, hide_index=True, key="seg_sample",
                  column_config={"user_id": "user_id", "display_name": t("seg.display_name", f.lang),
                                 "route": t("common.route", f.lang), "followed_at": t("seg.followed_at", f.lang),
                                 "is_following": t("seg.following", f.lang), "interest_level": t("seg.interest", f.lang),
                                 "genre": t("seg.genre", f.lang), "last_reaction_at": t("seg.last_reaction", f.lang)})
+    ui.csv_download(sample, "segment_sample", key="seg_sample_csv")
     # deferred: the member list (maybe a million IDs) is built only when someone clicks
     st.download_button(t("seg.export", f.lang), key="seg_export", file_name="segment_user_ids.csv", mime="text/csv",
                        data=lambda: ui.members_csv(f.db, rule_text))
@@ -78,9 +81,14 @@ ids = dict(zip(saved["segment_id"], saved["name"]))
 con = ui.connection(f)
 
 
+if st.session_state.pop("seg_reset_delete", False):  # before the checkbox exists in this run
+    st.session_state["seg_delete_sure"] = False
+
+
 def act(fn, *args):
     try:
         fn(con, *args, ui.ACTOR)
+        st.session_state["seg_reset_delete"] = True  # a confirmation is good for one action only
         st.session_state["seg_flash"] = t("seg.done", f.lang)
         st.rerun()
     except (segment_store.SegmentStoreError, segments.RuleError) as exc:
@@ -151,7 +159,9 @@ if ids:
     if shown:
         for segment_id in shown:  # today's exact size is recorded whenever the page counts it
             rule_of = segment_store.get(cur, segment_id=segment_id)["rule"]
-            segment_store.record_size(con, segment_id, pd.Timestamp(as_of).tz_convert(f.period.tz).date(),
+            # as_of is a midnight: the count describes the day that ends there
+            day = (pd.Timestamp(as_of) - pd.Timedelta(microseconds=1)).tz_convert(f.period.tz).date()
+            segment_store.record_size(con, segment_id, day,
                                       audience.count(cur, rule_of))
         sizes = segment_store.daily_sizes(con, shown, f.period.first, f.period.last)
         st.plotly_chart(charts.segment_sizes(sizes, ids, f.lang), key="seg_sizes_chart")

@@ -149,7 +149,8 @@ create table if not exists delivery_recipients (
     primary key (delivery_id, user_id)
 );
 
--- LINE Insight per delivery and day: aggregate numbers, null when LINE reports under 20.
+-- LINE Insight per delivery and day: aggregate numbers as LINE reported them that day (cumulative
+-- for the delivery), null when LINE reports under 20.
 create table if not exists delivery_stats (
     delivery_id         varchar not null,
     day                 date not null,

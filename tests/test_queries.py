@@ -492,8 +492,8 @@ def send_world(tmp_path) -> Journeys:
         j.friend(name, route, "2026-02-01 10:00")
     j.delivery("D0", "2026-03-08 12:00", sent_count=5)                      # before the period
     j.delivery("D1", "2026-03-10 12:00", sent_count=1200, title="春の新作", is_promotion=True)
-    j.stats("D1", "2026-03-10", unique_impressions=480, unique_clicks=35)
-    j.stats("D1", "2026-03-11", unique_impressions=25, unique_clicks=None)  # LINE: clicks under 20
+    j.stats("D1", "2026-03-10", unique_impressions=15, unique_clicks=None)   # LINE: under 20 on day one
+    j.stats("D1", "2026-03-11", unique_impressions=505, unique_clicks=35)   # cumulative: the latest day
     j.delivery("D3", "2026-03-12 10:00", to=["Aoi"], kind="test", title="テスト")
     j.stats("D3", "2026-03-12", unique_impressions=None, unique_clicks=None)
     j.delivery("D2", "2026-03-15 20:00", to=["Aoi", "Sora"], kind="multicast", title="クーポン")  # no stats
@@ -524,11 +524,12 @@ def test_deliveries(send_world):
         ("D2", 2, None, None, False, False, False, 1, 1, 1),
         # D3: LINE reported under 20 for both on its only day: nulls, flagged, but synced
         ("D3", 1, None, None, True, True, True, 0, 0, 0),
-        # D1: 480 + 25 unique impressions; clicks 35 + (under 20 on 03-11) → 35, flagged.
+        # D1: LINE's numbers are cumulative: the latest day (03-11) holds the whole delivery's
+        # 505 impressions and 35 clicks; day one was under 20, which no longer matters: not flagged.
         # reactors: Aoi (twice, counted once), Ren (23 h 59 min); not Sora (exactly 24 h), not Hina
         # (not attributed). Blocks within 24 h: Kai (21 h); not Hina (exactly 24 h).
         # Conversions: Aoi (day 5); not Ren (exactly 7 days), not Sora (did not react).
-        ("D1", 1200, 505, 35, False, True, True, 2, 1, 1),
+        ("D1", 1200, 505, 35, False, False, True, 2, 1, 1),
     ]
 
 

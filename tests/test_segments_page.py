@@ -93,3 +93,28 @@ def test_matrix_cell_starts_a_segment(page):
     assert not at.exception, at.exception
     assert '"interest"' in _widget_prefix(at, "text_area", "seg_json_").value
     assert _count(at) > 0
+
+
+def test_rules_the_builder_cannot_edit_are_kept_exactly(page):
+    """Date ranges and e-mail lists load as read-only JSON and round-trip unchanged."""
+    at, _ = page
+    rule = ('{"version": 1, "rule": {"all": [{"field": "followed", "from": "2026-10-01", "to": "2026-10-31"}, '
+            '{"not": {"field": "email_reached", "in": ["0" ]}}]}}')
+    _widget_prefix(at, "text_area", "seg_json_").set_value(rule).run()
+    at.button(key="seg_json_apply").click().run()
+    assert not at.exception, at.exception
+    shown = _widget_prefix(at, "text_area", "seg_json_").value
+    assert '"from": "2026-10-01"' in shown and '"email_reached"' in shown
+    assert _count(at) > 0
+
+
+def test_a_delete_confirmation_is_good_for_one_delete(page):
+    at, _ = page
+    for name in ("A", "B"):
+        at.text_input(key="seg_name").set_value(name).run()
+        at.button(key="seg_save").click().run()
+    at.checkbox(key="seg_delete_sure").check().run()
+    at.button(key="seg_delete").click().run()
+    assert not at.exception, at.exception
+    assert not at.checkbox(key="seg_delete_sure").value
+    assert at.button(key="seg_delete").disabled

@@ -4,7 +4,8 @@
 -- Definitions:
 --   recipients            sent count (messages billed), all routes.
 --   unique_impressions,   LINE Insight aggregates (opens and clicks as LINE counts them, not per
---   unique_clicks         user). imp_under_20 / clk_under_20 = LINE reported under 20 on some day;
+--   unique_clicks         user), cumulative: the latest day's value. imp_under_20 / clk_under_20 =
+--                         LINE reported under 20 (null);
 --                         has_stats = false when no statistics were synced.
 --   reactors_24h          distinct friends who reacted to this delivery within 24 h.
 --   blocks_24h            blocks in the 24 h after sending (all blocks in that time, not
@@ -17,10 +18,13 @@ with d as (
     where sent_at >= $start and sent_at < $end
 ),
 stats as (
+    -- LINE's statistics of a delivery are cumulative and updated for 14 days: the latest day's
+    -- row is the whole delivery's number (adding days would count a friend twice).
     select s.delivery_id,
-           sum(s.unique_impressions) as unique_impressions, sum(s.unique_clicks) as unique_clicks,
-           bool_or(s.unique_impressions is null) as imp_under_20,
-           bool_or(s.unique_clicks is null) as clk_under_20
+           arg_max(s.unique_impressions, s.day) as unique_impressions,
+           arg_max(s.unique_clicks, s.day) as unique_clicks,
+           arg_max(s.unique_impressions is null, s.day) as imp_under_20,
+           arg_max(s.unique_clicks is null, s.day) as clk_under_20
     from delivery_stats s join d using (delivery_id)
     group by s.delivery_id
 ),

@@ -19,7 +19,8 @@ join (
 ) r using (didx)
 order by d.didx;
 
--- LINE Insight aggregates: impressions fall as sending gets more frequent; under 20 is null.
+-- LINE Insight aggregates, cumulative per delivery as LINE reports them day by day: impressions
+-- fall as sending gets more frequent; under 20 is null.
 insert into delivery_stats (delivery_id, day, impressions, unique_impressions, clicks, unique_clicks)
 with base as (
     select d.delivery_id, d.sent_at, x.phase, x.is_promotion, d.sent_count, s.share, s.day_offset,
@@ -28,7 +29,7 @@ with base as (
            d.sent_count * (0.045 - 0.025 * x.phase) * s.share as uniq_clk
     from deliveries d
     join demo_deliveries x using (delivery_id)
-    cross join (values (0, 0.75), (1, 0.18), (2, 0.07)) s(day_offset, share)
+    cross join (values (0, 0.75), (1, 0.93), (2, 1.0)) s(day_offset, share)
 )
 select delivery_id, (sent_at + to_days(day_offset))::date,
        case when uniq_imp >= 20 then round(uniq_imp * 1.3) end,

@@ -4,6 +4,7 @@ alter table segments add column if not exists updated_by varchar;
 alter table segments add column if not exists updated_at timestamptz;
 alter table deliveries add column if not exists error varchar;
 alter table delivery_recipients add column if not exists attempted_at timestamptz;
+alter table rollup_state add column if not exists as_of timestamptz;
 create table if not exists segment_sizes (
     segment_id   varchar not null,
     day          date not null,

@@ -1,5 +1,5 @@
--- Active friends: following at $end and at least one per-user reaction in the $active_days days
--- before it (per-user reactions: message, postback, rich-menu tap, survey answer, tracked-link
+-- Active friends: following at $end and at least one per-user reaction in the N days before it
+-- (N = the window rollup_active_spells was built with, setting DASHBOARD_ACTIVE_DAYS) (per-user reactions: message, postback, rich-menu tap, survey answer, tracked-link
 -- click; LINE gives no per-user opens).
 -- Grain: one row.
 -- Parameters: $end (timestamptz, a midnight in the account's time zone), $routes (varchar[]).
