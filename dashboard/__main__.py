@@ -79,6 +79,15 @@ def cmd_segment(args) -> int:
         con.close()
 
 
+def cmd_webhook(args) -> int:
+    from dashboard import webhook
+
+    print(f"webhook receiver on http://{args.host}:{args.port} (POST /webhook, GET /r/<token>, GET /f/<route>)",
+          flush=True)
+    webhook.serve(args.host, args.port)
+    return 0
+
+
 def cmd_sandbox(args) -> int:
     from dashboard import sandbox
 
@@ -188,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--count", action="store_true", help="print the exact number of members")
     what.add_argument("--export", metavar="FILE.csv", help="write the members' LINE user IDs (column user_id)")
     p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("webhook", help="run the webhook receiver (spools events; never opens the database)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=cmd_webhook)
 
     p = sub.add_parser("sandbox", help="run the local LINE API stand-in on loopback")
     p.add_argument("--port", type=int, default=8765)

@@ -1,0 +1,205 @@
+"""The webhook receiver, tracked links and route links: `python -m dashboard webhook`.
+
+Its own process, a Starlette app on uvicorn, that never opens DuckDB (DESIGN §4): it verifies
+LINE's signature over the raw body, appends what it accepts to the spool — append-only JSONL files,
+fsync'd before the answer, in group commits — and answers well inside LINE's 2 s. The loader
+(`python -m dashboard ingest`, issue 5) reads the spool into the database.
+
+  POST /webhook   x-line-signature checked (401), JSON checked (400), size checked (413);
+                  `events: []` (LINE's verify call) answers 200 and stores nothing.
+  GET  /r/<token> a tracked link: the token is signed (HMAC) and carries delivery, user and target;
+                  a valid one spools a link_click and redirects (302), anything else is a 400.
+  GET  /f/<route> a route link: spools a hit for the route and redirects to the add-friend URL.
+  GET  /healthz
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from dashboard import config
+
+ROUTE_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
+GROUP_COMMIT_S = 0.002  # how long the writer waits for more lines before one fsync covers them all
+
+
+def signature(secret: str, body: bytes) -> str:
+    """LINE's x-line-signature: Base64 of HMAC-SHA256 over the raw body, keyed by the channel secret."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
+    return bool(header) and hmac.compare_digest(signature(secret, body).encode(), header.strip().encode())
+
+
+# ---- tracked links --------------------------------------------------------------------------
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def link_token(secret: str, delivery_id: str, user_id: str, url: str) -> str:
+    """A signed token for /r/<token>: only http(s) targets, so the receiver is no open redirect."""
+    if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
+        raise ValueError(f"a tracked link must point to an http(s) URL, not {url!r}")
+    payload = _b64(json.dumps({"d": delivery_id, "u": user_id, "t": url}, separators=(",", ":")).encode())
+    mac = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()[:16])
+    return f"{payload}.{mac}"
+
+
+def read_link_token(secret: str, token: str) -> dict | None:
+    """The token's {"d", "u", "t"}, or None when it is malformed or its signature does not match."""
+    payload, _, mac = token.partition(".")
+    if not payload or not mac:
+        return None
+    expected = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()[:16])
+    if not hmac.compare_digest(expected, mac):
+        return None
+    try:
+        data = json.loads(_unb64(payload))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    url = data.get("t") if isinstance(data, dict) else None
+    if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https"):
+        return None
+    return data
+
+
+# ---- the spool ------------------------------------------------------------------------------
+
+class Spool:
+    """Append-only JSONL files, one per UTC hour. `append` returns once its line is on disk:
+    lines arriving together share one write and one fsync (a group commit)."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.pending: list[tuple[bytes, asyncio.Future]] = []
+        self.wakeup: asyncio.Event | None = None
+        self.writer: asyncio.Task | None = None
+
+    def _file(self) -> Path:
+        return self.directory / (dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H") + ".jsonl")
+
+    async def append(self, record: dict) -> None:
+        if self.writer is None:
+            self.wakeup = asyncio.Event()
+            self.writer = asyncio.create_task(self._write_loop())
+        done = asyncio.get_running_loop().create_future()
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        self.pending.append((line, done))
+        self.wakeup.set()
+        await done
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self.wakeup.wait()
+            await asyncio.sleep(GROUP_COMMIT_S)
+            self.wakeup.clear()
+            batch, self.pending = self.pending, []
+            if not batch:
+                continue
+            try:
+                await asyncio.to_thread(self._write, b"".join(line for line, _ in batch))
+            except OSError as exc:  # a full disk: the requests fail (LINE redelivers), nothing half-kept
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for _, done in batch:
+                done.set_result(None)
+
+    def _write(self, data: bytes) -> None:
+        fd = os.open(self._file(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat()
+
+
+def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | None, add_friend_url: str | None,
+              max_bytes: int) -> Starlette:
+    spool = Spool(spool_dir)
+
+    async def webhook(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            return PlainTextResponse("body too large", status_code=413)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_bytes:
+                return PlainTextResponse("body too large", status_code=413)
+        if not channel_secret:
+            return PlainTextResponse("LINE_CHANNEL_SECRET is not configured", status_code=503)
+        if not valid_signature(channel_secret, body, request.headers.get("x-line-signature")):
+            return PlainTextResponse("bad signature", status_code=401)
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return PlainTextResponse("malformed JSON", status_code=400)
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("events"), list):
+            return PlainTextResponse("not a webhook body: no events list", status_code=400)
+        if not parsed["events"]:
+            return PlainTextResponse("ok")  # LINE's verify call: nothing to keep
+        await spool.append({"kind": "webhook", "received_at": _now(), "body": body.decode("utf-8")})
+        return PlainTextResponse("ok")
+
+    async def tracked(request: Request) -> Response:
+        data = read_link_token(link_secret, request.path_params["token"]) if link_secret else None
+        if data is None:
+            return PlainTextResponse("unknown or tampered link", status_code=400)
+        await spool.append({"kind": "link_click", "received_at": _now(), "delivery_id": data["d"],
+                            "user_id": data["u"], "url": data["t"]})
+        return RedirectResponse(data["t"], status_code=302)
+
+    async def route_link(request: Request) -> Response:
+        route = request.path_params["route"]
+        if not ROUTE_NAME.match(route):
+            return PlainTextResponse("unknown route", status_code=400)
+        if not add_friend_url:
+            return PlainTextResponse("DASHBOARD_ADD_FRIEND_URL is not configured", status_code=503)
+        await spool.append({"kind": "route_hit", "received_at": _now(), "route": route})
+        return RedirectResponse(add_friend_url, status_code=302)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True, "spool": str(spool_dir)})
+
+    return Starlette(routes=[
+        Route("/webhook", webhook, methods=["POST"]),
+        Route("/r/{token}", tracked, methods=["GET"]),
+        Route("/f/{route}", route_link, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ])
+
+
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    spool_dir = Path(config.get("DASHBOARD_SPOOL") or "data/spool")
+    if not spool_dir.is_absolute():
+        spool_dir = config.ROOT / spool_dir
+    app = build_app(spool_dir, config.get("LINE_CHANNEL_SECRET"), config.get("DASHBOARD_LINK_SECRET"),
+                    config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"))
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
