@@ -29,13 +29,11 @@ def test_lines_official_signature_vector():
     assert not webhook.valid_signature(SECRET, body, None)
 
 
-@pytest.fixture(scope="module")
-def receiver(tmp_path_factory):
-    home = tmp_path_factory.mktemp("webhook")
+def start_receiver(home: Path, **settings: str):
+    """`python -m dashboard webhook` on a free port, spooling under home; (process, url)."""
     port = free_port()
     env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "DASHBOARD_SPOOL": str(home / "spool"),
-           "DASHBOARD_LINK_SECRET": LINK_SECRET, "DASHBOARD_ADD_FRIEND_URL": "https://lin.ee/example",
-           "DASHBOARD_WEBHOOK_MAX_BYTES": "20000", "DASHBOARD_SECRETS_FILE": str(home / "none.toml")}
+           "DASHBOARD_SECRETS_FILE": str(home / "none.toml"), **settings}
     log = (home / "receiver.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "dashboard", "webhook", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -46,6 +44,14 @@ def receiver(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.1)
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def receiver(tmp_path_factory):
+    home = tmp_path_factory.mktemp("webhook")
+    proc, url = start_receiver(home, DASHBOARD_LINK_SECRET=LINK_SECRET, DASHBOARD_ADD_FRIEND_URL="https://lin.ee/example",
+                               DASHBOARD_WEBHOOK_MAX_BYTES="20000")
     yield url, home / "spool"
     proc.terminate()
     proc.wait(10)
@@ -160,18 +166,7 @@ def test_sigkill_under_load_loses_no_acknowledged_event(tmp_path):
     import signal
     import threading
 
-    port = free_port()
-    env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "DASHBOARD_SPOOL": str(tmp_path / "spool"),
-           "DASHBOARD_SECRETS_FILE": str(tmp_path / "none.toml")}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "webhook", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    proc, url = start_receiver(tmp_path)
     acknowledged, lock, stop = [], threading.Lock(), threading.Event()
 
     def client(offset: int) -> None:
