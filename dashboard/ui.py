@@ -220,3 +220,21 @@ def members_csv(db: str, rule_text: str) -> bytes:
         return audience.members(cur, json.loads(rule_text)).to_csv(index=False).encode("utf-8")
     finally:
         cur.close()
+
+
+@st.cache_resource(show_spinner=False)
+def _line_clients(url: str, token_fingerprint: str):
+    from dashboard import line_api
+
+    return line_api.clients(url)
+
+
+def line_clients():
+    """LINE clients for this process, made once per base URL and token (not once per rerun: each
+    holds a connection pool). Raises LineError when the settings must not be used (see line_api)."""
+    import hashlib
+
+    from dashboard import line_api
+
+    url = line_api.base_url()
+    return _line_clients(url, hashlib.sha256(line_api.token().encode()).hexdigest())

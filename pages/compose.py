@@ -70,7 +70,7 @@ if when_kind == "schedule":
 hashes = [compose.email_hash(line) for line in emails.splitlines() if "@" in line]
 exclude_rule = segment_store.get(cur, segment_id=exclude_id)["rule"] if exclude_id else None
 try:
-    clients = line_api.clients()
+    clients = ui.line_clients()
 except line_api.LineError as err:  # e.g. a remote LINE_API_BASE_URL without a token: refuse, say why
     st.error(err.message)
     st.stop()
