@@ -91,9 +91,11 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tu
         else:
             recipients_sql, params = source
         # one row per recipient, numbered in user_id order into batches; one UUID retry key per batch
-        cur.execute(f"create or replace temp table plan_recipients as "
-                    f"select user_id, (row_number() over (order by user_id) - 1) // {int(batch_size)} as batch_no "
-                    f"from (select distinct user_id from ({recipients_sql}) where user_id is not null)", params)
+        # recipients_sql is ledger_in or the compose plan's compiled query (fixed fragments, bound values)
+        cur.execute("create or replace temp table plan_recipients as "
+                    "select user_id, (row_number() over (order by user_id) - 1) // $plan_batch_size as batch_no "
+                    "from (select distinct user_id from (" + recipients_sql + ") where user_id is not null)",
+                    {**params, "plan_batch_size": batch_size})
         count = cur.execute("select count(*) from plan_recipients").fetchone()[0]
         cur.execute(
             "insert into deliveries (delivery_id, kind, title, is_promotion, segment_id, messages, status, "

@@ -238,3 +238,15 @@ def line_clients():
 
     url = line_api.base_url()
     return _line_clients(url, hashlib.sha256(line_api.token().encode()).hexdigest())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def builder_options(db: str) -> dict:
+    """The rule builder's pickers (tags, areas, categories …): cached, one of them scans events."""
+    from dashboard import audience
+
+    cur = cursor(db)
+    try:
+        return audience.options(cur)
+    finally:
+        cur.close()

@@ -14,7 +14,7 @@ if f is None:
 names = ui.route_names(f)
 as_of = ui.segment_as_of(f)
 cur = ui.cursor(f.db)
-opts = audience.options(cur)
+opts = ui.builder_options(f.db)
 st.caption(t("seg.def", f.lang, as_of=pd.Timestamp(as_of).tz_convert(f.period.tz).strftime("%Y-%m-%d %H:%M")))
 st.caption(t("seg.no_sidebar_filters", f.lang))
 
@@ -161,8 +161,8 @@ if ids:
             rule_of = segment_store.get(cur, segment_id=segment_id)["rule"]
             # as_of is a midnight: the count describes the day that ends there
             day = (pd.Timestamp(as_of) - pd.Timedelta(microseconds=1)).tz_convert(f.period.tz).date()
-            segment_store.record_size(con, segment_id, day,
-                                      audience.count(cur, rule_of))
+            size = ui.audience_question(f.db, "count", json.dumps(rule_of, ensure_ascii=False, sort_keys=True), as_of)
+            segment_store.record_size(con, segment_id, day, size)
         sizes = segment_store.daily_sizes(con, shown, f.period.first, f.period.last)
         st.plotly_chart(charts.segment_sizes(sizes, ids, f.lang), key="seg_sizes_chart")
         ui.csv_download(sizes, "segment_sizes", key="seg_sizes_csv")
