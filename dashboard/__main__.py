@@ -156,6 +156,28 @@ def cmd_send(args) -> int:
         con.close()
 
 
+def cmd_ingest(args) -> int:
+    import time
+
+    from dashboard import ingest, rollups, storage
+
+    directory = Path(args.spool) if args.spool else ingest.spool_dir()
+    con = storage.connect(args.db)
+    try:
+        rollups.ensure(con)
+        while True:
+            total = ingest.load_all(con, directory)
+            if total.lines or not args.follow:
+                print(f"{total.lines:,} lines: {total.loaded:,} events loaded, {total.duplicates:,} duplicates, "
+                      f"{total.quarantined:,} quarantined, {total.route_hits:,} route hits ({total.seconds:.1f} s)",
+                      flush=True)
+            if not args.follow:
+                return 0
+            time.sleep(args.interval)
+    finally:
+        con.close()
+
+
 def cmd_bench(args) -> int:
     from dashboard import bench
 
@@ -164,6 +186,11 @@ def cmd_bench(args) -> int:
         return 0
     if args.webhook:
         print(bench.webhook_bench(seconds=args.webhook))
+        return 0
+    if args.ingest:
+        from dashboard import bench_ingest
+
+        print(bench_ingest.ingest_bench(args.ingest, db=args.db))
         return 0
     return bench.main(friends=args.friends, db=args.db, repeat=args.repeat, pandas=not args.no_pandas)
 
@@ -206,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.set_defaults(func=cmd_webhook)
 
+    p = sub.add_parser("ingest", help="load the webhook spool into the database (exactly once)")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    p.add_argument("--spool", default=None, help="spool folder (default: setting DASHBOARD_SPOOL)")
+    p.add_argument("--follow", action="store_true", help="keep loading what arrives (Ctrl-C to stop)")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between rounds with --follow")
+    p.set_defaults(func=cmd_ingest)
+
     p = sub.add_parser("sandbox", help="run the local LINE API stand-in on loopback")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--state", default="data/sandbox", help="folder of the sandbox's inbox and state")
@@ -238,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: plan and send N recipients through the sandbox (e.g. --send 100000 1000000)")
     p.add_argument("--webhook", type=float, metavar="SECONDS",
                    help="instead: load the webhook receiver for SECONDS and print requests/s and latency")
+    p.add_argument("--ingest", type=_positive, metavar="EVENTS",
+                   help="instead: spool EVENTS webhook events and time the loader into the 1M-friend database")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -77,6 +77,39 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_ACTIVE_DAYS", "30",
             "Window of the 'active friend' KPI: following and at least one per-user reaction in the "
             "last N days."),
+    Setting("DASHBOARD_PUBLIC_BASE_URL", None,
+            "Public https base URL of the webhook receiver (e.g. `https://line.example.co.jp`). When set, "
+            "links in composed messages are rewritten to signed tracked links `/r/<token>` on it."),
+    Setting("DASHBOARD_TRACK_PER_USER_MAX", "10000",
+            "Up to this many recipients, tracked links are per recipient (one multicast request per "
+            "recipient, so clicks are per user); above it, one link per delivery (clicks per delivery only)."),
+    Setting("LINE_LOGIN_CHANNEL_ID", None,
+            "Channel ID of a LINE Login channel. When set (with its secret), route links pass through LINE "
+            "Login so the follow that follows is attributed to the route exactly."),
+    Setting("LINE_LOGIN_CHANNEL_SECRET", None, "Channel secret of the LINE Login channel.", secret=True),
+    Setting("LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize",
+            "LINE Login's authorization endpoint (the sandbox's for tests)."),
+    Setting("LINE_LOGIN_API_BASE_URL", "https://api.line.me",
+            "Base URL of LINE Login's token endpoint (`/oauth2/v2.1/token`); the sandbox URL when testing."),
+    Setting("DASHBOARD_INGEST_INTERVAL_S", "3",
+            "Seconds between two loader rounds in the dashboard's background worker (spool -> DuckDB)."),
+    Setting("DASHBOARD_STORE_RAW_EMAIL", "false",
+            "`true` keeps customers' raw e-mail addresses from imports; by default only the SHA-256 of the "
+            "normalised address is stored."),
+    Setting("DASHBOARD_APPROVAL_RECIPIENTS", "10000",
+            "A send to more recipients than this needs a second person with the sender role to approve it."),
+    Setting("DASHBOARD_APPROVAL_YEN", "30000",
+            "A send whose extra-message cost exceeds this many yen needs a second person's approval."),
+    Setting("DASHBOARD_SESSION_MINUTES", "480",
+            "A log-in session ends after this many minutes without activity."),
+    Setting("DASHBOARD_LOGIN_MAX_FAILURES", "5",
+            "Failed log-ins allowed per user name (and per client) in 15 minutes before log-in is refused."),
+    Setting("DASHBOARD_COOKIE_SECRET", None,
+            "Secret that signs the session cookie of local accounts; required when local accounts are "
+            "configured in secrets.toml ([users.NAME]).", secret=True),
+    Setting("DASHBOARD_OIDC_ROLES", "",
+            "Roles of OpenID Connect users (st.login), as `address-or-@domain=role` pairs separated by "
+            "commas (e.g. `boss@example.jp=admin,@example.jp=viewer`); anyone unmatched is refused."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -88,6 +121,16 @@ def _secrets_file() -> dict:
         return {}
     with path.open("rb") as fh:
         return tomllib.load(fh)
+
+
+def section(name: str) -> dict:
+    """A table of secrets.toml (e.g. [users] for local accounts, [auth] for st.login); {} when absent."""
+    value = _secrets_file().get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def get_bool(name: str) -> bool:
+    return (get(name) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def get(name: str) -> str | None:

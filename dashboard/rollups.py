@@ -7,7 +7,9 @@ sees a half-built rollup: readers keep their snapshot until the commit.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from zoneinfo import ZoneInfo
 
 from dashboard import config, queries
 
@@ -50,6 +52,11 @@ def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = Non
     as_of = as_of or dt.datetime.now(dt.timezone.utc)
     params = {"reaction_types": REACTION_TYPES, "active_days": active_days, "as_of": as_of,
               **interest_params()}
+    with _lock:
+        return _refresh(con, active_days, as_of, params)
+
+
+def _refresh(con, active_days: int, as_of: dt.datetime, params: dict) -> dict[str, float]:
     timings = {}
     con.execute("begin")
     try:
@@ -62,6 +69,7 @@ def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = Non
             timings[table] = time.perf_counter() - started
         con.execute("insert or replace into rollup_state (name, refreshed_at, active_days, as_of) "
                     "values ('all', current_timestamp, $days, $as_of)", {"days": active_days, "as_of": as_of})
+        con.execute("delete from rollup_state where name = 'dirty'")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -91,7 +99,7 @@ def ensure(con) -> None:
     """Rebuild the rollups when any is missing or outdated (keeping the window they were built with)."""
     # rollup_state gained as_of in schema 2; a file from between releases may lack it
     con.execute("alter table rollup_state add column if not exists as_of timestamptz")
-    if outdated(con):
+    if outdated(con) or con.execute("select count(*) from rollup_state where name = 'dirty'").fetchone()[0]:
         previous = state(con)
         refresh(con, active_days=(previous or {}).get("active_days"), as_of=(previous or {}).get("as_of"))
 
@@ -99,3 +107,116 @@ def ensure(con) -> None:
 def state(cur) -> dict | None:
     row = cur.execute("select refreshed_at, active_days, as_of from rollup_state where name = 'all'").fetchone()
     return None if row is None else {"refreshed_at": row[0], "active_days": row[1], "as_of": row[2]}
+
+
+
+# How each rollup is brought up to date after a write, by the grain of its rows:
+#   per friend  -> its rows are redone for the friends touched;
+#   per day     -> its rows are redone from the first day touched;
+#   per delivery-> its rows are redone for deliveries sent in the 7 days before the first event
+#                  touched (a reaction counts for 24 h after a send, a purchase for 7 days).
+PER_FRIEND = ("rollup_friend_firsts", "rollup_active_spells", "rollup_friend_activity")
+PER_DAY = ("rollup_daily_route", "rollup_richmenu_daily")
+PER_DELIVERY = ("rollup_delivery_route",)
+ACTIVITY_MAX_AGE = dt.timedelta(hours=1)   # friend_activity is rebuilt whole when its as_of is older
+_lock = threading.RLock()                   # one writer of the rollups per process
+
+
+def mark_dirty(cur) -> None:
+    """Called inside a writer's transaction: if the process dies before `apply`, the next start
+    (ensure) rebuilds everything instead of serving rollups that miss the write."""
+    cur.execute("insert or replace into rollup_state (name, refreshed_at) values ('dirty', current_timestamp)")
+
+
+def _shadow(cur, table: str, where: str) -> None:
+    """A temporary view named like a base table, filtered: the rollup's own query, unchanged,
+    then reads only the rows in scope. Temporary objects belong to this cursor alone. (A view
+    cannot take parameters: the bounds come from temp._rollup_scope.)"""
+    catalog = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
+    cur.execute(f'create or replace temp view {table} as select * from "{catalog}".main.{table} where {where}')
+
+
+def _unshadow(cur) -> None:
+    for table in ("events", "friends", "friend_tags", "deliveries"):
+        cur.execute(f"drop view if exists temp.{table}")
+
+
+def apply(con, user_keys=None, since: dt.datetime | None = None) -> dict[str, float]:
+    """Bring the rollups up to date after a committed write that touched the friends in
+    `user_keys` and events at or after `since` (None: no event times to redo). A database whose
+    rollups are missing, outdated or marked dirty by an interrupted writer is rebuilt whole."""
+    from dashboard.metrics import REACTION_TYPES
+
+    with _lock:
+        previous = state(con) or {}
+        if not previous or _is_dirty_from_before(con) or outdated(con):
+            return refresh(con, active_days=previous.get("active_days"))
+        now = dt.datetime.now(dt.timezone.utc)
+        if previous.get("as_of") is None or now - previous["as_of"] > ACTIVITY_MAX_AGE:
+            return refresh(con, active_days=previous.get("active_days"), as_of=now)
+        keys = sorted({int(k) for k in (user_keys or ())})
+        params = {"reaction_types": REACTION_TYPES, "active_days": previous["active_days"],
+                  "as_of": now, **interest_params()}
+        timings = {}
+        cur = con.cursor()
+        cur.execute("begin")
+        try:
+            if keys:
+                cur.execute("create or replace temp table _rollup_keys as select unnest($k::integer[]) as user_key",
+                            {"k": keys})
+                # the touched friends' events, read once (without the raw JSON no rollup reads)
+                catalog = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
+                cur.execute(f'create or replace temp table _rollup_events as select * exclude (payload) '
+                            f'from "{catalog}".main.events where user_key in (select user_key from temp._rollup_keys)')
+                cur.execute("create or replace temp view events as select *, null::json as payload from temp._rollup_events")
+                for base in ("friends", "friend_tags"):
+                    _shadow(cur, base, "user_key in (select user_key from temp._rollup_keys)")
+                for table, name in ROLLUPS:
+                    if table in PER_FRIEND:
+                        timings[table] = _redo(cur, table, name, params,
+                                               "user_key in (select user_key from temp._rollup_keys)", {})
+                _unshadow(cur)
+            if since is not None:
+                day = since.astimezone(ZoneInfo(config.timezone())).date()
+                cur.execute("create or replace temp table _rollup_scope as "
+                            "select $day::date as day, $from::timestamptz as sent_from",
+                            {"day": day, "from": since - dt.timedelta(days=7)})
+                _shadow(cur, "events", "occurred_at >= (select day::timestamptz from temp._rollup_scope)")
+                for table, name in ROLLUPS:
+                    if table in PER_DAY:
+                        timings[table] = _redo(cur, table, name, params, "day >= $day", {"day": day})
+                _unshadow(cur)
+                _shadow(cur, "deliveries", "sent_at >= (select sent_from from temp._rollup_scope)")
+                cur.execute("create or replace temp table _rollup_deliveries as select delivery_id from deliveries")
+                for table, name in ROLLUPS:
+                    if table in PER_DELIVERY:
+                        timings[table] = _redo(cur, table, name, params,
+                                               "delivery_id in (select delivery_id from temp._rollup_deliveries)", {})
+                _unshadow(cur)
+            cur.execute("delete from rollup_state where name = 'dirty'")
+            cur.execute("commit")
+        except Exception:
+            cur.execute("rollback")
+            raise
+        finally:
+            _unshadow(cur)
+            cur.close()
+        return timings
+
+
+def _redo(cur, table: str, name: str, params: dict, where: str, where_params: dict) -> float:
+    started = time.perf_counter()
+    bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
+    cur.execute(f"delete from {table} where {where}", where_params)
+    cur.execute(f"insert into {table} " + queries.sql(name), bound)
+    return time.perf_counter() - started
+
+
+def _is_dirty_from_before(cur) -> bool:
+    """A dirty mark older than this process's last apply means a writer died between its commit
+    and its rollup update."""
+    row = cur.execute("select refreshed_at from rollup_state where name = 'dirty'").fetchone()
+    return row is not None and row[0] < _STARTED
+
+
+_STARTED = dt.datetime.now(dt.timezone.utc)

@@ -363,6 +363,6 @@ def _run_quietly(con, delivery_id: str) -> None:
     try:  # the pages' per-delivery numbers and the segments' counts include this send from now on
         from dashboard import rollups
 
-        rollups.refresh(con)
+        rollups.apply(con, since=dt.datetime.now(dt.timezone.utc))
     except Exception:  # a failed refresh only delays numbers; the send itself is done
         pass

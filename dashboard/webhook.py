@@ -22,6 +22,7 @@ import hmac
 import json
 import os
 import re
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -94,6 +95,7 @@ class Spool:
         self.pending: list[tuple[bytes, asyncio.Future]] = []
         self.wakeup: asyncio.Event | None = None
         self.writer: asyncio.Task | None = None
+        self.started: set[Path] = set()  # files this process has checked for a torn last line
 
     def _file(self) -> Path:
         return self.directory / (dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H") + ".jsonl")
@@ -126,8 +128,16 @@ class Spool:
                 done.set_result(None)
 
     def _write(self, data: bytes) -> None:
-        fd = os.open(self._file(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        path = self._file()
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
         try:
+            if path not in self.started:
+                # A previous receiver may have died mid-append: end its torn line so ours starts
+                # on a line of its own (the loader quarantines the torn one; it was never acknowledged).
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    data = b"\n" + data
+                self.started.add(path)
             os.write(fd, data)
             os.fsync(fd)
         finally:
@@ -170,7 +180,7 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
         data = read_link_token(link_secret, request.path_params["token"]) if link_secret else None
         if data is None:
             return PlainTextResponse("unknown or tampered link", status_code=400)
-        await spool.append({"kind": "link_click", "received_at": _now(), "delivery_id": data["d"],
+        await spool.append({"kind": "link_click", "id": uuid.uuid4().hex, "received_at": _now(), "delivery_id": data["d"],
                             "user_id": data["u"], "url": data["t"]})
         return RedirectResponse(data["t"], status_code=302)
 
@@ -180,7 +190,7 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
             return PlainTextResponse("unknown route", status_code=400)
         if not add_friend_url:
             return PlainTextResponse("DASHBOARD_ADD_FRIEND_URL is not configured", status_code=503)
-        await spool.append({"kind": "route_hit", "received_at": _now(), "route": route})
+        await spool.append({"kind": "route_hit", "id": uuid.uuid4().hex, "received_at": _now(), "route": route})
         return RedirectResponse(add_friend_url, status_code=302)
 
     async def health(request: Request) -> Response:

@@ -1,6 +1,6 @@
 """The dashboard process's background work, started with the server (st.App lifespan in app.py):
-the sandbox when no access token is configured, and a loop that resumes interrupted sends and
-starts scheduled ones. It runs in the process that owns the DuckDB file (DESIGN §4).
+the sandbox when no access token is configured, and a loop that loads the webhook spool every
+few seconds (DASHBOARD_INGEST_INTERVAL_S), resumes interrupted sends and starts scheduled ones. It runs in the process that owns the DuckDB file (DESIGN §4).
 """
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import threading
 import time
 import urllib.request
 
-from dashboard import config, line_api, sending, storage
+from dashboard import config, ingest, line_api, sending, storage
 
 LOG = logging.getLogger("dashboard.worker")
-POLL_S = 2.0
+POLL_S = 1.0
 _stop = threading.Event()
 
 
@@ -50,13 +50,27 @@ def start_sandbox() -> str | None:
     return url
 
 
+def _load_spool(con) -> None:
+    try:
+        result = ingest.load_once(con)
+        if result.lines:
+            LOG.info("loaded %d spool lines: %d events, %d duplicates, %d quarantined",
+                     result.lines, result.loaded, result.duplicates, result.quarantined)
+    except Exception:  # a failed round changed nothing (one transaction); the next one retries
+        LOG.exception("loader round failed")
+
+
 def _loop() -> None:
     con = None
+    last_load = 0.0
     while not _stop.is_set():
         try:
             db = config.db_path()
             if con is None and db.exists():
                 con = storage.connect(db)  # same file, same process: shares the dashboard's instance
+            if con is not None and time.monotonic() - last_load >= config.get_int("DASHBOARD_INGEST_INTERVAL_S"):
+                last_load = time.monotonic()
+                _load_spool(con)
             from dashboard import compose
 
             if con is not None and not compose.in_quiet_hours(dt.datetime.now(dt.timezone.utc)):

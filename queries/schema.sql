@@ -1,4 +1,4 @@
--- Schema of the dashboard database (DuckDB), version 2 (see migrations/ for the steps from 1).
+-- Schema of the dashboard database (DuckDB), version 3 (see migrations/ for the steps from 1).
 --
 -- Public contract (DESIGN §3): the tables and columns below are read directly by operators and
 -- their analysts. Add tables and columns freely; never rename or drop one. A change of shape is a
@@ -35,7 +35,8 @@ create table if not exists friends (
     blocked_at        timestamptz,               -- latest block; null when never blocked
     is_following      boolean not null,
     inflow_route      varchar,                   -- inflow_routes.route; null when unknown
-    customer_id       varchar                    -- customers.customer_id when linked
+    customer_id       varchar,                   -- customers.customer_id when linked
+    added_by          varchar                    -- what recorded the friend: webhook, sync, import, demo
 );
 
 create table if not exists friend_tags (
@@ -88,7 +89,10 @@ create table if not exists customers (
     line_user_id       varchar,       -- friends.user_id when linked
     first_purchase_at  timestamptz,
     orders             integer not null default 0,
-    revenue            decimal(14, 2) not null default 0
+    revenue            decimal(14, 2) not null default 0,
+    email              varchar,       -- the raw address, only when DASHBOARD_STORE_RAW_EMAIL allows
+    name               varchar,
+    updated_at         timestamptz
 );
 
 create table if not exists segments (
@@ -247,4 +251,140 @@ create table if not exists rollup_state (
     refreshed_at  timestamptz not null,
     active_days   integer,
     as_of         timestamptz          -- the instant "last N days" of rollup_friend_activity ends at
+);
+
+-- ---- since schema 3 (migrations/003) ----
+
+-- How far the loader has read each spool file: bytes up to the last complete line loaded.
+create table if not exists ingest_offsets (
+    file          varchar primary key,   -- spool file name (YYYYMMDD-HH.jsonl)
+    offset_bytes  bigint not null,
+    lines         bigint not null,
+    updated_at    timestamptz not null
+);
+
+-- Events (or spool lines) the loader could not load, with why; they never block the rest.
+create table if not exists ingest_quarantine (
+    quarantined_at  timestamptz not null,
+    file            varchar,
+    line_no         bigint,
+    event_id        varchar,
+    reason          varchar not null,
+    raw             varchar
+);
+
+-- One row per loader batch that loaded something (Data page: last load, events per minute).
+create table if not exists ingest_runs (
+    started_at     timestamptz not null,
+    finished_at    timestamptz not null,
+    lines          bigint not null,
+    events_loaded  bigint not null,
+    duplicates     bigint not null,
+    quarantined    bigint not null,
+    lag_seconds    double               -- oldest loaded line: load time minus receive time
+);
+
+-- Hits on route links (/f/<route>); also counted into site_visits (source route_link).
+create table if not exists route_hits (
+    hit_id  varchar primary key,
+    route   varchar not null,
+    hit_at  timestamptz not null
+);
+
+-- Which route brought a LINE user, learnt before or after the follow (LINE Login on the route
+-- link, or a route keyword / postback sent on follow). The loader sets friends.inflow_route from it.
+create table if not exists route_attributions (
+    user_id        varchar primary key,
+    route          varchar not null,
+    method         varchar not null,      -- line_login, keyword, postback, import
+    attributed_at  timestamptz not null
+);
+
+-- One row per CSV import (dry runs included): what was read, what changed, the bad rows.
+create table if not exists import_runs (
+    import_id    varchar primary key,
+    kind         varchar not null,        -- customers, purchases, visits, tags
+    file_name    varchar,
+    file_sha256  varchar,
+    encoding     varchar,
+    actor        varchar,
+    started_at   timestamptz not null,
+    finished_at  timestamptz,
+    dry_run      boolean not null,
+    status       varchar not null,        -- committed, dry_run, rejected, failed
+    rows_total   bigint,
+    rows_ok      bigint,
+    rows_bad     bigint,
+    inserted     bigint,
+    updated      bigint,
+    unchanged    bigint,
+    errors       json                     -- [{line, reason}], first 1,000
+);
+
+
+-- LINE sync: one row per call to LINE's API made by sync (insight allows 60 per hour: pacing).
+create table if not exists line_api_calls (
+    called_at  timestamptz not null,
+    endpoint   varchar not null,
+    status     integer
+);
+
+create table if not exists line_sync_runs (
+    started_at   timestamptz not null,
+    finished_at  timestamptz,
+    part         varchar not null,        -- followers, profiles, insight_followers, delivery_counts, unit_stats, request_stats, quota
+    status       varchar not null,        -- ok, skipped, failed, paced
+    detail       varchar
+);
+
+-- LINE Insight: friends per day as LINE counts them (aggregate).
+create table if not exists insight_followers (
+    day               date primary key,
+    followers         bigint,
+    targeted_reaches  bigint,
+    blocks            bigint,
+    fetched_at        timestamptz not null
+);
+
+-- LINE Insight: messages delivered per day by kind (aggregate).
+create table if not exists insight_message_delivery (
+    day               date primary key,
+    broadcast         bigint,
+    targeting         bigint,
+    auto_response     bigint,
+    welcome_response  bigint,
+    chat              bigint,
+    api_broadcast     bigint,
+    api_push          bigint,
+    api_multicast     bigint,
+    api_narrowcast    bigint,
+    api_reply         bigint,
+    fetched_at        timestamptz not null
+);
+
+-- Message quota and consumption as LINE reported them.
+create table if not exists line_quota (
+    checked_at   timestamptz not null,
+    quota_type   varchar,                 -- none, limited
+    quota_value  bigint,
+    total_usage  bigint
+);
+
+-- Two-person approval of large sends: bound to the exact messages and audience (fingerprint).
+create table if not exists approvals (
+    delivery_id   varchar primary key,
+    fingerprint   varchar not null,       -- SHA-256 over messages + audience + schedule
+    requested_by  varchar not null,
+    requested_at  timestamptz not null,
+    status        varchar not null,       -- pending, approved, rejected, voided
+    decided_by    varchar,
+    decided_at    timestamptz,
+    reason        varchar
+);
+
+create table if not exists login_attempts (
+    "at"      timestamptz not null,
+    username  varchar not null,
+    ok        boolean not null,
+    client    varchar
 );

@@ -75,7 +75,7 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     con.execute("insert into segments (segment_id, name, definition) values ('s1', 'kept', '{}')")
     con.close()
     con = storage.connect(path)
-    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2]
+    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2, 3]
     cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
                                       "where table_name = 'deliveries'").fetchall()}
     assert "error" in cols
@@ -142,3 +142,27 @@ def test_cursors_compute_days_in_the_account_time_zone(tmp_path):
 def test_read_only_of_missing_file_is_refused(tmp_path):
     with pytest.raises(storage.StorageError, match="does not exist"):
         storage.connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def _shape(con):
+    return con.execute("select table_name, column_name, data_type from information_schema.columns "
+                       "where table_schema = 'main' and table_name not like 'rollup_%' "
+                       "order by all").fetchall()
+
+
+def test_upgraded_database_has_the_shape_of_a_new_one(tmp_path):
+    """Every migration's change is also in schema.sql, and the other way round."""
+    old = tmp_path / "old.duckdb"
+    _version_one(old, tmp_path)
+    con = duckdb.connect(str(old))
+    for table in ("ingest_offsets", "ingest_quarantine", "ingest_runs", "route_hits", "route_attributions",
+                  "import_runs", "line_api_calls", "line_sync_runs", "insight_followers",
+                  "insight_message_delivery", "line_quota", "approvals", "login_attempts", "segment_sizes"):
+        con.execute(f"drop table {table}")
+    for column in ("email", "name", "updated_at"):
+        con.execute(f"alter table customers drop column {column}")
+    con.execute("alter table friends drop column added_by")
+    con.close()
+    upgraded = storage.connect(old)
+    new = storage.connect(tmp_path / "new.duckdb")
+    assert _shape(upgraded) == _shape(new)
