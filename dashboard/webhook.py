@@ -9,7 +9,9 @@ fsync'd before the answer, in group commits — and answers well inside LINE's 2
                   `events: []` (LINE's verify call) answers 200 and stores nothing.
   GET  /r/<token> a tracked link: the token is signed (HMAC) and carries delivery, user and target;
                   a valid one spools a link_click and redirects (302), anything else is a 400.
-  GET  /f/<route> a route link: spools a hit for the route and redirects to the add-friend URL.
+  GET  /f/<route> a route link: spools a hit for the route and redirects to the add-friend URL
+                  (through LINE Login first when a LINE Login channel is configured: route_login.py).
+  GET  /login/callback  back from LINE Login: spools who came by which route.
   GET  /healthz
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import uuid
@@ -31,7 +34,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import config
+from dashboard import config, route_login
+
+LOG = logging.getLogger("dashboard.webhook")
 
 ROUTE_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 GROUP_COMMIT_S = 0.002  # how long the writer waits for more lines before one fsync covers them all
@@ -149,7 +154,9 @@ def _now() -> str:
 
 
 def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | None, add_friend_url: str | None,
-              max_bytes: int) -> Starlette:
+              max_bytes: int, login: dict | None = None) -> Starlette:
+    """`login` ({channel_id, channel_secret, authorize, api_base, public_base}) turns on route
+    attribution by LINE Login (dashboard/route_login.py) for route links."""
     spool = Spool(spool_dir)
 
     async def webhook(request: Request) -> Response:
@@ -191,6 +198,30 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
         if not add_friend_url:
             return PlainTextResponse("DASHBOARD_ADD_FRIEND_URL is not configured", status_code=503)
         await spool.append({"kind": "route_hit", "id": uuid.uuid4().hex, "received_at": _now(), "route": route})
+        if login and link_secret:
+            state = route_login.make_state(link_secret, route)
+            return RedirectResponse(route_login.authorize_url(login["authorize"], login["channel_id"],
+                                                              login["public_base"] + "/login/callback", state),
+                                    status_code=302)
+        return RedirectResponse(add_friend_url, status_code=302)
+
+    async def login_callback(request: Request) -> Response:
+        """Back from LINE Login: learn who came by which route, then on to the add-friend URL. A
+        refused or failed log-in still ends at the add-friend URL (the route is then learnt from a
+        keyword or postback, or not at all) — a visitor is never stranded."""
+        route = route_login.read_state(link_secret, request.query_params.get("state", "")) if login and link_secret else None
+        if route is None:
+            return PlainTextResponse("unknown or tampered log-in state", status_code=400)
+        code = request.query_params.get("code")
+        if code:
+            try:
+                user_id = await asyncio.to_thread(route_login.exchange_code, login["api_base"], login["channel_id"],
+                                                  login["channel_secret"], code, login["public_base"] + "/login/callback")
+            except (OSError, ValueError, KeyError) as exc:
+                LOG.warning("LINE Login for route %s failed: %s", route, exc)
+            else:
+                await spool.append({"kind": "route_login", "id": uuid.uuid4().hex, "received_at": _now(),
+                                    "route": route, "user_id": user_id})
         return RedirectResponse(add_friend_url, status_code=302)
 
     async def health(request: Request) -> Response:
@@ -200,6 +231,7 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
         Route("/webhook", webhook, methods=["POST"]),
         Route("/r/{token}", tracked, methods=["GET"]),
         Route("/f/{route}", route_link, methods=["GET"]),
+        Route("/login/callback", login_callback, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ])
 
@@ -210,7 +242,12 @@ def serve(host: str, port: int) -> None:
     spool_dir = Path(config.get("DASHBOARD_SPOOL") or "data/spool")
     if not spool_dir.is_absolute():
         spool_dir = config.ROOT / spool_dir
+    login = None
+    if config.get("LINE_LOGIN_CHANNEL_ID") and config.get("LINE_LOGIN_CHANNEL_SECRET") and config.get("DASHBOARD_PUBLIC_BASE_URL"):
+        login = {"channel_id": config.get("LINE_LOGIN_CHANNEL_ID"), "channel_secret": config.get("LINE_LOGIN_CHANNEL_SECRET"),
+                 "authorize": config.get("LINE_LOGIN_AUTHORIZE_URL"), "api_base": config.get("LINE_LOGIN_API_BASE_URL"),
+                 "public_base": config.get("DASHBOARD_PUBLIC_BASE_URL").rstrip("/")}
     app = build_app(spool_dir, config.get("LINE_CHANNEL_SECRET"), config.get("DASHBOARD_LINK_SECRET"),
-                    config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"))
+                    config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"), login)
     # uvloop + httptools (requirements.txt): twice the requests per second of the pure-Python stack
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools")

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import time
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -340,3 +341,48 @@ def test_receiver_and_loader_killed_under_load_lose_nothing_and_double_nothing(t
     con.close()
     assert all(n == 1 for _, n in loaded)
     assert acknowledged <= {e for e, _ in loaded}
+
+
+def test_route_link_through_line_login_attributes_the_follow(tmp_path, sandbox):
+    """/f/<route> -> LINE Login (the sandbox's) -> /login/callback -> add-friend URL; the follow
+    that arrives afterwards by webhook carries the route."""
+    import urllib.parse
+    import urllib.request
+
+    from tests.sandbox_server import free_port
+    from tests.test_webhook import NoRedirect, start_receiver
+
+    user = "U" + "f" * 32
+    sandbox.configure(login_user_id=user)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc, _ = start_receiver(tmp_path, port, DASHBOARD_LINK_SECRET="links", DASHBOARD_ADD_FRIEND_URL="https://lin.ee/abc",
+                               LINE_LOGIN_CHANNEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="login-secret",
+                               LINE_LOGIN_AUTHORIZE_URL=sandbox.url + "/oauth2/v2.1/authorize",
+                               LINE_LOGIN_API_BASE_URL=sandbox.url, DASHBOARD_PUBLIC_BASE_URL=url)
+    try:
+        opener = urllib.request.build_opener(NoRedirect)
+        hops, target = [], url + "/f/store_pop"
+        while target.startswith("http://127.0.0.1"):
+            try:
+                opener.open(target, timeout=10)
+                raise AssertionError("expected a redirect")
+            except urllib.error.HTTPError as err:
+                assert err.code == 302, err.read()
+                target = err.headers["Location"]
+                hops.append(urllib.parse.urlparse(target).path)
+        assert hops == ["/oauth2/v2.1/authorize", "/login/callback", "/abc"] and target == "https://lin.ee/abc"
+        # a forged callback attributes nobody
+        try:
+            opener.open(url + "/login/callback?code=x&state=store_pop.abc.def", timeout=10)
+        except urllib.error.HTTPError as err:
+            assert err.code == 400
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    con = storage.connect(tmp_path / "live.duckdb")
+    con.execute("insert into inflow_routes values ('store_pop', '店頭POP', 'Store POP', current_timestamp)")
+    spool(tmp_path / "spool", record(event("follow", user, follow={"isUnblocked": False})), name="20260101-00.jsonl")
+    ingest.load_all(con, tmp_path / "spool")
+    assert rows(con, "select inflow_route from friends where user_id = $u", {"u": user}) == [("store_pop",)]
+    assert rows(con, "select method from route_attributions") == [("line_login",)]

@@ -29,9 +29,9 @@ def test_lines_official_signature_vector():
     assert not webhook.valid_signature(SECRET, body, None)
 
 
-def start_receiver(home: Path, **settings: str):
+def start_receiver(home: Path, port: int | None = None, **settings: str):
     """`python -m dashboard webhook` on a free port, spooling under home; (process, url)."""
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "DASHBOARD_SPOOL": str(home / "spool"),
            "DASHBOARD_SECRETS_FILE": str(home / "none.toml"), **settings}
     log = (home / "receiver.log").open("w")
