@@ -145,7 +145,7 @@ def cmd_send(args) -> int:
             return 0
         delivery_id = sending.new_delivery_id()
         sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages,
-                     title=args.title, segment_id=None, created_by="cli")
+                     title=args.title, segment_id=None, created_by="cli", link_tracking=plan.link_tracking)
         report = sending.run(con, delivery_id, clients)
         print(f"{delivery_id}: {report.status} — sent {report.sent:,}, failed {report.failed:,}, "
               f"not sent {report.pending:,}" + (f" ({report.stop_reason})" if report.stop_reason else ""))

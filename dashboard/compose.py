@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from dashboard import audience, config, line_api, line_messages, segments
+from dashboard import audience, config, line_api, line_messages, links, segments
 
 PLANS = ("communication", "light", "standard")
 NO_EXTRA_MESSAGES = ("communication", "light")  # these plans cannot buy messages beyond the quota
@@ -40,6 +40,7 @@ class Plan:
     overage_yen: float = 0.0
     plan_name: str = "standard"
     query: tuple[str, dict] = ("", {})         # the final recipients, as SQL and bound values
+    link_tracking: str | None = None           # per_user, per_delivery or None (dashboard/links.py)
 
     @property
     def blocked(self) -> bool:
@@ -54,7 +55,8 @@ class Plan:
                 "recipients": self.recipients, "messages_used": self.recipients,
                 "quota_limit": self.quota_limit, "quota_used": self.quota_used, "quota_left": self.quota_left,
                 "overage": self.overage, "overage_yen": self.overage_yen, "plan": self.plan_name,
-                "checks": [c.__dict__ for c in self.checks], "blocked": self.blocked}
+                "checks": [c.__dict__ for c in self.checks], "blocked": self.blocked,
+                "link_tracking": self.link_tracking}
 
 
 def email_hash(address: str) -> str:
@@ -174,6 +176,7 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Client
         checks.append(Check("block", "empty", "送信対象が0人です / nobody to send to"))
     plan = Plan(total, exclusions, recipients, rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard",
                 query=(sql, params))
+    plan.link_tracking = links.mode(messages, recipients)
     _cost(plan, clients, previous)
     return plan
 

@@ -303,6 +303,12 @@ TEXT: dict[str, dict[str, str]] = {
     "cmp.preview": {"ja": "3. プレビュー（LINEでの見え方）", "en": "3. Preview (as LINE shows it)"},
     "cmp.checks": {"ja": "4. チェック", "en": "4. Checks"},
     "cmp.checks.ok": {"ja": "問題は見つかりませんでした。", "en": "No problems found."},
+    "cmp.tracking.per_user": {
+        "ja": "リンクは友だちごとの計測リンクに置き換えて送ります（{n}人に1人1リクエスト）。クリックは友だち単位で記録されます。",
+        "en": "Links are replaced by per-friend tracked links ({n} requests, one per recipient): clicks are recorded per friend."},
+    "cmp.tracking.per_delivery": {
+        "ja": "リンクは配信ごとの計測リンクに置き換えて送ります。人数が多いため、クリックは配信単位でのみ記録されます（友だち単位ではありません）。",
+        "en": "Links are replaced by one tracked link per delivery: with this many recipients clicks are counted per delivery, not per friend."},
     "cmp.exact": {"ja": "5. 除外後の正確な配信人数", "en": "5. Exact audience after exclusions"},
     "cmp.rule_members": {"ja": "条件に合う友だち", "en": "Rule members"},
     "cmp.excluded": {"ja": "除外", "en": "Excluded"},

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import line_api
+from dashboard import links, line_api
 
 BATCH = 500
 MAX_REQUESTS_PER_SECOND = 200      # LINE's multicast limit
@@ -66,7 +66,7 @@ def new_delivery_id() -> str:
 def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tuple[str, dict] | None = None,
          messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
          created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
-         status: str = "planned") -> int:
+         status: str = "planned", link_tracking: str | None = None) -> int:
     """Write the delivery and its ledger in one transaction; returns the number of recipients.
 
     Recipients come from `user_ids`, or from `source` = (SQL, parameters) yielding a user_id column
@@ -83,7 +83,8 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tu
                                {"id": delivery_id}).fetchone()
         if existing:
             return existing[0]
-        batch_size = 1 if kind == "test" else BATCH
+        # per-user tracked links need one body per recipient (dashboard/links.py)
+        batch_size = 1 if kind == "test" or link_tracking == "per_user" else BATCH
         cur.execute("begin")
         if user_ids is not None:
             cur.register("ledger_in", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
@@ -99,11 +100,11 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tu
         count = cur.execute("select count(*) from plan_recipients").fetchone()[0]
         cur.execute(
             "insert into deliveries (delivery_id, kind, title, is_promotion, segment_id, messages, status, "
-            "planned_count, aggregation_unit, created_by, scheduled_at) values ($id, $kind, $title, $promo, $seg, "
-            "$messages, $status, $n, $unit, $by, $at)",
+            "planned_count, aggregation_unit, created_by, scheduled_at, link_tracking) values ($id, $kind, $title, $promo, "
+            "$seg, $messages, $status, $n, $unit, $by, $at, $tracking)",
             {"id": delivery_id, "kind": kind, "title": title, "promo": is_promotion, "seg": segment_id,
              "messages": json.dumps(messages, ensure_ascii=False), "status": status, "n": count,
-             "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at})
+             "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at, "tracking": link_tracking})
         cur.execute("insert into delivery_recipients (delivery_id, user_id, user_key, batch_no, retry_key, status) "
                     "select $id, p.user_id, f.user_key, p.batch_no, k.retry_key, 'planned' "
                     "from plan_recipients p "
@@ -223,11 +224,11 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
             except line_api.LineError as err:  # e.g. a non-loopback URL without a token
                 _finish(cur, delivery_id, "paused", err.message)
                 return progress(cur, delivery_id)
-        row = cur.execute("select status, messages, aggregation_unit, kind from deliveries where delivery_id = $id",
-                          {"id": delivery_id}).fetchone()
+        row = cur.execute("select status, messages, aggregation_unit, kind, link_tracking from deliveries "
+                          "where delivery_id = $id", {"id": delivery_id}).fetchone()
         if row is None:
             raise SendError(f"no delivery {delivery_id}")
-        status, messages_json, unit, kind = row
+        status, messages_json, unit, kind, tracking = row
         if status in ("sent", "partially_failed", "failed", "cancelled"):
             return progress(cur, delivery_id)
         if status == "scheduled":
@@ -257,10 +258,13 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
             while True:
                 pacer.wait()
                 try:
+                    body = messages
+                    if tracking:  # the same tokens on every retry: the body never changes
+                        body = links.rewrite(messages, delivery_id, users[0] if tracking == "per_user" else "")
                     if kind == "test":
-                        request_id = line_api.push(clients, users[0], messages, retry_key)
+                        request_id = line_api.push(clients, users[0], body, retry_key)
                     else:
-                        request_id = line_api.multicast(clients, users, messages, retry_key, unit)
+                        request_id = line_api.multicast(clients, users, body, retry_key, unit)
                     _mark(cur, delivery_id, batch_no, "sent", request_id)
                     if first_accepted:  # the delivery counts as sent from its first accepted batch
                         cur.execute("update deliveries set sent_at = coalesce(sent_at, current_timestamp) "

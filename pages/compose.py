@@ -89,6 +89,8 @@ with checks_box:
         st.success(t("cmp.checks.ok", L))
     for check in plan.checks:
         (st.error if check.level == "block" else st.warning)(check.message)
+    if plan.link_tracking:
+        st.info(t(f"cmp.tracking.{plan.link_tracking}", L, n=f"{plan.recipients:,}"))
 
 with exact_box:
     st.subheader(t("cmp.exact", L))
@@ -154,7 +156,7 @@ def confirm() -> None:
             st.stop()
         sending.plan(con, delivery_id=draft, source=plan.query, messages=messages, title=title or None,
                      segment_id=segment_id, created_by=ui.ACTOR, scheduled_at=send_at, is_promotion=promotion,
-                     status="scheduled" if send_at else "planned")
+                     status="scheduled" if send_at else "planned", link_tracking=plan.link_tracking)
         if not send_at:
             sending.start_in_background(con, draft)
         st.session_state["cmp_started"] = draft

@@ -135,7 +135,8 @@ create table if not exists deliveries (
     created_at        timestamptz not null default current_timestamp,
     scheduled_at      timestamptz,
     sent_at           timestamptz,
-    error             varchar                -- why a send stopped, paused or failed
+    error             varchar,               -- why a send stopped, paused or failed
+    link_tracking     varchar                -- tracked links: per_user, per_delivery, null (dashboard/links.py)
 );
 
 -- The send ledger: one row per delivery x recipient, written before the first API call.

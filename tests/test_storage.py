@@ -162,6 +162,7 @@ def test_upgraded_database_has_the_shape_of_a_new_one(tmp_path):
     for column in ("email", "name", "updated_at"):
         con.execute(f"alter table customers drop column {column}")
     con.execute("alter table friends drop column added_by")
+    con.execute("alter table deliveries drop column link_tracking")
     con.close()
     upgraded = storage.connect(old)
     new = storage.connect(tmp_path / "new.duckdb")
