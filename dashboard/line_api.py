@@ -185,3 +185,73 @@ def quota(c: Clients) -> dict:
     used = _call(c.messaging.get_message_quota_consumption)
     limit = q.value if getattr(q, "type", "limited") == "limited" else None
     return {"limit": limit, "used": used.total_usage}
+
+
+# ---- reads for sync (dashboard/sync.py) ------------------------------------------------------
+# These return LINE's JSON as plain dicts rather than the SDK's models: LINE adds fields and enum
+# values without notice (an insight `status` the SDK does not know would make its strict models
+# refuse the whole answer), and sync stores only a few numbers anyway. Errors are LineErrors, as
+# everywhere; a 404 keeps its status, so the caller can tell "no such user" from a failure.
+
+def line_date(day) -> str:
+    """yyyyMMdd, the form of every date parameter of LINE's insight API (days in UTC+9)."""
+    return day.strftime("%Y%m%d")
+
+
+def _json(fn, *args, **kwargs) -> dict:
+    response = _call(fn, *args, _preload_content=False, **kwargs)
+    raw = response.raw_data or b"{}"
+    try:
+        body = json.loads(raw)
+    except (TypeError, ValueError):
+        raise LineError("server", response.status_code, f"LINE answered with something that is not JSON: {raw[:200]!r}") from None
+    if not isinstance(body, dict):
+        raise LineError("server", response.status_code, "LINE answered with JSON that is not an object")
+    return body
+
+
+def follower_ids(c: Clients, start: str | None = None, limit: int = 1000) -> tuple[list[str], str | None]:
+    """One page of GET /v2/bot/followers/ids: (user ids, continuation token or None on the last page).
+    Verified and premium accounts only: others get 403 (LineError kind auth, status 403)."""
+    kwargs = {"limit": limit} | ({"start": start} if start else {})
+    body = _json(c.messaging.get_followers_with_http_info, **kwargs)
+    return list(body.get("userIds") or []), body.get("next") or None
+
+
+def profile(c: Clients, user_id: str) -> dict:
+    """GET /v2/bot/profile/{userId}: displayName, userId, pictureUrl?, statusMessage?, language?.
+    404 (LineError status 404) when the user blocked the account, is no friend or did not consent."""
+    return _json(c.messaging.get_profile_with_http_info, user_id)
+
+
+def insight_followers(c: Clients, day) -> dict:
+    """GET /v2/bot/insight/followers?date=: status (ready, unready, out_of_service), followers,
+    targetedReaches, blocks — the numbers only when ready."""
+    return _json(c.insight.get_number_of_followers_with_http_info, var_date=line_date(day))
+
+
+def insight_message_delivery(c: Clients, day) -> dict:
+    """GET /v2/bot/insight/message/delivery?date=: status and messages sent that day by kind
+    (broadcast, targeting, autoResponse, welcomeResponse, chat, apiBroadcast, apiPush, …)."""
+    return _json(c.insight.get_number_of_message_deliveries_with_http_info, line_date(day))
+
+
+def unit_statistics(c: Clients, unit: str, first_day, last_day) -> dict:
+    """GET /v2/bot/insight/message/event/aggregation: a push/multicast unit's overview, messages[]
+    and clicks[] over at most 30 days (LINE's limit on the period)."""
+    return _json(c.insight.get_statistics_per_unit_with_http_info, unit, line_date(first_day), line_date(last_day))
+
+
+def message_event(c: Clients, request_id: str) -> dict:
+    """GET /v2/bot/insight/message/event?requestId=: statistics of a narrowcast or broadcast."""
+    return _json(c.insight.get_message_event_with_http_info, request_id)
+
+
+def message_quota(c: Clients) -> dict:
+    """GET /v2/bot/message/quota: {"type": "none" | "limited", "value"?: messages this month}."""
+    return _json(c.messaging.get_message_quota_with_http_info)
+
+
+def quota_consumption(c: Clients) -> dict:
+    """GET /v2/bot/message/quota/consumption: {"totalUsage": messages sent this month (approximate)}."""
+    return _json(c.messaging.get_message_quota_consumption_with_http_info)

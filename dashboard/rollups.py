@@ -166,9 +166,14 @@ def apply(con, user_keys=None, since: dt.datetime | None = None) -> dict[str, fl
                             {"k": keys})
                 # the touched friends' events, read once (without the raw JSON no rollup reads)
                 catalog = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
-                cur.execute(f'create or replace temp table _rollup_events as select * exclude (payload) '
+                cur.execute(f'create or replace temp table _rollup_events as select user_key, type, occurred_at, detail '
                             f'from "{catalog}".main.events where user_key in (select user_key from temp._rollup_keys)')
-                cur.execute("create or replace temp view events as select *, null::json as payload from temp._rollup_events")
+                # only the columns the per-friend rollups read (PER_FRIEND_COLUMNS; a test compares
+                # with a full rebuild); the others are null here
+                cur.execute("create or replace temp view events as select null::varchar as event_id, user_key, "
+                            "null::varchar as user_id, type, occurred_at, null::timestamptz as received_at, "
+                            "null::varchar as delivery_id, detail, null::decimal(12, 2) as amount, null::json as payload "
+                            "from temp._rollup_events")
                 for base in ("friends", "friend_tags"):
                     _shadow(cur, base, "user_key in (select user_key from temp._rollup_keys)")
                 for table, name in ROLLUPS:

@@ -7,6 +7,27 @@ UUID X-Line-Retry-Key that gets 409 + x-line-accepted-request-id when repeated, 
 runs out with 429 "You have reached your monthly limit.", and injected faults (429s, 500s before or
 after accepting, latency). Every accepted recipient is recorded in the inbox (DIR/inbox.jsonl), so a
 test or an operator can see exactly who received what; /sandbox/* endpoints read it.
+
+Reads (sandbox_reads.py): follower IDs with paging, profiles, insight per day, statistics per unit
+and per request, quota; insight endpoints allow 60 requests per hour each, like LINE. LINE Login
+(sandbox_login.py): /oauth2/v2.1/authorize redirects back at once with a code, /oauth2/v2.1/token
+exchanges it for tokens and an HS256 id_token whose `sub` is the configured user.
+
+Sandbox-only endpoints: GET /sandbox/inbox[?user_id=], GET /sandbox/summary[?unit=], GET
+/sandbox/calls[?path=prefix] (every LINE API request the sandbox answered, oldest first), GET
+/sandbox/health, and POST /sandbox/config with any of these keys:
+  p429, p500, p500_after, latency_ms   fault shares (0-1) and latency of send requests
+  quota                                monthly message quota
+  followers                            the friends (list of user ids; replaces); broadcast reaches them
+  add_followers, remove_followers      change that list
+  blocked                              user ids that blocked the account (replaces): never listed,
+                                       profile 404, counted in insight blocks
+  profiles                             {user_id: {"displayName": …, "pictureUrl": …} or "name"} (merged)
+  followers_forbidden                  true: followers/ids answers 403 like an unverified account
+  insight_unready_days                 the latest N days answer status unready (default 0)
+  insight_per_hour                     insight requests allowed per endpoint per hour (default 60)
+  endpoint_errors                      {"/v2/bot/…": status}: that path answers the status (replaces)
+  login_user_id                        the LINE user id LINE Login codes stand for
 """
 from __future__ import annotations
 
@@ -16,15 +37,17 @@ import random
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dashboard import line_messages
+from dashboard import line_messages, sandbox_login, sandbox_reads
 
 RATE_LIMIT_MESSAGE = "The API rate limit has been exceeded. Try again later."
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
@@ -52,11 +75,32 @@ class State:
     usage: dict = field(default_factory=dict)         # "YYYY-MM" -> messages counted
     requests: dict = field(default_factory=dict)      # request id -> summary (narrowcast progress)
     units: dict = field(default_factory=dict)         # aggregation unit -> recipients
+    unit_messages: dict = field(default_factory=dict) # aggregation unit -> messages of its latest request
+    # reads and LINE Login (set through POST /sandbox/config; see the module docstring)
+    blocked: set = field(default_factory=set)
+    profiles: dict = field(default_factory=dict)      # user id -> profile fields
+    followers_forbidden: bool = False
+    insight_unready_days: int = 0
+    insight_per_hour: int = 60
+    endpoint_errors: dict = field(default_factory=dict)  # path -> HTTP status
+    login_user_id: str | None = None
+    login_codes: dict = field(default_factory=dict)   # code -> what it was issued for
+    insight_calls: dict = field(default_factory=dict) # insight path -> deque of monotonic times
+    calls: deque = field(default_factory=lambda: deque(maxlen=100_000))  # LINE API requests answered
 
     def __post_init__(self):
         self.directory.mkdir(parents=True, exist_ok=True)
         self.rng = random.Random(self.faults.seed)
+        self.follower_set = set(self.followers)
         self._load()
+
+    def set_followers(self, followers: list[str]) -> None:
+        self.followers = list(dict.fromkeys(followers))
+        self.follower_set = set(self.followers)
+
+    def listed_followers(self) -> list[str]:
+        """What followers/ids lists: the followers, without those who blocked the account."""
+        return [u for u in self.followers if u not in self.blocked] if self.blocked else self.followers
 
     # Accepted requests are appended (and flushed) to inbox.jsonl before the answer goes out, and
     # the retry keys and usage are rebuilt from it on start: a restarted sandbox remembers them.
@@ -83,9 +127,11 @@ class State:
             self.keys[record["retry_key"]] = record["request_id"]
         month = record["at"][:7]
         self.usage[month] = self.usage.get(month, 0) + len(record["to"])
-        self.requests[record["request_id"]] = {"kind": record["kind"], "count": len(record["to"]), "at": record["at"]}
+        self.requests[record["request_id"]] = {"kind": record["kind"], "count": len(record["to"]), "at": record["at"],
+                                               "messages": record.get("messages", [])}
         if record.get("unit"):
             self.units[record["unit"]] = self.units.get(record["unit"], 0) + len(record["to"])
+            self.unit_messages[record["unit"]] = record.get("messages", [])
 
     def accept(self, kind: str, to: list[str], messages: list, retry_key: str | None, unit: str | None) -> str:
         request_id = str(uuid.uuid4())
@@ -202,25 +248,6 @@ def build_app(state: State) -> Starlette:
             "userId": "Usandbox0000000000000000000000000", "basicId": "@sandbox", "displayName": "Sandbox",
             "chatMode": "bot", "markAsReadMode": "auto"})
 
-    async def profile(request: Request) -> Response:
-        if (denied := await authorised(request)) is not None:
-            return denied
-        user_id = request.path_params["user_id"]
-        if state.followers and user_id not in set(state.followers):
-            return _error(404, "Not found")
-        return _ok({"userId": user_id, "displayName": f"友だち {user_id[-4:]}", "language": "ja"})
-
-    async def follower_ids(request: Request) -> Response:
-        if (denied := await authorised(request)) is not None:
-            return denied
-        limit = min(int(request.query_params.get("limit", 300)), 1000)
-        start = int(request.query_params.get("start", 0) or 0)
-        page = state.followers[start:start + limit]
-        body = {"userIds": page}
-        if start + limit < len(state.followers):
-            body["next"] = str(start + limit)
-        return _ok(body)
-
     async def progress(request: Request) -> Response:
         if (denied := await authorised(request)) is not None:
             return denied
@@ -229,54 +256,6 @@ def build_app(state: State) -> Starlette:
             return _error(404, "Not found")
         return _ok({"phase": "succeeded", "successCount": info["count"], "failureCount": 0,
                     "targetCount": info["count"], "acceptedTime": info["at"], "completedTime": info["at"]})
-
-    async def unit_stats(request: Request) -> Response:
-        if (denied := await authorised(request)) is not None:
-            return denied
-        count = state.units.get(request.query_params.get("customAggregationUnit", ""), 0)
-        under = lambda n: n if n >= 20 else None  # noqa: E731  LINE hides numbers under 20
-        return _ok({"overview": {"uniqueImpression": under(int(count * 0.5)), "uniqueClick": under(int(count * 0.04)),
-                                 "uniqueMediaPlayed": None, "uniqueMediaPlayed100Percent": None},
-                    "messages": [], "clicks": []})
-
-    def _day_counts(date: str) -> dict[str, int]:
-        """Recipients per send kind on a day (yyyyMMdd, UTC+9 as LINE counts it)."""
-        counts: dict[str, int] = {}
-        for info in state.requests.values():
-            at = dt.datetime.fromisoformat(info["at"]).astimezone(dt.timezone(dt.timedelta(hours=9)))
-            if at.strftime("%Y%m%d") == date:
-                counts[info["kind"]] = counts.get(info["kind"], 0) + info["count"]
-        return counts
-
-    async def insight_delivery(request: Request) -> Response:
-        if (denied := await authorised(request)) is not None:
-            return denied
-        counts = _day_counts(request.query_params.get("date", ""))
-        return _ok({"status": "ready", "broadcast": 0, "targeting": 0, "apiPush": counts.get("push", 0),
-                    "apiMulticast": counts.get("multicast", 0), "apiNarrowcast": counts.get("narrowcast", 0),
-                    "apiBroadcast": counts.get("broadcast", 0), "apiReply": 0})
-
-    async def insight_followers(request: Request) -> Response:
-        if (denied := await authorised(request)) is not None:
-            return denied
-        return _ok({"status": "ready", "followers": len(state.followers), "targetedReaches": len(state.followers),
-                    "blocks": 0})
-
-    async def insight_event(request: Request) -> Response:
-        """Statistics of a narrowcast or broadcast: LINE hides numbers under 20 (null)."""
-        if (denied := await authorised(request)) is not None:
-            return denied
-        info = state.requests.get(request.query_params.get("requestId", ""))
-        if info is None or info["kind"] not in ("narrowcast", "broadcast"):
-            return _error(404, "Not found")
-        under = lambda n: n if n >= 20 else None  # noqa: E731
-        return _ok({"overview": {"requestId": request.query_params["requestId"], "timestamp": 0,
-                                 "delivered": info["count"], "uniqueImpression": under(int(info["count"] * 0.5)),
-                                 "uniqueClick": under(int(info["count"] * 0.04)), "uniqueMediaPlayed": None,
-                                 "uniqueMediaPlayed100Percent": None}, "messages": [], "clicks": []})
-
-    async def units_info(request: Request) -> Response:
-        return await authorised(request) or _ok({"numOfCustomAggregationUnits": len(state.units)})
 
     # ---- sandbox-only: the inbox and run-time fault settings --------------------------------
 
@@ -310,31 +289,68 @@ def build_app(state: State) -> Starlette:
             if "quota" in body:
                 state.quota = int(body["quota"])
             if "followers" in body:
-                state.followers = list(body["followers"])
+                state.set_followers(list(body["followers"]))
+            if "add_followers" in body:
+                state.set_followers(state.followers + list(body["add_followers"]))
+            if "remove_followers" in body:
+                gone = set(body["remove_followers"])
+                state.set_followers([u for u in state.followers if u not in gone])
+            if "blocked" in body:
+                state.blocked = set(body["blocked"])
+            for user_id, fields in (body.get("profiles") or {}).items():
+                state.profiles[user_id] = {"displayName": fields} if isinstance(fields, str) else dict(fields)
+            if "followers_forbidden" in body:
+                state.followers_forbidden = bool(body["followers_forbidden"])
+            for name in ("insight_unready_days", "insight_per_hour"):
+                if name in body:
+                    setattr(state, name, int(body[name]))
+            if "endpoint_errors" in body:
+                state.endpoint_errors = {path: int(status) for path, status in (body["endpoint_errors"] or {}).items()}
+            if "login_user_id" in body:
+                state.login_user_id = body["login_user_id"] or None
         return JSONResponse({"ok": True})
+
+    async def calls(request: Request) -> Response:
+        prefix = request.query_params.get("path", "")
+        return JSONResponse({"calls": [c for c in list(state.calls) if c["path"].startswith(prefix)]})
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "sandbox": True})
 
     return Starlette(routes=[
+        *sandbox_reads.routes(state, authorised, _error, _ok),
+        *sandbox_login.routes(state),
         Route("/v2/bot/message/validate/{kind}", validate, methods=["POST"]),
         Route("/v2/bot/message/quota", quota, methods=["GET"]),
         Route("/v2/bot/message/quota/consumption", consumption, methods=["GET"]),
         Route("/v2/bot/message/progress/narrowcast", progress, methods=["GET"]),
-        Route("/v2/bot/message/aggregation/info", units_info, methods=["GET"]),
         Route("/v2/bot/message/{kind}", send, methods=["POST"]),
         Route("/v2/bot/info", bot_info, methods=["GET"]),
-        Route("/v2/bot/profile/{user_id}", profile, methods=["GET"]),
-        Route("/v2/bot/followers/ids", follower_ids, methods=["GET"]),
-        Route("/v2/bot/insight/message/event/aggregation", unit_stats, methods=["GET"]),
-        Route("/v2/bot/insight/message/event", insight_event, methods=["GET"]),
-        Route("/v2/bot/insight/message/delivery", insight_delivery, methods=["GET"]),
-        Route("/v2/bot/insight/followers", insight_followers, methods=["GET"]),
         Route("/sandbox/inbox", inbox, methods=["GET"]),
         Route("/sandbox/summary", summary, methods=["GET"]),
+        Route("/sandbox/calls", calls, methods=["GET"]),
         Route("/sandbox/config", configure, methods=["POST"]),
         Route("/sandbox/health", health, methods=["GET"]),
-    ])
+    ], middleware=[Middleware(_CallLog, state=state)])
+
+
+class _CallLog:
+    """Plain ASGI (cheap on the send path): records every LINE API request, and answers the
+    endpoints set in `endpoint_errors` with their status instead of the real handler."""
+
+    def __init__(self, app, state: State):
+        self.app, self.state = app, state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not scope["path"].startswith("/sandbox/"):
+            self.state.calls.append({"at": dt.datetime.now(dt.timezone.utc).isoformat(), "method": scope["method"],
+                                     "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1")})
+            status = self.state.endpoint_errors.get(scope["path"])
+            if status:
+                message = "Internal server error (injected)" if status >= 500 else f"Injected error {status}"
+                await _error(status, message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _recipients(kind: str, body, state: State, problems: list) -> list[str]:
@@ -355,7 +371,7 @@ def _recipients(kind: str, body, state: State, problems: list) -> list[str]:
             problems.append(line_messages.Problem("to", "must be user IDs"))
             return []
         return list(to)
-    return list(state.followers)  # broadcast and narrowcast reach the sandbox's followers
+    return list(state.listed_followers())  # broadcast and narrowcast reach the followers who did not block
 
 
 def serve(port: int, state_dir: Path, host: str = "127.0.0.1", quota: int | None = None, faults: Faults | None = None,
