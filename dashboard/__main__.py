@@ -178,6 +178,18 @@ def cmd_ingest(args) -> int:
         con.close()
 
 
+def cmd_sync(args) -> int:
+    from dashboard import sync
+
+    return sync.cli(args)
+
+
+def cmd_import(args) -> int:
+    from dashboard import imports
+
+    return imports.cli(args)
+
+
 def cmd_bench(args) -> int:
     from dashboard import bench
 
@@ -239,6 +251,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", action="store_true", help="keep loading what arrives (Ctrl-C to stop)")
     p.add_argument("--interval", type=float, default=2.0, help="seconds between rounds with --follow")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("sync", help="fetch followers, profiles, insight and quota from LINE (paced: 60 insight calls/h)")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    p.add_argument("--part", action="append", metavar="PART",
+                   help="only this part (repeatable): followers, profiles, insight_followers, delivery_counts, "
+                        "unit_stats, request_stats, quota")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("import", help="import a CSV export: customers, purchases, visits or tags")
+    p.add_argument("kind", choices=("customers", "purchases", "visits", "tags"))
+    p.add_argument("file", help="CSV file (UTF-8 with or without BOM, or Shift_JIS/CP932)")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p.add_argument("--strict", action="store_true", help="reject the whole file if any row is bad")
+    p.add_argument("--map", action="append", metavar="CSV=FIELD", help="map a column to a field (repeatable)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("sandbox", help="run the local LINE API stand-in on loopback")
     p.add_argument("--port", type=int, default=8765)

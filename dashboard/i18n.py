@@ -272,6 +272,88 @@ TEXT: dict[str, dict[str, str]] = {
     "seg.genre": {"ja": "ジャンル", "en": "Genre"},
     # compose
     "nav.compose": {"ja": "メッセージ作成・配信", "en": "Compose and send"},
+    "nav.group.data": {"ja": "データ", "en": "Data"},
+    "nav.data": {"ja": "データ取り込み", "en": "Data in"},
+    "data.title": {"ja": "データ取り込み", "en": "Data in"},
+    "data.loader": {"ja": "Webhook → データベース", "en": "Webhook → database"},
+    "data.behind": {"ja": "未取り込み（spool）", "en": "Not yet loaded (spool)"},
+    "data.lag": {"ja": "取り込み遅れ", "en": "Loader lag"},
+    "data.last_load": {"ja": "最終取り込み", "en": "Last load"},
+    "data.per_minute": {"ja": "イベント／分（直近5分）", "en": "Events/min (last 5 min)"},
+    "data.minute_jst": {"ja": "受信時刻（日本時間）", "en": "Received (JST)"},
+    "data.events": {"ja": "イベント数", "en": "Events"},
+    "data.h.started_at": {"ja": "日時", "en": "When"},
+    "data.h.kind": {"ja": "種類", "en": "Kind"},
+    "data.h.file_name": {"ja": "ファイル", "en": "File"},
+    "data.h.status": {"ja": "結果", "en": "Result"},
+    "data.h.actor": {"ja": "実行者", "en": "By"},
+    "data.h.encoding": {"ja": "文字コード", "en": "Encoding"},
+    "data.h.rows_ok": {"ja": "正常行", "en": "Good rows"},
+    "data.h.rows_bad": {"ja": "不正行", "en": "Bad rows"},
+    "data.h.inserted": {"ja": "新規", "en": "New"},
+    "data.h.updated": {"ja": "更新", "en": "Updated"},
+    "data.h.unchanged": {"ja": "変化なし", "en": "Unchanged"},
+    "data.s.part": {"ja": "項目", "en": "Part"},
+    "data.s.status": {"ja": "結果", "en": "Result"},
+    "data.s.finished_at": {"ja": "終了", "en": "Finished"},
+    "data.s.message": {"ja": "内容", "en": "Detail"},
+    "data.part.followers": {"ja": "友だちID一覧", "en": "Follower IDs"},
+    "data.part.profiles": {"ja": "プロフィール（表示名）", "en": "Profiles (names)"},
+    "data.part.insight_followers": {"ja": "日別の友だち数（LINE統計）", "en": "Friends per day (LINE insight)"},
+    "data.part.delivery_counts": {"ja": "日別の配信数（LINE統計）", "en": "Messages per day (LINE insight)"},
+    "data.part.unit_stats": {"ja": "配信ごとの統計（集計単位）", "en": "Per-delivery statistics (units)"},
+    "data.part.request_stats": {"ja": "一斉・絞り込み配信の統計", "en": "Broadcast/narrowcast statistics"},
+    "data.part.quota": {"ja": "配信上限と利用数", "en": "Quota and usage"},
+    "data.loader.def": {
+        "ja": "受信サーバーはLINEからのWebhookを署名検証後spoolファイルに追記し、数秒ごとにデータベースへ取り込みます（webhookEventIdで重複排除）。"
+              "未取り込み＝spoolに書かれてまだ取り込んでいないバイト数。取り込み遅れ＝未取り込みの最も古いファイルへの最後の書き込みからの経過秒（少なくともこれだけ待っている）。"
+              "イベント／分＝直近5分間に受信して取り込んだイベント数÷5。",
+        "en": "The receiver verifies LINE's signature and appends webhooks to the spool; the loader moves them into the database every few "
+              "seconds, deduplicated on webhookEventId. Not yet loaded = bytes in the spool not loaded. Loader lag = seconds since the last "
+              "write to the oldest file with unloaded lines (the data has waited at least that long). Events/min = events received in the "
+              "last 5 minutes and loaded, divided by 5."},
+    "data.load_now": {"ja": "今すぐ取り込む", "en": "Load now"},
+    "data.loaded": {"ja": "{lines}行を読み、{events}件を取り込みました（重複{dup}件、隔離{bad}件）。",
+                    "en": "Read {lines} lines: {events} events loaded ({dup} duplicates, {bad} quarantined)."},
+    "data.quarantine": {"ja": "隔離したイベント（取り込めなかった理由つき）", "en": "Quarantined events (with the reason)"},
+    "data.quarantine.none": {"ja": "隔離したイベントはありません。", "en": "Nothing quarantined."},
+    "data.imports": {"ja": "CSV取り込み", "en": "CSV imports"},
+    "data.imports.def": {
+        "ja": "UTF-8（BOMあり・なし）とShift_JIS（CP932、Excelの書き出し）に対応。見出しは日本語・英語どちらでも。不正な行は行番号と理由を表示し取り込みません。"
+              "「確認だけ」は何も変更しません。同じファイルを再度取り込んでも変化はありません。メールアドレスはSHA-256で保存します。",
+        "en": "UTF-8 (with or without BOM) and Shift_JIS/CP932 (Excel). Japanese or English headers. Bad rows are listed with their line "
+              "number and reason and not imported. A dry run changes nothing; importing the same file again changes nothing. E-mail "
+              "addresses are stored as SHA-256 hashes."},
+    "data.kind": {"ja": "種類", "en": "Kind"},
+    "data.kind.customers": {"ja": "顧客（CRM）", "en": "Customers (CRM)"},
+    "data.kind.purchases": {"ja": "購入", "en": "Purchases"},
+    "data.kind.visits": {"ja": "サイト訪問（流入経路別・日別）", "en": "Site visits (per route and day)"},
+    "data.kind.tags": {"ja": "タグ", "en": "Tags"},
+    "data.file": {"ja": "CSVファイル", "en": "CSV file"},
+    "data.strict": {"ja": "不正な行が1行でもあればファイル全体を取り込まない", "en": "Reject the whole file if any row is bad"},
+    "data.dry_run": {"ja": "確認だけ（変更しない）", "en": "Dry run (change nothing)"},
+    "data.commit": {"ja": "取り込む", "en": "Import"},
+    "data.import.committed": {"ja": "取り込みました（{enc}）：正常{ok}行（新規{ins}・更新{upd}・変化なし{same}）、不正{bad}行。",
+                              "en": "Imported ({enc}): {ok} good rows ({ins} new, {upd} updated, {same} unchanged), {bad} bad rows."},
+    "data.import.dry_run": {"ja": "確認結果（{enc}、まだ何も変更していません）：正常{ok}行（新規{ins}・更新{upd}・変化なし{same}）、不正{bad}行。",
+                            "en": "Dry run ({enc}, nothing changed yet): {ok} good rows ({ins} new, {upd} updated, {same} unchanged), {bad} bad rows."},
+    "data.import.rejected": {"ja": "取り込みませんでした：{message}", "en": "Not imported: {message}"},
+    "data.import.failed": {"ja": "失敗しました（何も変更していません）：{message}", "en": "Failed (nothing changed): {message}"},
+    "data.line": {"ja": "行", "en": "Line"},
+    "data.reason": {"ja": "理由", "en": "Reason"},
+    "data.sync": {"ja": "LINEとの同期", "en": "LINE sync"},
+    "data.insight_budget": {"ja": "統計APIの残り回数（1時間）", "en": "Insight requests left (per hour)"},
+    "data.budget_frees": {"ja": "次に回数が戻る時刻", "en": "Budget frees up at"},
+    "data.quota": {"ja": "今月の配信数 / 上限", "en": "Messages this month / quota"},
+    "data.sync.def": {
+        "ja": "友だちID一覧（認証済・プレミアムアカウントのみ）、プロフィール、日別の友だち数・配信数、配信ごとの統計、配信上限を取得します。"
+              "LINEの統計APIは1時間60回まで：使った回数を記録して超えないようにし、確定した日の統計は再取得しません。",
+        "en": "Follower IDs (verified or premium accounts only), profiles, friends and messages per day, per-delivery statistics, and the "
+              "quota. LINE allows 60 insight requests per hour: calls are counted so the limit is never crossed, and final days are not "
+              "fetched again."},
+    "data.sync_now": {"ja": "今すぐ同期", "en": "Sync now"},
+    "data.syncing": {"ja": "LINEと同期しています…", "en": "Syncing with LINE…"},
+
     "cmp.page_title": {"ja": "メッセージ作成 — 確認してから安全に送る", "en": "Compose — check, then send safely"},
     "cmp.title": {"ja": "タイトル（任意）", "en": "Title (optional)"},
     "cmp.audience": {"ja": "1. 配信対象", "en": "1. Audience"},

@@ -30,4 +30,8 @@ AUDIENCE = [
     st.Page(PAGES / "segments.py", title=t("nav.segments", lang), icon=":material/groups:"),
     st.Page(PAGES / "compose.py", title=t("nav.compose", lang), icon=":material/edit_square:"),
 ]
-st.navigation({t("nav.group.analysis", lang): ANALYSIS, t("nav.group.audience", lang): AUDIENCE}).run()
+DATA = [
+    st.Page(PAGES / "data.py", title=t("nav.data", lang), icon=":material/database:"),
+]
+st.navigation({t("nav.group.analysis", lang): ANALYSIS, t("nav.group.audience", lang): AUDIENCE,
+               t("nav.group.data", lang): DATA}).run()

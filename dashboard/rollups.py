@@ -199,6 +199,8 @@ def apply(con, user_keys=None, since: dt.datetime | None = None) -> dict[str, fl
                                                "delivery_id in (select delivery_id from temp._rollup_deliveries)", {})
                 _unshadow(cur)
             cur.execute("delete from rollup_state where name = 'dirty'")
+            # 'all' keeps the last full rebuild; this row tells readers (page caches) the rollups moved
+            cur.execute("insert or replace into rollup_state (name, refreshed_at) values ('incremental', current_timestamp)")
             cur.execute("commit")
         except Exception:
             cur.execute("rollback")

@@ -170,3 +170,60 @@ def test_compose_preview_confirm_progress_done_then_sandbox_inbox(send_server, b
     inbox = box.get("/sandbox/inbox")["requests"]
     assert all(r["messages"][0]["text"] == text for r in inbox)
     page.close()
+
+
+def test_live_follow_tap_and_survey_show_on_the_dashboard_seconds_later(demo_db, browser, artifacts, tmp_path):
+    """Issue 5's "done when": LINE posts a follow, a rich-menu tap and a survey answer to the
+    receiver; the running dashboard's worker loads them and the Engagement page shows them."""
+    import datetime as dt
+    import json
+
+    from dashboard import webhook
+    from tests.test_webhook import SECRET, post, start_receiver
+
+    _require_browser()
+    db = tmp_path / "live.duckdb"
+    shutil.copy(demo_db, db)
+    spool = tmp_path / "spool"
+    receiver, hook = start_receiver(tmp_path)
+    proc, url = _start_app({"DASHBOARD_DB": str(db), "DASHBOARD_SPOOL": str(spool),
+                            "DASHBOARD_INGEST_INTERVAL_S": "1"}, tmp_path)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 2000}, locale="ja-JP")
+        page.goto(url + "/engagement")
+        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+        now = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+        user = "U" + "7" * 32
+        events = [
+            {"type": "follow", "follow": {"isUnblocked": False}},
+            {"type": "postback", "postback": {"data": "menu=%E3%83%96%E3%83%A9%E3%82%A6%E3%82%B6%E8%A9%A6%E9%A8%93"}},
+            {"type": "postback", "postback": {"data": "survey=concern&answer=%E3%83%96%E3%83%A9%E3%82%A6%E3%82%B6%E3%81%AE%E5%9B%9E%E7%AD%94"}},
+        ]
+        body = json.dumps({"destination": "Ubot", "events": [
+            {**e, "mode": "active", "timestamp": now + i, "webhookEventId": f"01LIVE{i:020d}", "replyToken": "r",
+             "source": {"type": "user", "userId": user}, "deliveryContext": {"isRedelivery": False}}
+            for i, e in enumerate(events)]}).encode()
+        sent_at = time.monotonic()
+        assert post(hook, body, {"x-line-signature": webhook.signature(SECRET, body)}) == 200
+        for _ in range(30):  # the worker loads every second; the page shows it on the next rerun
+            page.goto(url + "/engagement")
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            if page.get_by_text("ブラウザの回答").count():
+                break
+            time.sleep(1)
+        seen_after = time.monotonic() - sent_at
+        assert page.get_by_text("ブラウザの回答").count(), "the survey answer never showed"
+        page.get_by_text("ブラウザ試験").first.wait_for(timeout=10_000)  # the rich-menu area
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(artifacts / "engagement_live.png"), full_page=True)
+        (artifacts / "live_seconds.txt").write_text(f"{seen_after:.1f}\n")
+        assert seen_after < 30
+        page.goto(url + "/data")
+        page.get_by_text("Webhook → データベース").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(artifacts / "data.png"), full_page=True)
+        page.close()
+    finally:
+        _stop_app(proc)
+        receiver.terminate()
+        receiver.wait(10)

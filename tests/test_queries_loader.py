@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from dashboard import audience, metrics, queries, rollups, segment_store, storage  # noqa: F401 (declare their queries)
+from dashboard import (audience, data_status, imports, ingest, metrics, queries, rollups,  # noqa: F401 (declare their queries)
+                       segment_store, storage, sync)
 
 
 def test_every_query_file_has_a_header_with_grain_and_parameters():

@@ -1,0 +1,103 @@
+"""Data: how live the numbers are — webhook spool and loader, quarantine, CSV imports, LINE sync."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data_status, imports, ingest, sync, ui
+from dashboard.i18n import t
+
+f = ui.page("data.title")
+if f is None:
+    st.stop()
+L, tz = f.lang, f.period.tz
+con = ui.connection(f)
+cur = con.cursor()
+
+
+def jst(value, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    if value is None or value != value:
+        return "—"
+    return pd.Timestamp(value).tz_convert(tz).strftime(fmt)
+
+
+# ---- webhook spool and loader -------------------------------------------------------------------
+st.subheader(t("data.loader", L))
+if ui.allowed("import") and st.button(t("data.load_now", L), key="data_load_now"):
+    result = ingest.load_all(con)
+    st.success(t("data.loaded", L, lines=f"{result.lines:,}", events=f"{result.loaded:,}",
+                 dup=f"{result.duplicates:,}", bad=f"{result.quarantined:,}"))
+state = data_status.spool_state(cur)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("data.behind", L), f"{state.bytes_behind:,} B", border=True)
+c2.metric(t("data.lag", L), f"{state.lag_seconds():.0f} s", border=True)
+c3.metric(t("data.last_load", L), jst(state.last_load, "%m-%d %H:%M:%S"), border=True)
+per_minute = data_status.loads_per_minute(cur, 60)
+c4.metric(t("data.per_minute", L), f"{data_status.events_per_minute(per_minute, 5):,.1f}", border=True)
+ui.definition(t("data.loader.def", L))
+if not per_minute.empty:  # naive JST times: the chart would otherwise show the browser's zone
+    shown = per_minute.assign(minute=per_minute["minute"].dt.tz_convert(tz).dt.tz_localize(None))
+    st.bar_chart(shown.set_index("minute")["events"], height=180, x_label=t("data.minute_jst", L),
+                 y_label=t("data.events", L))
+
+st.markdown("**" + t("data.quarantine", L) + "**")
+bad = data_status.quarantined(cur)
+if bad.empty:
+    st.caption(t("data.quarantine.none", L))
+else:
+    st.dataframe(bad.assign(quarantined_at=bad["quarantined_at"].map(jst)), hide_index=True, key="data_quarantine")
+
+# ---- CSV imports ----------------------------------------------------------------------------------
+st.subheader(t("data.imports", L))
+ui.definition(t("data.imports.def", L))
+if ui.allowed("import"):
+    kind = st.selectbox(t("data.kind", L), imports.KINDS, key="data_kind",
+                        format_func=lambda k: t(f"data.kind.{k}", L))
+    upload = st.file_uploader(t("data.file", L), type=["csv", "txt", "tsv"], key="data_file")
+    strict = st.checkbox(t("data.strict", L), key="data_strict")
+    left, right = st.columns(2)
+    dry = left.button(t("data.dry_run", L), key="data_dry", disabled=upload is None)
+    commit = right.button(t("data.commit", L), key="data_commit", type="primary", disabled=upload is None)
+    if upload is not None and (dry or commit):
+        report = imports.run_import(con, kind, upload.getvalue(), file_name=upload.name, dry_run=dry,
+                                    actor=ui.actor(), strict=strict)
+        (st.error if report.status in ("rejected", "failed") else st.success)(
+            t(f"data.import.{report.status}", L, ok=f"{report.rows_ok:,}", bad=f"{len(report.bad_rows):,}",
+              ins=f"{report.inserted:,}", upd=f"{report.updated:,}", same=f"{report.unchanged:,}",
+              enc=report.encoding or "?", message=report.message))
+        if report.bad_rows:
+            st.dataframe(pd.DataFrame(report.bad_rows, columns=[t("data.line", L), t("data.reason", L)]),
+                         hide_index=True, key="data_bad_rows")
+        if report.preview is not None and not report.preview.empty:
+            st.dataframe(report.preview, hide_index=True, key="data_preview")
+history = imports.history(cur)
+if not history.empty:
+    shown = history.assign(started_at=history["started_at"].map(jst))[
+        ["started_at", "kind", "file_name", "status", "actor", "encoding", "rows_ok", "rows_bad", "inserted", "updated",
+         "unchanged"]]
+    st.dataframe(shown, hide_index=True, key="data_history",
+                 column_config={c: t(f"data.h.{c}", L) for c in shown.columns})
+
+# ---- LINE sync --------------------------------------------------------------------------------------
+st.subheader(t("data.sync", L))
+status = sync.status(cur)
+b1, b2, b3 = st.columns(3)
+b1.metric(t("data.insight_budget", L), f"{status['insight_budget_remaining']} / {status['insight_limit_per_hour']}",
+          border=True)
+b2.metric(t("data.budget_frees", L), jst(status["insight_budget_frees_at"]), border=True)
+quota = status["quota"]
+b3.metric(t("data.quota", L), "—" if quota is None else
+          f"{quota['total_usage']:,} / {quota['value']:,}" if quota["value"] is not None else f"{quota['total_usage']:,} / ∞",
+          border=True)
+ui.definition(t("data.sync.def", L))
+parts = pd.DataFrame([{"part": t(f"data.part.{p}", L), "status": (s or {}).get("status", "—"),
+                       "finished_at": jst((s or {}).get("finished_at")), "message": (s or {}).get("message") or ""}
+                      for p, s in status["parts"].items()])
+st.dataframe(parts, hide_index=True, key="data_sync_parts",
+             column_config={c: t(f"data.s.{c}", L) for c in parts.columns})
+if ui.allowed("sync") and st.button(t("data.sync_now", L), key="data_sync_now"):
+    with st.spinner(t("data.syncing", L)):
+        results = sync.run(con)
+    for r in results:
+        (st.error if r.status == "failed" else st.info)(f"{r.part}: {r.status} — {r.message}")
+cur.close()
