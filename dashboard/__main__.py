@@ -178,6 +178,20 @@ def cmd_ingest(args) -> int:
         con.close()
 
 
+def cmd_backup(args) -> int:
+    from dashboard import backup, storage
+
+    directory = Path(args.dir) if args.dir else backup.backup_dir()
+    if directory is None:
+        raise ValueError("give --dir or set DASHBOARD_BACKUP_DIR")
+    con = storage.connect(args.db)
+    try:
+        print(backup.make(con, directory))
+    finally:
+        con.close()
+    return 0
+
+
 def cmd_sync(args) -> int:
     from dashboard import sync
 
@@ -251,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", action="store_true", help="keep loading what arrives (Ctrl-C to stop)")
     p.add_argument("--interval", type=float, default=2.0, help="seconds between rounds with --follow")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("backup", help="copy the database to a dated file (the running dashboard does this daily)")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    p.add_argument("--dir", default=None, help="folder (default: setting DASHBOARD_BACKUP_DIR)")
+    p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("sync", help="fetch followers, profiles, insight and quota from LINE (paced: 60 insight calls/h)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")

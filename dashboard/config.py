@@ -96,6 +96,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_STORE_RAW_EMAIL", "false",
             "`true` keeps customers' raw e-mail addresses from imports; by default only the SHA-256 of the "
             "normalised address is stored."),
+    Setting("DASHBOARD_BACKUP_DIR", None,
+            "Folder for daily backups of the DuckDB file, made by the running dashboard itself (a consistent "
+            "copy while it keeps working); empty = no automatic backups."),
+    Setting("DASHBOARD_BACKUP_HOUR", "4",
+            "Hour of the day (account time zone) from which the daily backup is made."),
+    Setting("DASHBOARD_BACKUP_KEEP", "7",
+            "How many daily backups to keep; older ones are deleted."),
     Setting("DASHBOARD_APPROVAL_RECIPIENTS", "10000",
             "A send to more recipients than this needs a second person with the sender role to approve it."),
     Setting("DASHBOARD_APPROVAL_YEN", "30000",

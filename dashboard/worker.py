@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.request
 
-from dashboard import config, ingest, line_api, sending, storage
+from dashboard import backup, config, ingest, line_api, sending, storage
 
 LOG = logging.getLogger("dashboard.worker")
 POLL_S = 1.0
@@ -71,6 +71,9 @@ def _loop() -> None:
             if con is not None and time.monotonic() - last_load >= config.get_int("DASHBOARD_INGEST_INTERVAL_S"):
                 last_load = time.monotonic()
                 _load_spool(con)
+            target = backup.backup_dir()
+            if con is not None and target is not None and backup.due(target):
+                LOG.warning("backup written: %s", backup.make(con, target))
             from dashboard import compose
 
             if con is not None and not compose.in_quiet_hours(dt.datetime.now(dt.timezone.utc)):
