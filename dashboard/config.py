@@ -103,6 +103,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Hour of the day (account time zone) from which the daily backup is made."),
     Setting("DASHBOARD_BACKUP_KEEP", "7",
             "How many daily backups to keep; older ones are deleted."),
+    Setting("DASHBOARD_SHARED", "false",
+            "`true` marks the dashboard as shared even when it listens on loopback behind a proxy: log-in is then "
+            "required. (A non-loopback address or an X-Forwarded-For header also count as shared.)"),
     Setting("DASHBOARD_APPROVAL_RECIPIENTS", "10000",
             "A send to more recipients than this needs a second person with the sender role to approve it."),
     Setting("DASHBOARD_APPROVAL_YEN", "30000",

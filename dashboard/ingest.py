@@ -29,7 +29,7 @@ STEPS = ("ingest/stage_records", "ingest/stage_events", "ingest/new_events", "in
          "ingest/link_friends", "ingest/insert_route_hits", "ingest/add_site_visits", "ingest/quarantine")
 queries.require(*STEPS)
 
-BATCH_BYTES = 64 * 1024 * 1024   # per round; a backlog is loaded in several rounds
+BATCH_BYTES = 256 * 1024 * 1024  # per round (~600,000 events); a backlog is loaded in several rounds
 STALE_TAIL_S = 30                # an unterminated last line this old, in a past hour's file, is a torn write
 _lock = threading.Lock()         # one round at a time per process (worker, Data page button)
 
@@ -49,6 +49,8 @@ class Round:
     route_hits: int = 0
     files: dict = field(default_factory=dict)   # file -> (offset, lines) after the round
     seconds: float = 0.0
+    touched: set = field(default_factory=set)   # friends (user_key) whose rollup rows changed
+    since: dt.datetime | None = None            # earliest event time written
 
     def __bool__(self) -> bool:
         return self.lines > 0
@@ -124,6 +126,7 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
     cur.register("_spool_chunks", table)
     touched_keys: set[int] = set()
     since = None
+    result.touched, result.since = touched_keys, None
     cur.execute("begin")
     try:
         for name in STEPS[:2]:
@@ -182,6 +185,7 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
         raise
     finally:
         cur.unregister("_spool_chunks")
+    result.touched, result.since = touched_keys, since
     if refresh_rollups and (touched_keys or result.route_hits):
         rollups.apply(cur, user_keys=touched_keys, since=since)
     result.seconds = time.perf_counter() - started
@@ -189,12 +193,21 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
 
 
 def load_all(con, directory: Path | None = None, budget: int = BATCH_BYTES) -> Round:
-    """Rounds until the spool is caught up; returns the totals."""
+    """Rounds until the spool is caught up, then one rollup update for all of them (a backlog
+    would otherwise pay the rollups' fixed cost per round); returns the totals."""
     total = Round()
+    started = time.perf_counter()
     while True:
-        one = load_once(con, directory, budget)
+        one = load_once(con, directory, budget, refresh_rollups=False)
         if not one.files:
-            return total
-        for name in ("lines", "events", "loaded", "duplicates", "quarantined", "route_hits", "seconds"):
+            break
+        for name in ("lines", "events", "loaded", "duplicates", "quarantined", "route_hits"):
             setattr(total, name, getattr(total, name) + getattr(one, name))
         total.files.update(one.files)
+        total.touched |= one.touched
+        if one.since is not None:
+            total.since = one.since if total.since is None else min(total.since, one.since)
+    if total.touched or total.route_hits:  # rounds committed with the rollups marked dirty
+        rollups.apply(con, user_keys=total.touched, since=total.since)
+    total.seconds = time.perf_counter() - started
+    return total

@@ -52,7 +52,7 @@ def start_sandbox() -> str | None:
 
 def _load_spool(con) -> None:
     try:
-        result = ingest.load_once(con)
+        result = ingest.load_all(con)
         if result.lines:
             LOG.info("loaded %d spool lines: %d events, %d duplicates, %d quarantined",
                      result.lines, result.loaded, result.duplicates, result.quarantined)
