@@ -2,13 +2,14 @@
 
 The navigation script is dashboard/navigation.py (see there why it is not this file). The
 background worker — the sandbox when no access token is set, resumed and scheduled sends — starts
-and stops with the server through st.App's lifespan.
+and stops with the server through st.App's lifespan. The local log-in routes (/account/login,
+/account/logout) and the middleware that slides the session cookie come from dashboard/auth_routes.py.
 """
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from dashboard import worker
+from dashboard import auth_routes, worker
 from dashboard.config import ROOT
 
 
@@ -19,4 +20,5 @@ async def lifespan(_app):
     worker.stop()
 
 
-app = st.App(ROOT / "dashboard" / "navigation.py", lifespan=lifespan)
+app = st.App(ROOT / "dashboard" / "navigation.py", lifespan=lifespan,
+             routes=auth_routes.routes(), middleware=auth_routes.middleware())

@@ -178,6 +178,17 @@ def cmd_ingest(args) -> int:
         con.close()
 
 
+def cmd_user(args) -> int:
+    from dashboard import auth
+
+    try:
+        print(auth.cli_user_add(args.name, args.role))
+    except auth.AuthConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_backup(args) -> int:
     from dashboard import backup, storage
 
@@ -265,6 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", action="store_true", help="keep loading what arrives (Ctrl-C to stop)")
     p.add_argument("--interval", type=float, default=2.0, help="seconds between rounds with --follow")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("user", help="make a local account: prints the lines to paste into .streamlit/secrets.toml")
+    users = p.add_subparsers(dest="user_command", required=True)
+    q = users.add_parser("add", help="hash a password (asked twice, or read from stdin) for a new account")
+    q.add_argument("name", help="log-in name (letters, digits, . _ @ -)")
+    q.add_argument("--role", required=True, choices=("viewer", "operator", "sender", "admin"))
+    q.set_defaults(func=cmd_user)
 
     p = sub.add_parser("backup", help="copy the database to a dated file (the running dashboard does this daily)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")

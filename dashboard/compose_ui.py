@@ -125,3 +125,39 @@ def preview_html(messages: list[dict], account: str, lang: str) -> str:
         rows.append(f'<div class="line-row"><div class="line-avatar">{html.escape(account[:1])}</div>'
                     f'{_bubble(message, lang)}<div class="line-time">12:00</div></div>')
     return _CSS + '<div class="line-phone">' + "".join(rows) + "</div>"
+
+
+def approvals_box(con, cur, user, lang: str) -> None:
+    """Sends waiting for a second person: each with its messages (as LINE will show them), audience
+    size, cost and who asked; approve (then it goes out) or reject with a reason. The checks that
+    count — role, not one's own send, unchanged since the request — are in dashboard/approvals.py."""
+    from dashboard import approvals, auth, sending
+
+    if user is None or not user.may("approve"):
+        return
+    waiting = approvals.pending(cur)
+    if waiting.empty:
+        return
+    st.subheader(t("appr.title", lang, n=len(waiting)))
+    for row in waiting.itertuples():
+        detail = cur.execute("select messages, cost_yen from deliveries where delivery_id = $id",
+                             {"id": row.delivery_id}).fetchone()
+        with st.expander(t("appr.item", lang, title=row.title or row.delivery_id, n=f"{row.recipients:,}",
+                           who=row.requested_by), expanded=True):
+            st.caption(t("appr.detail", lang, yen=f"{float(detail[1] or 0):,.0f}", id=row.delivery_id,
+                         at=str(row.scheduled_at or t("cmp.now", lang))))
+            st.html(preview_html(json.loads(detail[0]), "LINE公式アカウント", lang))
+            reason = st.text_input(t("appr.reason", lang), key=f"appr_reason_{row.delivery_id}")
+            left, right = st.columns(2)
+            try:
+                if left.button(t("appr.approve", lang), key=f"appr_ok_{row.delivery_id}", type="primary"):
+                    approvals.approve(cur, row.delivery_id, user)
+                    if sending.release(con, row.delivery_id) == "planned":
+                        sending.start_in_background(con, row.delivery_id)
+                    st.success(t("appr.approved", lang))
+                    st.rerun()
+                if right.button(t("appr.reject", lang), key=f"appr_no_{row.delivery_id}"):
+                    approvals.reject(cur, row.delivery_id, user, reason)
+                    st.rerun()
+            except (approvals.ApprovalError, auth.PermissionDenied) as exc:
+                st.error(str(exc))

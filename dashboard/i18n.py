@@ -272,7 +272,48 @@ TEXT: dict[str, dict[str, str]] = {
     "seg.genre": {"ja": "ジャンル", "en": "Genre"},
     # compose
     "nav.compose": {"ja": "メッセージ作成・配信", "en": "Compose and send"},
-    "nav.group.data": {"ja": "データ", "en": "Data"},
+    "nav.group.data": {"ja": "データ・管理", "en": "Data and admin"},
+    "nav.audit": {"ja": "操作履歴", "en": "Audit log"},
+    "auth.title": {"ja": "ログイン", "en": "Log in"},
+    "auth.page_refused": {"ja": "このページを開く権限がありません（管理者に役割の変更を依頼してください）。",
+                          "en": "Your role may not open this page (ask an admin for another role)."},
+    "auth.signed_in": {"ja": "ログイン中: {name}（{role}）", "en": "Signed in: {name} ({role})"},
+    "auth.logout": {"ja": "ログアウト", "en": "Log out"},
+    "auth.login_local": {"ja": "ユーザー名とパスワードでログイン", "en": "Log in with name and password"},
+    "auth.login_oidc": {"ja": "会社のアカウントでログイン", "en": "Log in with your company account"},
+    "auth.expired": {"ja": "一定時間操作がなかったため、ログアウトしました。", "en": "You were logged out after a while without activity."},
+    "auth.no_role": {"ja": "このアカウントには役割が割り当てられていません。管理者に DASHBOARD_OIDC_ROLES への追加を依頼してください。",
+                     "en": "This account has no role. Ask an admin to add it to DASHBOARD_OIDC_ROLES."},
+    "auth.unprotected": {
+        "ja": "このダッシュボードは他の端末から見える状態ですが、ログインが設定されていません。友だちや顧客のデータは表示しません。",
+        "en": "This dashboard is reachable from other machines, but no log-in is configured. No friend or customer data is shown."},
+    "auth.unprotected.how": {
+        "ja": "ログインを設定してください：\n\n1. `python -m dashboard user add 名前 --role admin` を実行し、表示された内容を `.streamlit/secrets.toml` に貼り付け、"
+              "`DASHBOARD_COOKIE_SECRET` も設定する（ローカルアカウント）\n2. または `.streamlit/secrets.toml` に `[auth]`（OpenID Connect）と "
+              "`DASHBOARD_OIDC_ROLES` を設定する\n\n詳しくは README の「Sharing on a server」と docs/deployment.md を参照してください。"
+              "自分のPCだけで使う場合は `server.address = \"127.0.0.1\"` のままにしてください。",
+        "en": "Configure log-in:\n\n1. run `python -m dashboard user add NAME --role admin`, paste what it prints into `.streamlit/secrets.toml` "
+              "and set `DASHBOARD_COOKIE_SECRET` (local accounts)\n2. or set `[auth]` (OpenID Connect) and `DASHBOARD_OIDC_ROLES` in "
+              "`.streamlit/secrets.toml`\n\nSee the README's \"Sharing on a server\" and docs/deployment.md. For use on this machine only, "
+              "keep `server.address = \"127.0.0.1\"`."},
+    "auth.role.viewer": {"ja": "閲覧者", "en": "viewer"},
+    "auth.role.operator": {"ja": "担当者", "en": "operator"},
+    "auth.role.sender": {"ja": "配信者", "en": "sender"},
+    "auth.role.admin": {"ja": "管理者", "en": "admin"},
+    "audit.title": {"ja": "操作履歴 — 誰が・いつ・何をしたか", "en": "Audit log — who did what, and when"},
+    "audit.def": {
+        "ja": "ログイン（失敗を含む）、セグメントの変更、取り込み、テスト送信、承認、配信などの操作の記録です。追記のみで、変更・削除はできません。時刻は日本時間。",
+        "en": "Log-ins (failures too), segment changes, imports, test sends, approvals, sends and other actions. Append-only: rows are "
+              "never changed or deleted. Times in JST."},
+    "audit.days": {"ja": "期間（日本時間）", "en": "Days (JST)"},
+    "audit.actor": {"ja": "実行者", "en": "Actor"},
+    "audit.action": {"ja": "操作", "en": "Action"},
+    "audit.count": {"ja": "該当件数", "en": "Rows"},
+    "audit.col.at": {"ja": "日時", "en": "When"},
+    "audit.col.actor": {"ja": "実行者", "en": "Actor"},
+    "audit.col.action": {"ja": "操作", "en": "Action"},
+    "audit.col.object": {"ja": "対象", "en": "Object"},
+    "audit.col.detail": {"ja": "詳細", "en": "Detail"},
     "nav.data": {"ja": "データ取り込み", "en": "Data in"},
     "data.title": {"ja": "データ取り込み", "en": "Data in"},
     "data.loader": {"ja": "Webhook → データベース", "en": "Webhook → database"},
@@ -385,6 +426,22 @@ TEXT: dict[str, dict[str, str]] = {
     "cmp.preview": {"ja": "3. プレビュー（LINEでの見え方）", "en": "3. Preview (as LINE shows it)"},
     "cmp.checks": {"ja": "4. チェック", "en": "4. Checks"},
     "cmp.checks.ok": {"ja": "問題は見つかりませんでした。", "en": "No problems found."},
+    "cmp.dialog.ask_approval": {"ja": "承認を依頼する", "en": "Ask for approval"},
+    "cmp.approval.needed": {
+        "ja": "{n}人を超える、または追加料金が¥{yen}を超える配信は、送信担当者もう1人の承認が必要です。依頼すると、承認されるまで送信されません。",
+        "en": "A send to more than {n} friends, or costing more than ¥{yen} in extra messages, needs a second person with the sender "
+              "role to approve it. Nothing goes out until they do."},
+    "cmp.sender_only": {"ja": "配信には送信担当者（sender）以上の役割が必要です。作成・テスト送信はできます。",
+                        "en": "Sending needs the sender role. You can compose and send tests."},
+    "cmp.status.awaiting_approval": {"ja": "承認待ち", "en": "Waiting for approval"},
+    "appr.title": {"ja": "承認待ちの配信（{n}件）", "en": "Sends waiting for approval ({n})"},
+    "appr.item": {"ja": "{title} — {n}人 — 依頼: {who}", "en": "{title} — {n} recipients — asked by {who}"},
+    "appr.detail": {"ja": "追加料金の見込み ¥{yen} ・ 配信ID {id} ・ 送信時刻 {at}",
+                    "en": "Expected extra cost ¥{yen} · delivery {id} · send time {at}"},
+    "appr.reason": {"ja": "却下する場合の理由", "en": "Reason (when rejecting)"},
+    "appr.approve": {"ja": "承認して送信する", "en": "Approve and send"},
+    "appr.reject": {"ja": "却下する", "en": "Reject"},
+    "appr.approved": {"ja": "承認しました。", "en": "Approved."},
     "cmp.tracking.per_user": {
         "ja": "リンクは友だちごとの計測リンクに置き換えて送ります（{n}人に1人1リクエスト）。クリックは友だち単位で記録されます。",
         "en": "Links are replaced by per-friend tracked links ({n} requests, one per recipient): clicks are recorded per friend."},

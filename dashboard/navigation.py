@@ -9,7 +9,7 @@ not beside it, and st.navigation is always in charge. app.py at the root serves 
 """
 import streamlit as st
 
-from dashboard import ui
+from dashboard import auth, ui
 from dashboard.config import ROOT
 from dashboard.i18n import t
 
@@ -17,21 +17,30 @@ st.set_page_config(page_title="LINE OA Dashboard", page_icon=":material/insights
 
 PAGES = ROOT / "pages"
 lang = ui.lang()
-ANALYSIS = [
-    st.Page(PAGES / "overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", default=True,
-            url_path="overview"),
-    st.Page(PAGES / "acquisition.py", title=t("nav.acquisition", lang), icon=":material/person_add:"),
-    st.Page(PAGES / "funnel.py", title=t("nav.funnel", lang), icon=":material/filter_alt:"),
-    st.Page(PAGES / "cohorts.py", title=t("nav.cohorts", lang), icon=":material/grid_on:"),
-    st.Page(PAGES / "engagement.py", title=t("nav.engagement", lang), icon=":material/touch_app:"),
-    st.Page(PAGES / "deliveries.py", title=t("nav.deliveries", lang), icon=":material/send:"),
-]
-AUDIENCE = [
-    st.Page(PAGES / "segments.py", title=t("nav.segments", lang), icon=":material/groups:"),
-    st.Page(PAGES / "compose.py", title=t("nav.compose", lang), icon=":material/edit_square:"),
-]
-DATA = [
-    st.Page(PAGES / "data.py", title=t("nav.data", lang), icon=":material/database:"),
-]
-st.navigation({t("nav.group.analysis", lang): ANALYSIS, t("nav.group.audience", lang): AUDIENCE,
-               t("nav.group.data", lang): DATA}).run()
+user = ui.user()
+if user is None:  # nothing of the data: a log-in page (or how to set log-in up) at every URL
+    st.navigation([st.Page(ui.login_page, title=t("auth.title", lang), icon=":material/lock:", url_path="login")],
+                  position="hidden").run()
+    st.stop()
+may_open = set(auth.pages_for(user.role))  # the others are hidden here AND refused in ui.page
+
+# (group, page file name, icon): a page is listed only when the user's role may open it
+LAYOUT = (
+    ("nav.group.analysis", "overview", ":material/dashboard:"),
+    ("nav.group.analysis", "acquisition", ":material/person_add:"),
+    ("nav.group.analysis", "funnel", ":material/filter_alt:"),
+    ("nav.group.analysis", "cohorts", ":material/grid_on:"),
+    ("nav.group.analysis", "engagement", ":material/touch_app:"),
+    ("nav.group.analysis", "deliveries", ":material/send:"),
+    ("nav.group.audience", "segments", ":material/groups:"),
+    ("nav.group.audience", "compose", ":material/edit_square:"),
+    ("nav.group.data", "data", ":material/database:"),
+    ("nav.group.data", "audit", ":material/history:"),
+)
+groups: dict[str, list] = {}
+for group, name, icon in LAYOUT:
+    if name in may_open:
+        groups.setdefault(t(group, lang), []).append(
+            st.Page(PAGES / f"{name}.py", title=t(f"nav.{name}", lang), icon=icon, url_path=name,
+                    default=name == "overview"))
+st.navigation(groups).run()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import links, line_api
+from dashboard import approvals, line_api, links
 
 BATCH = 500
 MAX_REQUESTS_PER_SECOND = 200      # LINE's multicast limit
@@ -66,7 +66,7 @@ def new_delivery_id() -> str:
 def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tuple[str, dict] | None = None,
          messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
          created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
-         status: str = "planned", link_tracking: str | None = None) -> int:
+         status: str = "planned", link_tracking: str | None = None, cost_yen: float | None = None) -> int:
     """Write the delivery and its ledger in one transaction; returns the number of recipients.
 
     Recipients come from `user_ids`, or from `source` = (SQL, parameters) yielding a user_id column
@@ -100,11 +100,12 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tu
         count = cur.execute("select count(*) from plan_recipients").fetchone()[0]
         cur.execute(
             "insert into deliveries (delivery_id, kind, title, is_promotion, segment_id, messages, status, "
-            "planned_count, aggregation_unit, created_by, scheduled_at, link_tracking) values ($id, $kind, $title, $promo, "
-            "$seg, $messages, $status, $n, $unit, $by, $at, $tracking)",
+            "planned_count, aggregation_unit, created_by, scheduled_at, link_tracking, cost_yen) values ($id, $kind, $title, "
+            "$promo, $seg, $messages, $status, $n, $unit, $by, $at, $tracking, $cost)",
             {"id": delivery_id, "kind": kind, "title": title, "promo": is_promotion, "seg": segment_id,
              "messages": json.dumps(messages, ensure_ascii=False), "status": status, "n": count,
-             "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at, "tracking": link_tracking})
+             "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at, "tracking": link_tracking,
+             "cost": cost_yen})
         cur.execute("insert into delivery_recipients (delivery_id, user_id, user_key, batch_no, retry_key, status) "
                     "select $id, p.user_id, f.user_key, p.batch_no, k.retry_key, 'planned' "
                     "from plan_recipients p "
@@ -208,6 +209,27 @@ def _finish(cur, delivery_id: str, status: str, error: str | None = None) -> Non
                 "where delivery_id = $id", {"id": delivery_id, "status": status, "error": error})
 
 
+def approvals_apply() -> bool:
+    """Two-person approval applies on a shared server (log-in configured). Without log-in the
+    dashboard serves only its single local user on loopback: there is no second person."""
+    from dashboard import auth
+
+    return auth.login_configured()
+
+
+def release(con, delivery_id: str) -> str:
+    """After an approval: the delivery leaves awaiting_approval for planned (or scheduled when its
+    time is still ahead); the worker or the caller then sends it. Returns the new status."""
+    cur = con.cursor()
+    try:
+        cur.execute("update deliveries set status = case when scheduled_at > current_timestamp then 'scheduled' "
+                    "else 'planned' end, error = null where delivery_id = $id and status = 'awaiting_approval'",
+                    {"id": delivery_id})
+        return cur.execute("select status from deliveries where delivery_id = $id", {"id": delivery_id}).fetchone()[0]
+    finally:
+        cur.close()
+
+
 def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate: float = MAX_REQUESTS_PER_SECOND,
         on_batch=None) -> Report:
     """Send every planned batch of a delivery. Safe to call again after any failure or crash."""
@@ -224,13 +246,19 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
             except line_api.LineError as err:  # e.g. a non-loopback URL without a token
                 _finish(cur, delivery_id, "paused", err.message)
                 return progress(cur, delivery_id)
-        row = cur.execute("select status, messages, aggregation_unit, kind, link_tracking from deliveries "
+        row = cur.execute("select status, messages, aggregation_unit, kind, link_tracking, cost_yen from deliveries "
                           "where delivery_id = $id", {"id": delivery_id}).fetchone()
         if row is None:
             raise SendError(f"no delivery {delivery_id}")
-        status, messages_json, unit, kind, tracking = row
-        if status in ("sent", "partially_failed", "failed", "cancelled"):
+        status, messages_json, unit, kind, tracking, cost_yen = row
+        if status in ("sent", "partially_failed", "failed", "cancelled", "awaiting_approval"):
             return progress(cur, delivery_id)
+        if approvals_apply():
+            try:  # on the server, before any batch: a large send needs a second person's valid approval
+                approvals.ensure_sendable(cur, delivery_id, float(cost_yen or 0))
+            except approvals.ApprovalError as err:
+                _finish(cur, delivery_id, "awaiting_approval", str(err))
+                return progress(cur, delivery_id)
         if status == "scheduled":
             due = cur.execute("select scheduled_at <= current_timestamp from deliveries where delivery_id = $id",
                               {"id": delivery_id}).fetchone()[0]

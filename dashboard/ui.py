@@ -137,6 +137,7 @@ def sidebar() -> Filters | None:
                                 help=t("sidebar.routes.help", current),
                                 placeholder=t("sidebar.routes.all", current))
         st.caption(f"{t('sidebar.tz', current)}: {tz}  \n{t('sidebar.db', current)}: `{Path(db).name}`")
+        account_box(current)
     if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:
         st.info(t("sidebar.period", current) + " …")  # the user is still picking the end date
         return None
@@ -148,10 +149,57 @@ def sidebar() -> Filters | None:
 
 
 def page(title_key: str) -> Filters | None:
-    """Start a page: the shared sidebar, then the page title. None when there is nothing to show."""
+    """Start a page: check the role may open it (a URL typed by hand reaches here too), the shared
+    sidebar, then the page title. None when there is nothing to show."""
+    import inspect
+
+    from dashboard import auth
+
+    name = Path(inspect.stack()[1].filename).stem
+    who = user()
+    if who is None or not who.may(auth.PAGES.get(name, "view")):
+        st.error(t("auth.page_refused", lang()), icon=":material/block:")
+        return None
     f = sidebar()
     st.title(t(title_key, lang()))
     return f
+
+
+def account_box(current: str) -> None:
+    """Who is logged in, with what role, and how to log out."""
+    from dashboard import auth_routes
+
+    who = user()
+    if who is None:
+        return
+    st.caption(t("auth.signed_in", current, name=who.name, role=t(f"auth.role.{who.role}", current)))
+    if who.method == "local":
+        st.link_button(t("auth.logout", current), auth_routes.LOGOUT_PATH)
+    elif who.method == "oidc":
+        st.button(t("auth.logout", current), key="auth_logout", on_click=st.logout)
+
+
+def login_page() -> None:
+    """What someone who is not logged in sees instead of the dashboard: nothing of the data."""
+    from dashboard import auth, auth_routes
+
+    current = lang()
+    status = auth.session_status()
+    st.title(t("auth.title", current))
+    if status.reason == "unprotected":
+        st.error(t("auth.unprotected", current), icon=":material/lock:")
+        st.markdown(t("auth.unprotected.how", current))
+        return
+    if status.reason == "oidc_unmapped":
+        st.warning(t("auth.no_role", current), icon=":material/person_off:")
+        st.button(t("auth.logout", current), key="auth_logout_unmapped", on_click=st.logout)
+        return
+    if status.reason == "expired":
+        st.info(t("auth.expired", current))
+    if auth.local_users():
+        st.link_button(t("auth.login_local", current), auth_routes.LOGIN_PATH, type="primary")
+    if auth.oidc_configured():
+        st.button(t("auth.login_oidc", current), key="auth_login_oidc", on_click=st.login)
 
 
 def route_names(f: Filters) -> dict[str, tuple[str, str]]:
@@ -163,6 +211,8 @@ def definition(text: str) -> None:
 
 
 def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
+    if not allowed("export"):  # viewers: no downloads (they would carry user IDs)
+        return
     data = frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Japanese correctly
     st.download_button(t("common.csv", lang()), data=data, file_name=f"{name}.csv",
                        mime="text/csv", key=key)
@@ -187,15 +237,36 @@ def kpi(key: str, item: dict, active_days: int = 30) -> None:
 
 # ---- segments -------------------------------------------------------------------------------
 
-ACTOR = "local"  # the single local user until log-in exists (loopback only)
+# ---- who is using the page (dashboard/auth.py decides; these are the page-side helpers) --------
+
+def user():
+    """The logged-in user of this session (auth.User) or None."""
+    from dashboard import auth
+
+    return auth.current_user()
 
 
 def actor() -> str:
-    return ACTOR
+    """The name written to audit_log and created_by for what this session does."""
+    who = user()
+    return who.name if who else "-"
 
 
 def allowed(action: str) -> bool:
-    return True
+    who = user()
+    return bool(who and who.may(action))
+
+
+def require(action: str):
+    """Server-side check before a write: the role may do `action`, or PermissionDenied (whatever
+    the page showed or hid). Returns the user."""
+    from dashboard import auth
+
+    return auth.require(user(), action)
+
+
+def refuse(exc: Exception) -> None:
+    st.error(str(exc), icon=":material/block:")
 
 
 def connection(f: Filters):

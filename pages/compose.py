@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard import compose, compose_ui, config, line_api, segment_store, segment_ui, sending, ui
+from dashboard import (approvals, audit, compose, compose_ui, config, line_api, segment_store, segment_ui,
+                       sending, ui)
 from dashboard.i18n import t
 
 f = ui.page("cmp.page_title")
@@ -16,7 +17,9 @@ if f is None:
 L = f.lang
 cur = ui.cursor(f.db)
 con = ui.connection(f)
+user = ui.user()
 draft = st.session_state.setdefault("cmp_delivery_id", sending.new_delivery_id())
+compose_ui.approvals_box(con, cur, user, L)  # sends waiting for a second person (senders see them)
 
 # ---- 1. audience ---------------------------------------------------------------------------
 st.subheader(t("cmp.audience", L))
@@ -124,8 +127,11 @@ if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
     if not staff:
         ts.warning(t("cmp.test_send.none", L))
     else:
+        ui.require("test_send")
         test_id = "test_" + uuid.uuid4().hex[:12]
-        sending.plan(con, delivery_id=test_id, user_ids=staff, messages=messages, kind="test", title="test", created_by=ui.ACTOR)
+        sending.plan(con, delivery_id=test_id, user_ids=staff, messages=messages, kind="test", title="test",
+                     created_by=user.name)
+        audit.record(cur, user, "test_send", f"delivery:{test_id}", {"recipients": len(staff)})
         report = sending.run(con, test_id, clients)
         (ts.success if report.status == "sent" else ts.error)(
             f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
@@ -133,6 +139,8 @@ if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
 title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
 promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")
 threshold = config.get_int("DASHBOARD_CONFIRM_TYPE_ABOVE")
+# a second sender must approve a large or costly send on a shared server (dashboard/approvals.py)
+needs_approval = sending.approvals_apply() and approvals.needs_approval(plan.recipients, plan.overage_yen)
 
 
 def _close_confirm() -> None:
@@ -148,16 +156,27 @@ def confirm() -> None:
     if plan.recipients > threshold:
         typed = st.text_input(t("cmp.dialog.type", L, n=f"{plan.recipients:,}"), key="cmp_typed")
         typed_ok = typed.replace(",", "").strip() == str(plan.recipients)
-    label = t("cmp.dialog.go_scheduled" if send_at else "cmp.dialog.go", L)
+    label = t("cmp.dialog.ask_approval" if needs_approval else
+              ("cmp.dialog.go_scheduled" if send_at else "cmp.dialog.go"), L)
+    if needs_approval:
+        st.info(t("cmp.approval.needed", L, n=f"{config.get_int('DASHBOARD_APPROVAL_RECIPIENTS'):,}",
+                  yen=f"{config.get_int('DASHBOARD_APPROVAL_YEN'):,}"))
     if st.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
         now_counted = compose.recount(cur, plan)
         if now_counted != plan.recipients:  # friends changed since the count: confirm the new number
             st.error(t("cmp.changed", L, n=f"{now_counted:,}"))
             st.stop()
+        ui.require("send")  # on the server: an operator's session cannot send whatever the page showed
+        status = "awaiting_approval" if needs_approval else ("scheduled" if send_at else "planned")
         sending.plan(con, delivery_id=draft, source=plan.query, messages=messages, title=title or None,
-                     segment_id=segment_id, created_by=ui.ACTOR, scheduled_at=send_at, is_promotion=promotion,
-                     status="scheduled" if send_at else "planned", link_tracking=plan.link_tracking)
-        if not send_at:
+                     segment_id=segment_id, created_by=user.name, scheduled_at=send_at, is_promotion=promotion,
+                     status=status, link_tracking=plan.link_tracking, cost_yen=plan.overage_yen)
+        audit.record(cur, user, "send.request" if needs_approval else "send", f"delivery:{draft}",
+                     {"recipients": plan.recipients, "cost_yen": plan.overage_yen, "scheduled_at": send_at,
+                      "title": title or None})
+        if needs_approval:
+            approvals.request(cur, draft, user)
+        elif not send_at:
             sending.start_in_background(con, draft)
         st.session_state["cmp_started"] = draft
         st.session_state["cmp_confirming"] = False
@@ -168,7 +187,10 @@ started = st.session_state.get("cmp_started")
 if not started:
     if plan.blocked:
         st.error(t("cmp.blocked", L))
-    if st.button(t("cmp.confirm", L), key="cmp_confirm", type="primary", disabled=plan.blocked):
+    may_send = user.may("send")
+    if not may_send:
+        st.info(t("cmp.sender_only", L))
+    if st.button(t("cmp.confirm", L), key="cmp_confirm", type="primary", disabled=plan.blocked or not may_send):
         st.session_state["cmp_confirming"] = True
     if st.session_state.get("cmp_confirming") and not plan.blocked:
         confirm()
@@ -187,6 +209,7 @@ else:
 
     progress()
     if sending.progress(cur, started).status in ("paused", "stopped") and st.button(t("cmp.resume", L), key="cmp_resume"):
+        ui.require("send")
         cur.execute("update deliveries set status = 'sending' where delivery_id = $id", {"id": started})
         sending.start_in_background(con, started)
         st.rerun()

@@ -24,6 +24,7 @@ def jst(value, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 # ---- webhook spool and loader -------------------------------------------------------------------
 st.subheader(t("data.loader", L))
 if ui.allowed("import") and st.button(t("data.load_now", L), key="data_load_now"):
+    ui.require("import")
     result = ingest.load_all(con)
     st.success(t("data.loaded", L, lines=f"{result.lines:,}", events=f"{result.loaded:,}",
                  dup=f"{result.duplicates:,}", bad=f"{result.quarantined:,}"))
@@ -59,8 +60,9 @@ if ui.allowed("import"):
     dry = left.button(t("data.dry_run", L), key="data_dry", disabled=upload is None)
     commit = right.button(t("data.commit", L), key="data_commit", type="primary", disabled=upload is None)
     if upload is not None and (dry or commit):
+        who = ui.require("import")  # checked on the server, whatever the page showed
         report = imports.run_import(con, kind, upload.getvalue(), file_name=upload.name, dry_run=dry,
-                                    actor=ui.actor(), strict=strict)
+                                    actor=who.name, strict=strict)
         (st.error if report.status in ("rejected", "failed") else st.success)(
             t(f"data.import.{report.status}", L, ok=f"{report.rows_ok:,}", bad=f"{len(report.bad_rows):,}",
               ins=f"{report.inserted:,}", upd=f"{report.updated:,}", same=f"{report.unchanged:,}",
@@ -96,6 +98,7 @@ parts = pd.DataFrame([{"part": t(f"data.part.{p}", L), "status": (s or {}).get("
 st.dataframe(parts, hide_index=True, key="data_sync_parts",
              column_config={c: t(f"data.s.{c}", L) for c in parts.columns})
 if ui.allowed("sync") and st.button(t("data.sync_now", L), key="data_sync_now"):
+    ui.require("sync")
     with st.spinner(t("data.syncing", L)):
         results = sync.run(con)
     for r in results:

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import audience, charts, config, segment_store, segment_ui, segments, ui
+from dashboard import audience, auth, charts, config, segment_store, segment_ui, segments, ui
 from dashboard.i18n import route_label, t
 
 f = ui.page("seg.title")
@@ -71,8 +71,9 @@ if not error:
                                 "genre": t("seg.genre", f.lang), "last_reaction_at": t("seg.last_reaction", f.lang)})
     ui.csv_download(sample, "segment_sample", key="seg_sample_csv")
     # deferred: the member list (maybe a million IDs) is built only when someone clicks
-    st.download_button(t("seg.export", f.lang), key="seg_export", file_name="segment_user_ids.csv", mime="text/csv",
-                       data=lambda: ui.members_csv(f.db, rule_text))
+    if ui.allowed("export"):
+        st.download_button(t("seg.export", f.lang), key="seg_export", file_name="segment_user_ids.csv",
+                           mime="text/csv", data=lambda: ui.members_csv(f.db, rule_text))
 
 st.divider()
 st.subheader(t("seg.saved", f.lang))
@@ -87,11 +88,12 @@ if st.session_state.pop("seg_reset_delete", False):  # before the checkbox exist
 
 def act(fn, *args):
     try:
-        fn(con, *args, ui.ACTOR)
+        who = ui.require("edit_segments")  # checked here, whatever the page showed
+        fn(con, *args, who.name)
         st.session_state["seg_reset_delete"] = True  # a confirmation is good for one action only
         st.session_state["seg_flash"] = t("seg.done", f.lang)
         st.rerun()
-    except (segment_store.SegmentStoreError, segments.RuleError) as exc:
+    except (segment_store.SegmentStoreError, segments.RuleError, auth.PermissionDenied) as exc:
         st.error(str(exc))
 
 

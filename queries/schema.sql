@@ -123,7 +123,7 @@ create table if not exists deliveries (
     is_promotion      boolean not null default false,
     segment_id        varchar,
     messages          json,
-    status            varchar not null,      -- planned, scheduled, sending, sent, partially_failed,
+    status            varchar not null,      -- awaiting_approval, planned, scheduled, sending, sent, partially_failed,
                                              -- paused, stopped (monthly limit), failed, cancelled
     planned_count     integer not null default 0,
     sent_count        integer not null default 0,
@@ -136,7 +136,8 @@ create table if not exists deliveries (
     scheduled_at      timestamptz,
     sent_at           timestamptz,
     error             varchar,               -- why a send stopped, paused or failed
-    link_tracking     varchar                -- tracked links: per_user, per_delivery, null (dashboard/links.py)
+    link_tracking     varchar,               -- tracked links: per_user, per_delivery, null (dashboard/links.py)
+    cost_yen          decimal(14, 2)         -- extra-message cost when planned (approval threshold)
 );
 
 -- The send ledger: one row per delivery x recipient, written before the first API call.

@@ -174,11 +174,12 @@ def test_poison_events_are_quarantined_and_never_block_the_rest(db):
     spool(directory, record(
         good, "not an object", {"type": "message"},  # no timestamp
         event("message", None, ts=T0 + 1, source="none") | {"source": {"type": "user", "userId": 42}},
-        {"timestamp": T0}), raw="this line is not JSON\n")
+        {"timestamp": T0}, event("message", ts=237059369998729312)), raw="this line is not JSON\n")
     result = ingest.load_once(con, directory)
-    assert result.loaded == 1 and result.quarantined == 5
+    assert result.loaded == 1 and result.quarantined == 6
     reasons = sorted(r[0] for r in rows(con, "select reason from ingest_quarantine"))
-    assert reasons == ["event has no type", "event has no valid timestamp", "event is not a JSON object",
+    assert reasons == ["event has no type", "event has no valid timestamp", "event has no valid timestamp",
+                       "event is not a JSON object",
                        "not a JSON object (a line cut short by a crash during append?)",
                        "source.userId is not a string"]
     assert rows(con, "select line_no from ingest_quarantine where raw = 'this line is not JSON'") == [(2,)]

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from dashboard import (audience, data_status, imports, ingest, metrics, queries, rollups,  # noqa: F401 (declare their queries)
-                       segment_store, storage, sync)
+from dashboard import (approvals, audience, audit, auth, data_status, imports, ingest,  # noqa: F401 (declare their queries)
+                       metrics, queries, rollups, segment_store, storage, sync)
 
 
 def test_every_query_file_has_a_header_with_grain_and_parameters():

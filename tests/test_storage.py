@@ -163,6 +163,7 @@ def test_upgraded_database_has_the_shape_of_a_new_one(tmp_path):
         con.execute(f"alter table customers drop column {column}")
     con.execute("alter table friends drop column added_by")
     con.execute("alter table deliveries drop column link_tracking")
+    con.execute("alter table deliveries drop column cost_yen")
     con.close()
     upgraded = storage.connect(old)
     new = storage.connect(tmp_path / "new.duckdb")

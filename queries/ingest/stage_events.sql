@@ -60,7 +60,7 @@ webhook_events as (
                 when line_type = 'postback' and survey is not null and answer is not null then 'survey_answer'
                 else lower(regexp_replace(line_type, '([a-z0-9])([A-Z])', '\1_\2', 'g'))
            end as type,
-           make_timestamptz(ts * 1000) as occurred_at,
+           case when ts between 0 and 32503680000000 then make_timestamptz(ts * 1000) end as occurred_at,
            delivery_id,
            case when line_type = 'follow' and is_unblocked = 'true' then 'unblocked'
                 when line_type = 'message' then message_type

@@ -1,0 +1,563 @@
+"""Who may do what: roles, permissions, passwords, log-in checks, sessions and OIDC roles.
+
+Two ways to log in (issue 6):
+- Local accounts in `.streamlit/secrets.toml` ([users.NAME] password_hash, role). The form is served
+  by a server route (dashboard/auth_routes.py), which sets a signed, HttpOnly cookie: a Streamlit
+  script cannot set cookies, and a session kept only in st.session_state would end on every refresh.
+- OpenID Connect through Streamlit's own st.login; roles come from DASHBOARD_OIDC_ROLES.
+With neither configured, the single person at the machine is admin — but only while the server
+listens on loopback and the connection is local; otherwise nobody is let in (serving_unprotected).
+
+Every write checks the role here on the server (require), not only in the UI. Passwords, hashes and
+secrets never appear in a message, a log line or the audit log.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import getpass
+import hashlib
+import hmac
+import ipaddress
+import json
+import re
+import secrets
+import sys
+import threading
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from dashboard import audit, config, queries
+
+queries.require("auth/record_attempt", "auth/recent_failures")
+
+# ---- roles and permissions ----------------------------------------------------------------------
+
+ROLES = ("viewer", "operator", "sender", "admin")   # each role can do everything the one before can
+
+# action -> the lowest role allowed. Pages call allowed(); every write calls require().
+_LOWEST_ROLE = {
+    "view": "viewer",
+    "see_user_ids": "operator",    # viewers see masked LINE user IDs
+    "export": "operator",          # CSV downloads carry user IDs
+    "edit_segments": "operator",
+    "draft": "operator",
+    "test_send": "operator",
+    "import": "operator",
+    "sync": "operator",
+    "send": "sender",
+    "approve": "sender",
+    "settings": "admin",
+    "users": "admin",
+    "audit": "admin",
+}
+ACTIONS = tuple(_LOWEST_ROLE)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    action: frozenset(ROLES[ROLES.index(lowest):]) for action, lowest in _LOWEST_ROLE.items()}
+
+# page file name (pages/NAME.py) -> the action needed to see it: hidden in the navigation AND
+# refused when reached by URL.
+PAGES = {
+    "overview": "view", "acquisition": "view", "funnel": "view", "cohorts": "view",
+    "engagement": "view", "deliveries": "view", "segments": "view",
+    "data": "import",       # operators up: its quarantine shows raw events with unmasked user IDs
+    "compose": "draft", "audit": "audit",
+}
+
+
+class PermissionDenied(PermissionError):
+    """The user's role may not do this; the message says which role would."""
+
+
+class AuthConfigError(ValueError):
+    """Log-in settings are wrong; the message names the setting, never a secret's value."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str      # local account name, or the OIDC e-mail address; the audit log's actor
+    role: str
+    method: str    # "local", "oidc" or "loopback"
+
+    def may(self, action: str) -> bool:
+        return allowed(self.role, action)
+
+
+def allowed(role: str | None, action: str) -> bool:
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}; declare it in dashboard/auth.py")
+    return role in PERMISSIONS[action]
+
+
+def require(user: User | None, action: str) -> User:
+    """Raise PermissionDenied unless `user` may do `action`; server-side checks call this."""
+    if user is None:
+        raise PermissionDenied("ログインしてください / log in first")
+    if not allowed(user.role, action):
+        lowest = _LOWEST_ROLE[action]
+        raise PermissionDenied(
+            f"{user.name}（{user.role}）には「{action}」の権限がありません。{lowest}以上の役割が必要です / "
+            f"{user.name} ({user.role}) may not {action}: it needs the {lowest} role or higher")
+    return user
+
+
+def pages_for(role: str | None) -> list[str]:
+    """Page names (pages/NAME.py) this role may open, in PAGES order."""
+    return [page for page, action in PAGES.items() if allowed(role, action)]
+
+
+# ---- passwords ----------------------------------------------------------------------------------
+# scrypt is memory-hard (16 MiB per guess at these parameters) and in the standard library; the
+# hash string names its parameters, so they can be raised later without breaking old hashes.
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+_SALT_BYTES, _KEY_BYTES = 16, 32
+_MAXMEM = 64 * 1024 * 1024
+_MAX_PASSWORD_BYTES = 1024         # bounds the work one request can ask for
+MIN_PASSWORD_LENGTH = 8
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8")[:_MAX_PASSWORD_BYTES], salt=salt, n=n, r=r, p=p,
+                          maxmem=_MAXMEM, dklen=_KEY_BYTES)
+
+
+def hash_password(password: str) -> str:
+    """`scrypt$N$r$p$<salt b64>$<hash b64>` for a new random salt."""
+    salt = secrets.token_bytes(_SALT_BYTES)
+    key = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P),
+                     base64.b64encode(salt).decode(), base64.b64encode(key).decode()])
+
+
+def _parse_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
+    parts = stored.split("$") if isinstance(stored, str) else []
+    if len(parts) != 6 or parts[0] != "scrypt":
+        raise AuthConfigError("password_hash is not a scrypt hash made by `python -m dashboard user add`")
+    try:
+        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+        salt, key = base64.b64decode(parts[4], validate=True), base64.b64decode(parts[5], validate=True)
+    except ValueError:
+        raise AuthConfigError("password_hash is malformed") from None
+    # a hash from secrets.toml must not be able to ask for unbounded memory or time
+    if not (2 <= n <= 2 ** 20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16 and salt and key):
+        raise AuthConfigError("password_hash has out-of-range scrypt parameters")
+    return n, r, p, salt, key
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when `password` matches the hash; constant-time comparison of the derived keys."""
+    n, r, p, salt, key = _parse_hash(stored)
+    return hmac.compare_digest(_scrypt(password or "", salt, n, r, p), key)
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # A hash nobody's password matches: unknown names cost the same scrypt as known ones, so timing
+    # does not tell which account names exist. Made on first use, not at import.
+    return hash_password(secrets.token_urlsafe(16))
+
+
+# ---- local accounts -----------------------------------------------------------------------------
+
+_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+
+
+def local_users() -> dict[str, dict[str, str]]:
+    """{name: {"password_hash", "role"}} from [users.NAME] tables of secrets.toml, validated."""
+    users = {}
+    for name, entry in config.section("users").items():
+        if not isinstance(entry, dict):
+            raise AuthConfigError(f"[users.{name}] must be a table with password_hash and role")
+        role = entry.get("role")
+        if role not in ROLES:
+            raise AuthConfigError(f"[users.{name}] role {role!r} is not one of {', '.join(ROLES)}")
+        _parse_hash(entry.get("password_hash"))
+        users[str(name)] = {"password_hash": entry["password_hash"], "role": role}
+    return users
+
+
+def oidc_configured() -> bool:
+    return bool(config.section("auth"))
+
+
+def login_configured() -> bool:
+    """Whether any log-in exists: local accounts, or an [auth] section for st.login."""
+    return bool(config.section("users")) or oidc_configured()
+
+
+# ---- log-in attempts and rate limiting ----------------------------------------------------------
+
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    message: str                          # for the person at the form; never says which part was wrong
+    retry_at: dt.datetime | None = None   # set when refused for too many failures
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.retry_at is not None
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _retry_at(failures: list[dt.datetime], limit: int) -> dt.datetime | None:
+    """When enough of these failures leave the window for fewer than `limit` to remain."""
+    if len(failures) < limit:
+        return None
+    failures = sorted(failures)
+    return failures[len(failures) - limit] + FAILURE_WINDOW
+
+
+def check_login(cur, name: str, password: str, client: str | None, now: dt.datetime | None = None) -> LoginResult:
+    """Check a local log-in. At DASHBOARD_LOGIN_MAX_FAILURES failures for this name or this client
+    in 15 minutes even the right password is refused, with the time to retry. Every attempt is
+    stored in login_attempts and audit_log (never the password). Refused attempts count as failures,
+    so a guesser who keeps trying stays locked out."""
+    now = now or _utc_now()
+    name = (name or "").strip()[:64]
+    limit = max(1, config.get_int("DASHBOARD_LOGIN_MAX_FAILURES"))
+    recent = queries.run(cur, "auth/recent_failures", username=name, client=client,
+                         since=now - FAILURE_WINDOW, now=now)
+    by_name = [t.to_pydatetime() for t in recent.loc[recent["for_name"], "at"]]
+    by_client = [t.to_pydatetime() for t in recent.loc[recent["for_client"], "at"]]
+    users = local_users()
+    if _retry_at(by_name, limit) or _retry_at(by_client, limit):
+        user, reason = None, "rate_limited"
+        # this refused attempt counts too, so the time shown includes it
+        locked = [_retry_at(by_name + [now], limit), _retry_at(by_client + [now], limit) if client else None]
+        retry_at = max(t for t in locked if t is not None)
+    else:
+        entry = users.get(name)
+        matched = verify_password(password, entry["password_hash"] if entry else _dummy_hash())
+        user = User(name, entry["role"], "local") if entry and matched else None
+        reason, retry_at = (None if user else ("wrong_password" if entry else "unknown_user")), None
+    cur.execute("begin")
+    try:
+        queries.run(cur, "auth/record_attempt", at=now, username=name, ok=user is not None, client=client)
+        audit.record(cur, name or "-", "login" if user else "login_failed", f"user:{name}",
+                     {"method": "local", "client": client, **({"reason": reason} if reason else {})}, at=now)
+        cur.execute("commit")
+    except Exception:
+        cur.execute("rollback")
+        raise
+    if user:
+        return LoginResult(user, "ログインしました / logged in")
+    if retry_at:
+        local = retry_at.astimezone(ZoneInfo(config.timezone())).strftime("%H:%M")
+        return LoginResult(None, f"ログインの失敗が多すぎます。{local} 以降に再度お試しください（それまでの試行も失敗として数えます） / "
+                                 f"Too many failed log-ins: try again after {local} "
+                                 f"({config.timezone()}); attempts before then count as failures too", retry_at)
+    return LoginResult(None, "ユーザー名またはパスワードが違います / wrong user name or password")
+
+
+# ---- session cookie -----------------------------------------------------------------------------
+# value = base64url(JSON payload) "." base64url(HMAC-SHA256). The payload carries the name, the role
+# at log-in, when the session was issued and last seen, and a tag of the user's password hash: a new
+# password (or a removed account) ends every session of that user at once.
+
+COOKIE_NAME = "dashboard_session"
+REFRESH_AFTER = dt.timedelta(minutes=5)   # re-issue the cookie on a request when it is older than this
+_MIN_SECRET_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str
+    role: str
+    issued: dt.datetime
+    last_seen: dt.datetime
+    tag: str
+
+
+def _cookie_key() -> bytes:
+    secret = config.get("DASHBOARD_COOKIE_SECRET")
+    if not secret:
+        raise AuthConfigError("DASHBOARD_COOKIE_SECRET is not set: local log-in needs it to sign sessions")
+    if len(secret) < _MIN_SECRET_LENGTH:
+        raise AuthConfigError(f"DASHBOARD_COOKIE_SECRET must be at least {_MIN_SECRET_LENGTH} characters")
+    # derived per purpose, so the same secret reused elsewhere cannot forge our cookies
+    return hmac.new(secret.encode("utf-8"), b"dashboard session cookie v1", hashlib.sha256).digest()
+
+
+def cookie_secret_ok() -> bool:
+    try:
+        _cookie_key()
+        return True
+    except AuthConfigError:
+        return False
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _password_tag(name: str) -> str:
+    entry = local_users().get(name)
+    return hashlib.sha256(entry["password_hash"].encode()).hexdigest()[:16] if entry else ""
+
+
+def _encode(session: Session) -> str:
+    payload = json.dumps({"n": session.name, "r": session.role, "i": int(session.issued.timestamp()),
+                          "s": int(session.last_seen.timestamp()), "t": session.tag},
+                         separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    body = _b64(payload)
+    return body + "." + _b64(hmac.new(_cookie_key(), body.encode(), hashlib.sha256).digest())
+
+
+def make_session_cookie(name: str, role: str, now: dt.datetime | None = None) -> str:
+    now = now or _utc_now()
+    return _encode(Session(name, role, now, now, _password_tag(name)))
+
+
+def read_session_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
+    """The session in a cookie, or None when it is missing, tampered with or idle for longer than
+    DASHBOARD_SESSION_MINUTES (judged by the cookie alone; see session_from_cookie)."""
+    session = _decode(value)
+    if session is None:
+        return None
+    now = now or _utc_now()
+    if now - session.last_seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES")):
+        return None
+    return session
+
+
+def _decode(value: str | None) -> Session | None:
+    if not value or value.count(".") != 1:
+        return None
+    body, signature = value.split(".")
+    try:
+        expected = hmac.new(_cookie_key(), body.encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(_unb64(signature), expected):
+            return None
+        data = json.loads(_unb64(body))
+        return Session(str(data["n"]), str(data["r"]), dt.datetime.fromtimestamp(data["i"], dt.timezone.utc),
+                       dt.datetime.fromtimestamp(data["s"], dt.timezone.utc), str(data["t"]))
+    except (AuthConfigError, ValueError, KeyError, TypeError):
+        return None
+
+
+# Activity seen by Streamlit pages. A page runs over a websocket opened at page load, so its cookie
+# is not re-sent while the user works; each rerun notes the time here (same process as the routes),
+# and the idle timeout counts from the later of the cookie's time and this. After a restart the
+# cookie's own time applies. Sessions ended by log-out are remembered here too.
+_activity: dict[tuple[str, int], dt.datetime] = {}
+_ended: set[tuple[str, int]] = set()
+_activity_lock = threading.Lock()
+
+
+def _key(session: Session) -> tuple[str, int]:
+    return session.name, int(session.issued.timestamp())
+
+
+def note_activity(session: Session, now: dt.datetime) -> None:
+    with _activity_lock:
+        if len(_activity) > 10_000:   # bounded: forget sessions idle for longer than any timeout
+            cutoff = now - dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES"))
+            for key in [k for k, seen in _activity.items() if seen < cutoff]:
+                del _activity[key]
+        _activity[_key(session)] = max(now, _activity.get(_key(session), now))
+
+
+def end_session(session: Session) -> None:
+    with _activity_lock:
+        _ended.add(_key(session))
+        _activity.pop(_key(session), None)
+
+
+def session_from_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
+    """A live session: signed, not logged out, idle for less than DASHBOARD_SESSION_MINUTES counting
+    page activity, and its account still exists with the same password. The role is the account's
+    current role (an admin's change applies at once)."""
+    now = now or _utc_now()
+    session = _decode(value)
+    if session is None or _key(session) in _ended:
+        return None
+    with _activity_lock:
+        seen = max(session.last_seen, _activity.get(_key(session), session.last_seen))
+    if now - seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES")):
+        return None
+    try:
+        entry = local_users().get(session.name)
+    except AuthConfigError:
+        return None
+    if entry is None or not hmac.compare_digest(_password_tag(session.name), session.tag):
+        return None
+    return Session(session.name, entry["role"], session.issued, seen, session.tag)
+
+
+def refreshed_cookie(value: str | None, now: dt.datetime | None = None) -> str | None:
+    """A re-issued cookie (last seen = now) for a live session older than REFRESH_AFTER; else None."""
+    now = now or _utc_now()
+    raw = _decode(value)
+    if raw is None or now - raw.last_seen < REFRESH_AFTER:   # cheap check first: runs on every GET
+        return None
+    session = session_from_cookie(value, now)
+    if session is None:
+        return None
+    return _encode(Session(session.name, session.role, session.issued, now, session.tag))
+
+
+# ---- OpenID Connect -----------------------------------------------------------------------------
+
+def _oidc_rules() -> list[tuple[str, str]]:
+    rules = []
+    for item in (config.get("DASHBOARD_OIDC_ROLES") or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        who, _, role = item.partition("=")
+        who, role = who.strip().casefold(), role.strip()
+        if not who or role not in ROLES:
+            raise AuthConfigError(f"DASHBOARD_OIDC_ROLES entry {item!r} must be address=role or @domain=role "
+                                  f"with a role of {', '.join(ROLES)}")
+        rules.append((who, role))
+    return rules
+
+
+def oidc_role(email: str | None) -> str | None:
+    """The role of an OIDC user: an exact address wins over its @domain; unmatched is None (refused)."""
+    if not email or "@" not in email:
+        return None
+    email = email.strip().casefold()
+    rules = _oidc_rules()
+    for who, role in rules:
+        if who == email:
+            return role
+    domain = "@" + email.rsplit("@", 1)[1]
+    for who, role in rules:
+        if who == domain:
+            return role
+    return None
+
+
+# ---- who is using this Streamlit session --------------------------------------------------------
+
+LOOPBACK_NAMES = ("localhost",)
+_FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+@dataclass(frozen=True)
+class Status:
+    user: User | None
+    reason: str   # ok, oidc_unmapped, expired, logged_out, unprotected
+
+
+def is_loopback(address: str | None) -> bool:
+    if not address:
+        return False       # unset: Streamlit listens on every interface
+    if address in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _marked_shared() -> bool:
+    try:
+        return config.get_bool("DASHBOARD_SHARED")
+    except KeyError:       # an older config without the setting
+        return False
+
+
+def resolve(*, oidc: dict | None, cookie: str | None, server_address: str | None, client_is_local: bool,
+            now: dt.datetime | None = None) -> Status:
+    """Decide who this is from what Streamlit knows (pure: tests call it directly).
+    1. OIDC (st.login) logged in: role from the e-mail via DASHBOARD_OIDC_ROLES; unmatched is refused.
+    2. A live local session cookie (see session_from_cookie).
+    3. No log-in configured at all, a loopback server address, a local connection (no proxy headers)
+       and DASHBOARD_SHARED not set: the single local user, admin. Otherwise nobody, and the page
+       explains how to configure log-in."""
+    now = now or _utc_now()
+    if oidc and oidc.get("is_logged_in"):
+        email = oidc.get("email")
+        if oidc.get("email_verified") is False:
+            return Status(None, "oidc_unmapped")
+        role = oidc_role(email)
+        return Status(User(str(email).strip().casefold(), role, "oidc"), "ok") if role else Status(None, "oidc_unmapped")
+    if cookie and config.section("users"):
+        session = session_from_cookie(cookie, now)
+        if session:
+            note_activity(session, now)
+            return Status(User(session.name, session.role, "local"), "ok")
+        return Status(None, "expired")
+    if not login_configured():
+        if is_loopback(server_address) and client_is_local and not _marked_shared():
+            return Status(User("local", "admin", "loopback"), "ok")
+        return Status(None, "unprotected")
+    return Status(None, "logged_out")
+
+
+def _streamlit_inputs() -> dict:
+    import streamlit as st
+
+    try:
+        oidc = st.user.to_dict()
+    except Exception:   # no script run context (e.g. called from a thread)
+        oidc = {}
+    headers = {k.lower() for k in (st.context.headers or {}).keys()}
+    ip = st.context.ip_address
+    # Streamlit gives None for a localhost client (AppTest gives a stand-in object, not an address)
+    client_is_local = (not isinstance(ip, str) or is_loopback(ip)) and not headers.intersection(_FORWARDING_HEADERS)
+    return {"oidc": oidc, "cookie": (st.context.cookies or {}).get(COOKIE_NAME),
+            "server_address": st.get_option("server.address"), "client_is_local": client_is_local}
+
+
+def session_status() -> Status:
+    """Who is using this Streamlit session, and if nobody, why (for the page to explain)."""
+    return resolve(**_streamlit_inputs())
+
+
+def current_user() -> User | None:
+    """The logged-in user of this Streamlit session, or None (see resolve for the order)."""
+    return session_status().user
+
+
+def serving_unprotected() -> bool:
+    """True when no log-in is configured and the dashboard is reachable by others (a non-loopback
+    address, a proxy, or DASHBOARD_SHARED): the page must show no data and explain the set-up."""
+    return session_status().reason == "unprotected"
+
+
+# ---- python -m dashboard user add ---------------------------------------------------------------
+
+def _read_password() -> str:
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != first:
+            raise AuthConfigError("the two passwords differ")
+        return first
+    return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
+
+
+def cli_user_add(name: str, role: str, password: str | None = None) -> str:
+    """The TOML to paste into .streamlit/secrets.toml for a local account. Asks for the password
+    twice on a terminal, or reads one line from stdin when it is not a terminal."""
+    if not _NAME.match(name or ""):
+        raise AuthConfigError("a user name has 1-64 letters, digits or . _ @ -")
+    if role not in ROLES:
+        raise AuthConfigError(f"role must be one of {', '.join(ROLES)}")
+    password = _read_password() if password is None else password
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthConfigError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    lines = [f'[users."{name}"]', f'password_hash = "{hash_password(password)}"', f'role = "{role}"']
+    if not config.is_set("DASHBOARD_COOKIE_SECRET"):
+        lines = ["# Local log-in also needs DASHBOARD_COOKIE_SECRET near the top of secrets.toml (before any [table]):",
+                 "# DASHBOARD_COOKIE_SECRET = \"<output of: python -c 'import secrets; print(secrets.token_urlsafe(32))'>\"",
+                 *lines]
+    return "\n".join(lines) + "\n"

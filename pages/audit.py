@@ -1,0 +1,36 @@
+"""Audit: who did what and when (log-ins, segments, imports, test sends, approvals, sends) — admin."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from dashboard import audit, ui
+from dashboard.i18n import t
+
+f = ui.page("audit.title")
+if f is None:
+    st.stop()
+L, tz = f.lang, f.period.tz
+cur = ui.connection(f).cursor()
+ui.definition(t("audit.def", L))
+
+today = dt.datetime.now(ZoneInfo(tz)).date()
+c1, c2, c3 = st.columns([2, 1, 1])
+days = c1.date_input(t("audit.days", L), value=(today - dt.timedelta(days=30), today), key="audit_days",
+                     format="YYYY-MM-DD")
+ALL = "—"
+actor = c2.selectbox(t("audit.actor", L), [ALL, *audit.actors(cur)], key="audit_actor")
+action = c3.selectbox(t("audit.action", L), [ALL, *audit.actions(cur)], key="audit_action")
+if not isinstance(days, (tuple, list)) or len(days) != 2:
+    st.stop()
+rows = audit.search(cur, since=days[0], until=days[1], actor=None if actor == ALL else actor,
+                    action=None if action == ALL else action, limit=audit.MAX_ROWS)
+cur.close()
+st.metric(t("audit.count", L), f"{len(rows):,}", border=True)
+if rows.empty:
+    st.info(t("common.no_data", L))
+    st.stop()
+shown = rows.assign(at=rows["at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M:%S"))
+st.dataframe(shown, hide_index=True, key="audit_table",
+             column_config={c: t(f"audit.col.{c}", L) for c in shown.columns})
+ui.csv_download(shown, "audit_log", key="audit_csv")
