@@ -131,7 +131,7 @@ def approvals_box(con, cur, user, lang: str) -> None:
     """Sends waiting for a second person: each with its messages (as LINE will show them), audience
     size, cost and who asked; approve (then it goes out) or reject with a reason. The checks that
     count — role, not one's own send, unchanged since the request — are in dashboard/approvals.py."""
-    from dashboard import approvals, auth, sending
+    from dashboard import approvals, auth, config, sending
 
     if user is None or not user.may("approve"):
         return
@@ -144,8 +144,10 @@ def approvals_box(con, cur, user, lang: str) -> None:
                              {"id": row.delivery_id}).fetchone()
         with st.expander(t("appr.item", lang, title=row.title or row.delivery_id, n=f"{row.recipients:,}",
                            who=row.requested_by), expanded=True):
+            when = row.scheduled_at
             st.caption(t("appr.detail", lang, yen=f"{float(detail[1] or 0):,.0f}", id=row.delivery_id,
-                         at=str(row.scheduled_at or t("cmp.now", lang))))
+                         at=t("cmp.now", lang) if when is None or when != when
+                         else when.tz_convert(config.timezone()).strftime("%Y-%m-%d %H:%M")))
             st.html(preview_html(json.loads(detail[0]), "LINE公式アカウント", lang))
             reason = st.text_input(t("appr.reason", lang), key=f"appr_reason_{row.delivery_id}")
             left, right = st.columns(2)

@@ -227,3 +227,93 @@ def test_live_follow_tap_and_survey_show_on_the_dashboard_seconds_later(demo_db,
         _stop_app(proc)
         receiver.terminate()
         receiver.wait(10)
+
+
+def test_operator_cannot_send_a_sender_asks_a_second_sender_approves(demo_db, browser, artifacts, tmp_path):
+    """Issue 6 in a real browser with local accounts: log-in through the server route (cookie), an
+    operator cannot send, a sender's large send waits, a second sender approves, it goes out once."""
+    from dashboard import auth
+    from tests.sandbox_server import Sandbox
+
+    _require_browser()
+    db = tmp_path / "team.duckdb"
+    shutil.copy(demo_db, db)
+    hashed = auth.hash_password("correct horse battery")
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('DASHBOARD_COOKIE_SECRET = "a-cookie-secret-for-the-browser-test"\n' + "".join(
+        f'[users.{name}]\npassword_hash = "{hashed}"\nrole = "{role}"\n'
+        for name, role in (("ope", "operator"), ("sato", "sender"), ("suzuki", "sender"))), encoding="utf-8")
+    box = Sandbox(tmp_path / "sandbox")
+    proc, url = _start_app({"DASHBOARD_DB": str(db), "DASHBOARD_SECRETS_FILE": str(secrets), "LINE_API_BASE_URL": box.url,
+                            "DASHBOARD_QUIET_HOURS": "off", "DASHBOARD_FREQUENCY_CAP": "50",
+                            "DASHBOARD_CONFIRM_TYPE_ABOVE": "100000000", "DASHBOARD_APPROVAL_RECIPIENTS": "100"}, tmp_path)
+    text = "会員限定セールのご案内"
+
+    def log_in(name: str):
+        context = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="ja-JP")
+        page = context.new_page()
+        page.goto(url + "/overview")
+        page.get_by_text("ユーザー名とパスワードでログイン").wait_for(timeout=60_000)  # no data before log-in
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        page.goto(url + "/account/login")
+        page.fill("#name", name)
+        page.fill("#password", "correct horse battery")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".js-plotly-plot", timeout=120_000)  # the dashboard, logged in
+        return context, page
+
+    def compose(page) -> int:
+        page.goto(url + "/compose")
+        page.get_by_text("すべての友だち").first.click()
+        bubble = page.locator(".line-bubble", has_text=text)
+        for _ in range(4):  # a rerun in flight can redraw the box and drop what was typed
+            body = page.get_by_role("textbox", name="本文").first
+            body.fill(text)
+            body.press("Control+Enter")
+            try:
+                bubble.wait_for(timeout=15_000)
+                break
+            except Exception:
+                continue
+        metric = page.locator('[data-testid="stMetric"]', has_text="配信人数").first
+        return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+
+    try:
+        ctx, page = log_in("ope")
+        compose(page)
+        page.get_by_text("配信には送信担当者（sender）以上の役割が必要です").wait_for(timeout=30_000)
+        assert page.get_by_role("button", name="送信内容を確認する").is_disabled()
+        page.wait_for_timeout(1500)  # let the last rerun settle before the picture
+        page.screenshot(path=str(artifacts / "roles_operator.png"), full_page=True)
+        ctx.close()
+
+        ctx, page = log_in("sato")
+        page.reload()  # a refresh keeps the session (the cookie), no second log-in
+        page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+        recipients = compose(page)
+        assert recipients > 100
+        page.get_by_role("button", name="送信内容を確認する").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_text("承認が必要です").wait_for(timeout=30_000)
+        dialog.get_by_role("button", name="承認を依頼する").click()
+        page.get_by_text("承認待ち").first.wait_for(timeout=60_000)
+        time.sleep(2)
+        assert box.summary()["recipients"] == 0  # one person's click sends nothing
+        ctx.close()
+
+        ctx, page = log_in("suzuki")
+        page.goto(url + "/compose")
+        page.get_by_text("承認待ちの配信").wait_for(timeout=60_000)
+        page.locator(".line-bubble", has_text=text).first.wait_for(timeout=60_000)  # what will go out, as LINE shows it
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(artifacts / "roles_approval.png"), full_page=True)
+        page.get_by_role("button", name="承認して送信する").first.click()
+        deadline = time.monotonic() + 120
+        while box.summary()["recipients"] < recipients and time.monotonic() < deadline:
+            time.sleep(0.5)
+        summary = box.summary()
+        assert summary["recipients"] == recipients and summary["duplicates"] == []
+        ctx.close()
+    finally:
+        _stop_app(proc)
+        box.stop()
