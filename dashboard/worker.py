@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.request
 
-from dashboard import backup, config, ingest, line_api, sending, storage
+from dashboard import backup, config, ingest, line_api, sending, settings_audit, storage
 
 LOG = logging.getLogger("dashboard.worker")
 POLL_S = 1.0
@@ -68,6 +68,7 @@ def _loop() -> None:
             db = config.db_path()
             if con is None and db.exists():
                 con = storage.connect(db)  # same file, same process: shares the dashboard's instance
+                settings_audit.record_changes(con)  # settings are edited outside: note what changed
             if con is not None and time.monotonic() - last_load >= config.get_int("DASHBOARD_INGEST_INTERVAL_S"):
                 last_load = time.monotonic()
                 _load_spool(con)

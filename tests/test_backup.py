@@ -28,3 +28,22 @@ def test_due_once_a_day_from_the_hour(tmp_path, monkeypatch):
     assert backup.due(tmp_path, dt.datetime(2026, 11, 2, 4, 0))
     (tmp_path / "dashboard-20261102-0400.duckdb").write_bytes(b"")
     assert not backup.due(tmp_path, dt.datetime(2026, 11, 2, 23, 0))
+
+
+def test_setting_changes_are_audited_without_secret_values(demo_copy, tmp_path, monkeypatch):
+    import json
+
+    from dashboard import settings_audit
+
+    monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(tmp_path / "none.toml"))
+    con = storage.connect(demo_copy)
+    assert settings_audit.record_changes(con) == []            # the first snapshot
+    assert settings_audit.record_changes(con) == []            # nothing changed
+    monkeypatch.setenv("DASHBOARD_FREQUENCY_CAP", "5")
+    monkeypatch.setenv("LINE_CHANNEL_SECRET", "s3cr3t-value")
+    assert settings_audit.record_changes(con) == ["DASHBOARD_FREQUENCY_CAP", "LINE_CHANNEL_SECRET"]
+    detail = json.loads(con.execute("select detail from audit_log where action = 'settings.change'").fetchone()[0])
+    assert detail["changed"] == [["DASHBOARD_FREQUENCY_CAP", "3", "5"], ["LINE_CHANNEL_SECRET", None, "set"]]
+    everything = " ".join(str(r) for r in con.execute("select * from audit_log").fetchall())
+    assert "s3cr3t-value" not in everything
+    con.close()
