@@ -151,11 +151,11 @@ def sidebar() -> Filters | None:
 def page(title_key: str) -> Filters | None:
     """Start a page: check the role may open it (a URL typed by hand reaches here too), the shared
     sidebar, then the page title. None when there is nothing to show."""
-    import inspect
+    import sys
 
     from dashboard import auth
 
-    name = Path(inspect.stack()[1].filename).stem
+    name = Path(sys._getframe(1).f_code.co_filename).stem  # the page script that called us
     who = user()
     if who is None or not who.may(auth.PAGES.get(name, "view")):
         st.error(t("auth.page_refused", lang()), icon=":material/block:")
