@@ -3,7 +3,8 @@
 `python -m dashboard import <kind> FILE` and the Data page both call `run_import`. A file goes
 through four steps:
 
-1. decode: UTF-8 with or without BOM, else CP932 (Shift_JIS as Japanese Excel writes it);
+1. decode: UTF-8 with or without BOM, else CP932 (Shift_JIS as Japanese Excel writes it) —
+   reading and the cell parsers are in dashboard/csv_values.py;
 2. map its headers to fields, by Japanese or English names (FIELDS) or an explicit mapping;
 3. check every row in Python, with the line number the operator sees in the file and a reason in
    plain words;
@@ -20,11 +21,8 @@ writes one audit_log row.
 from __future__ import annotations
 
 import argparse
-import codecs
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 import sys
@@ -33,7 +31,6 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,128 +38,12 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard import config, queries, rollups
+from dashboard.csv_values import (  # noqa: F401 (decode, email_hash, normalise_email: re-exported)
+    Bad, Rejected, decode, email_hash, normalise_email, parse_amount, parse_count, parse_datetime, parse_day,
+    parse_email, parse_line_user_id, read_csv, text_of)
 
 MAX_ERRORS_STORED = 1000
 PREVIEW_ROWS = 20
-
-
-# ---- values: each parser takes a stripped, non-empty cell and returns a value or raises _Bad ----
-
-class _Bad(ValueError):
-    """One row is bad; the message is the reason shown to the operator."""
-
-
-class _Rejected(ValueError):
-    """The whole file is rejected; the message says why."""
-
-
-def _nfkc(text: str) -> str:
-    # full-width digits, slashes, colons and yen signs from Japanese spreadsheets become ASCII
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
-_DATETIME = re.compile(
-    r"(?:(?P<era>令和|平成|昭和)\s*(?P<era_year>\d{1,2}|元)|(?P<year>\d{4}))\s*[-/.年]\s*"
-    r"(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?\s*(?:\(\w\))?"
-    r"(?:(?:\s+|T)(?P<hour>\d{1,2})\s*[:時]\s*(?P<minute>\d{1,2})\s*分?"
-    r"(?:\s*:?\s*(?P<second>\d{1,2})(?:\.(?P<fraction>\d{1,6}))?\s*秒?)?)?"
-    r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?")
-_COMPACT_DATE = re.compile(r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})")
-
-
-def parse_datetime(text: str, zone: dt.tzinfo | None = None) -> dt.datetime:
-    """ISO, 2026/11/24, 2026/11/24 13:05, 2026年11月24日(火) 13時05分, 令和8年11月24日, 20261124.
-    A time without an offset is in `zone` (default: the account's). Returns an aware datetime in UTC."""
-    text = _nfkc(text)
-    match = _DATETIME.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
-    if not match:
-        raise _Bad("is not a date")
-    parts = match.groupdict()
-    if parts.get("era"):
-        year = _ERAS[parts["era"]] + (1 if parts["era_year"] == "元" else int(parts["era_year"]))
-    else:
-        year = int(parts["year"])
-    fraction = (parts.get("fraction") or "").ljust(6, "0")
-    offset = parts.get("offset")
-    if offset == "Z":
-        zone = dt.timezone.utc
-    elif offset:
-        sign = -1 if offset[0] == "-" else 1
-        digits = offset[1:].replace(":", "")
-        zone = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    else:
-        zone = zone or ZoneInfo(config.timezone())
-    try:
-        value = dt.datetime(year, int(parts["month"]), int(parts["day"]), int(parts.get("hour") or 0),
-                            int(parts.get("minute") or 0), int(parts.get("second") or 0), int(fraction),
-                            tzinfo=zone)
-    except ValueError:
-        raise _Bad("is not a date") from None
-    return value.astimezone(dt.timezone.utc)
-
-
-def parse_day(text: str, zone: dt.tzinfo | None = None) -> dt.date:
-    """A calendar day in the account's time zone (a time of day, if given, is ignored)."""
-    zone = zone or ZoneInfo(config.timezone())
-    return parse_datetime(text, zone).astimezone(zone).date()
-
-
-_NUMBER = re.compile(r"(?P<sign>[+-]?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d+))?")
-
-
-def parse_amount(text: str, zone=None, *, whole: bool = False, limit: int = 10 ** 10) -> Decimal | int:
-    """1200, 1,200, ¥1,200, ￥1,200, \\1,200 (the yen sign as CP932 decodes it), 1200円."""
-    text = _nfkc(text).lstrip("¥\\").removesuffix("円").strip()
-    match = _NUMBER.fullmatch(text)
-    if not match or (whole and match["cents"] and set(match["cents"]) != {"0"}):
-        raise _Bad("is not a whole number" if whole else "is not a number")
-    if match["cents"] and len(match["cents"].rstrip("0")) > 2:
-        raise _Bad("has more than 2 decimals")
-    value = Decimal(match["whole"].replace(",", "") + "." + (match["cents"] or "0"))
-    if match["sign"] == "-" and value:
-        raise _Bad("must not be negative")
-    if value >= limit:
-        raise _Bad("is too large")
-    return int(value) if whole else value.quantize(Decimal("0.01"))
-
-
-def parse_count(text: str, zone=None) -> int:
-    return parse_amount(text, whole=True, limit=2 ** 31)
-
-
-_LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
-
-
-def parse_line_user_id(text: str, zone=None) -> str:
-    if not _LINE_USER_ID.fullmatch(text):
-        raise _Bad("is not a LINE user ID (U followed by 32 hex digits)")
-    return text
-
-
-def normalise_email(text: str) -> str:
-    return _nfkc(text).lower()
-
-
-def email_hash(address: str) -> str:
-    """SHA-256 (hex) of the normalised address: what customers.email_hash holds."""
-    return hashlib.sha256(normalise_email(address).encode("utf-8")).hexdigest()
-
-
-def parse_email(text: str, zone=None) -> str:
-    address = normalise_email(text)
-    local, at, domain = address.partition("@")
-    if not (local and at and "." in domain and "@" not in domain and not re.search(r"\s", address)):
-        raise _Bad("is not an e-mail address")
-    return address
-
-
-def _text(max_chars: int):
-    def parse(text: str, zone=None) -> str:
-        if len(text) > max_chars:
-            raise _Bad(f"is longer than {max_chars:,} characters")
-        return text  # verbatim (only stripped): names and IDs are the operator's data
-    return parse
 
 
 # ---- fields: what each kind of file holds, and the header names that mean it ----
@@ -170,7 +51,7 @@ def _text(max_chars: int):
 @dataclass(frozen=True)
 class Field:
     name: str
-    parse: Callable[[str, dt.tzinfo | None], object]   # (cell, account zone) -> value, or raises _Bad
+    parse: Callable[[str, dt.tzinfo | None], object]   # (cell, account zone) -> value, or raises Bad
     arrow: pa.DataType
     aliases: tuple[str, ...]
     required: bool = False
@@ -183,10 +64,10 @@ _LINE_ID = ("line_user_id", "line uid", "line userid", "LINEユーザーID", "LI
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "customers": (
-        Field("customer_id", _text(200), pa.string(), _CUSTOMER_ID, required=True),
+        Field("customer_id", text_of(200), pa.string(), _CUSTOMER_ID, required=True),
         Field("email", parse_email, pa.string(), ("email", "email address", "mail", "mail address",
               "メールアドレス", "メール", "Eメール", "Eメールアドレス", "PCメールアドレス")),
-        Field("name", _text(1000), pa.string(), ("name", "full name", "customer name", "氏名", "名前",
+        Field("name", text_of(1000), pa.string(), ("name", "full name", "customer name", "氏名", "名前",
               "お名前", "顧客名", "会員名")),
         Field("line_user_id", parse_line_user_id, pa.string(), _LINE_ID),
         Field("first_purchase_at", parse_datetime, _TIMESTAMP, ("first_purchase_at", "first purchase",
@@ -197,28 +78,28 @@ FIELDS: dict[str, tuple[Field, ...]] = {
               "lifetime value", "ltv", "累計購入金額", "累計金額", "購入金額合計", "累計売上", "総購入金額")),
     ),
     "purchases": (
-        Field("order_id", _text(200), pa.string(), ("order_id", "order no", "order number", "注文番号",
+        Field("order_id", text_of(200), pa.string(), ("order_id", "order no", "order number", "注文番号",
               "注文ID", "受注番号", "受注ID", "伝票番号"), required=True),
         Field("occurred_at", parse_datetime, _TIMESTAMP, ("occurred_at", "purchased_at", "purchase date",
               "order date", "ordered_at", "date", "購入日時", "購入日", "注文日時", "注文日", "受注日時",
               "受注日"), required=True),
         Field("amount", parse_amount, pa.decimal128(12, 2), ("amount", "total", "price", "金額", "購入金額",
               "注文金額", "合計金額", "支払金額", "売上金額", "税込金額"), required=True),
-        Field("category", _text(200), pa.string(), ("category", "genre", "product category", "カテゴリ",
+        Field("category", text_of(200), pa.string(), ("category", "genre", "product category", "カテゴリ",
               "カテゴリー", "商品カテゴリ", "商品カテゴリー", "ジャンル")),
-        Field("customer_id", _text(200), pa.string(), _CUSTOMER_ID),
+        Field("customer_id", text_of(200), pa.string(), _CUSTOMER_ID),
         Field("line_user_id", parse_line_user_id, pa.string(), _LINE_ID),
     ),
     "visits": (
         Field("day", parse_day, pa.date32(), ("day", "date", "日付", "日", "年月日"), required=True),
-        Field("inflow_route", _text(200), pa.string(), ("inflow_route", "route", "source", "channel",
+        Field("inflow_route", text_of(200), pa.string(), ("inflow_route", "route", "source", "channel",
               "流入経路", "経路", "流入元", "参照元", "チャネル"), required=True),
         Field("visits", parse_count, pa.int64(), ("visits", "sessions", "訪問数", "訪問者数", "セッション",
               "セッション数", "アクセス数"), required=True),
     ),
     "tags": (
         Field("user_id", parse_line_user_id, pa.string(), _LINE_ID + ("user_id", "ユーザーID"), required=True),
-        Field("tag", _text(200), pa.string(), ("tag", "tags", "label", "タグ", "タグ名", "ラベル"), required=True),
+        Field("tag", text_of(200), pa.string(), ("tag", "tags", "label", "タグ", "タグ名", "ラベル"), required=True),
         Field("tagged_at", parse_datetime, _TIMESTAMP, ("tagged_at", "date", "日時", "日付", "タグ付け日時",
               "付与日時", "登録日時")),
     ),
@@ -281,49 +162,6 @@ class ImportReport:
     seconds: float = 0.0
 
 
-# ---- reading a file ----
-
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 (BOM or not) first, then CP932, the superset of Shift_JIS that
-    Japanese Windows and Excel write."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise _Rejected("the file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8' or 'CSV'")
-    if b"\x00" in data:
-        raise _Rejected("the file contains NUL bytes, so it is not a CSV text file (an .xlsx? save it as CSV)")
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8-sig" and not data.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8"
-        return text, encoding
-    raise _Rejected("the file is neither UTF-8 nor Shift_JIS (CP932); save it from Excel as 'CSV UTF-8'")
-
-
-def _read_csv(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the non-empty rows, each with the line it starts on (header = line 1; a
-    quoted cell may span lines, so the line is counted by the reader, not by the row)."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, rows, last = None, [], 0
-    try:
-        for cells in reader:
-            first, last = last + 1, reader.line_num
-            if not "".join(cells).strip():
-                continue  # Excel leaves empty lines and ",,,," rows at the end
-            if header is None:
-                header = cells
-            else:
-                rows.append((first, cells))
-    except csv.Error as exc:
-        raise _Rejected(f"line {reader.line_num}: not valid CSV ({exc})") from None
-    if header is None:
-        raise _Rejected("the file is empty")
-    return header, rows
-
-
 def _example(f: Field) -> str:
     return next((a for a in f.aliases if not a.isascii()), f.name)
 
@@ -335,10 +173,10 @@ def _map_columns(kind: str, header: list[str], mapping: dict[str, str] | None) -
     for column, target in (mapping or {}).items():
         matches = [i for i, h in enumerate(header) if _header_key(h) == _header_key(column)]
         if not matches:
-            raise _Rejected(f"mapped column '{column}' is not in the file (its columns: {', '.join(header)})")
+            raise Rejected(f"mapped column '{column}' is not in the file (its columns: {', '.join(header)})")
         target = (target or "").strip() or "-"
         if target not in fields and target != "-":
-            raise _Rejected(f"'{target}' is not a field of {kind} files (fields: {', '.join(fields)}; '-' skips a column)")
+            raise Rejected(f"'{target}' is not a field of {kind} files (fields: {', '.join(fields)}; '-' skips a column)")
         explicit.update((i, target) for i in matches)
     chosen, ignored, by_field = {}, [], {}
     for i, head in enumerate(header):
@@ -350,13 +188,13 @@ def _map_columns(kind: str, header: list[str], mapping: dict[str, str] | None) -
             by_field.setdefault(name, []).append(head)
     clashes = [f"columns {' and '.join(heads)} all mean {name}" for name, heads in by_field.items() if len(heads) > 1]
     if clashes:
-        raise _Rejected("; ".join(clashes) + ": map one explicitly (COLUMN=field) and skip the others (COLUMN=-)")
+        raise Rejected("; ".join(clashes) + ": map one explicitly (COLUMN=field) and skip the others (COLUMN=-)")
     missing = [f"{f.name} (e.g. {_example(f)})" for f in FIELDS[kind] if f.required and f.name not in by_field]
     if missing:
-        raise _Rejected(f"required column(s) missing: {', '.join(missing)}; the file's columns: "
+        raise Rejected(f"required column(s) missing: {', '.join(missing)}; the file's columns: "
                         f"{', '.join(header)}; map a column explicitly with COLUMN=field")
     if kind == "purchases" and not by_field.keys() & {"customer_id", "line_user_id"}:
-        raise _Rejected("a purchases file needs a customer ID or a LINE user ID column (e.g. 顧客ID or "
+        raise Rejected("a purchases file needs a customer ID or a LINE user ID column (e.g. 顧客ID or "
                         "LINEユーザーID) to know who bought")
     return chosen, ignored
 
@@ -383,9 +221,9 @@ def _parse_column(f: Field, head: str, cells: list[str], zone, errors: dict[int,
         if parsed is memo:
             try:
                 parsed = memo[cell] = f.parse(cell, zone)
-            except _Bad as exc:
-                parsed = memo[cell] = _Bad(f"{head} '{_short(cell)}' {exc}")
-        if isinstance(parsed, _Bad):
+            except Bad as exc:
+                parsed = memo[cell] = Bad(f"{head} '{_short(cell)}' {exc}")
+        if isinstance(parsed, Bad):
             errors.setdefault(index, str(parsed))
             parsed = None
         values.append(parsed)
@@ -454,16 +292,16 @@ def run_import(con, kind: str, data: bytes | str | Path, *, file_name: str | Non
     try:
         try:
             text, report.encoding = decode(bytes(data))
-            header, rows = _read_csv(text)
+            header, rows = read_csv(text)
             report.rows_total = len(rows)
             columns, report.ignored_columns = _map_columns(kind, header, mapping)
             report.columns = {header[i]: f.name for i, f in columns.items()}
             table, report.bad_rows = _check_rows(kind, header, rows, columns)
             report.rows_ok = table.num_rows
             if strict and report.bad_rows:
-                raise _Rejected(f"{len(report.bad_rows):,} bad row(s) and strict mode: nothing was imported")
+                raise Rejected(f"{len(report.bad_rows):,} bad row(s) and strict mode: nothing was imported")
             touched = _plan_and_write(cur, kind, table, report, strict)
-        except _Rejected as exc:
+        except Rejected as exc:
             report.status, report.message = "rejected", str(exc)
         except Exception as exc:
             report.status, report.message = "failed", f"{type(exc).__name__}: {exc}"
@@ -495,7 +333,7 @@ def _plan_and_write(cur, kind: str, table: pa.Table, report: ImportReport, stric
                                                         for line, _ in problems])
             report.rows_ok -= len(problems)
             if strict:
-                raise _Rejected(f"{len(report.bad_rows):,} bad row(s) and strict mode: nothing was imported")
+                raise Rejected(f"{len(report.bad_rows):,} bad row(s) and strict mode: nothing was imported")
         (report.inserted, report.updated, report.unchanged, report.unlinked, report.friends_linked,
          user_keys, since) = _execute(cur, "imports/plan_summary").fetchone()
         if kind == "visits":
