@@ -1,6 +1,4 @@
 """Data: how live the numbers are — webhook spool and loader, quarantine, CSV imports, LINE sync."""
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
