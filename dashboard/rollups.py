@@ -43,9 +43,11 @@ def interest_params() -> dict:
             "genre_areas": genre_areas()}
 
 
-def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = None) -> dict[str, float]:
-    """Rebuild every rollup; returns seconds per table. `as_of` (default now) is the instant the
-    per-friend activity windows ("last 30 days") end at."""
+def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = None,
+            tables: tuple[str, ...] | None = None) -> dict[str, float]:
+    """Rebuild every rollup (or only `tables`, which must include rollup_friend_activity: as_of is
+    its instant); returns seconds per table. `as_of` (default now) is the instant the per-friend
+    activity windows ("last 30 days") end at."""
     from dashboard.metrics import REACTION_TYPES
 
     active_days = active_days or config.get_int("DASHBOARD_ACTIVE_DAYS")
@@ -53,14 +55,16 @@ def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = Non
     params = {"reaction_types": REACTION_TYPES, "active_days": active_days, "as_of": as_of,
               **interest_params()}
     with _lock:
-        return _refresh(con, active_days, as_of, params)
+        return _refresh(con, active_days, as_of, params, tables)
 
 
-def _refresh(con, active_days: int, as_of: dt.datetime, params: dict) -> dict[str, float]:
+def _refresh(con, active_days: int, as_of: dt.datetime, params: dict, tables=None) -> dict[str, float]:
     timings = {}
     con.execute("begin")
     try:
         for table, name in ROLLUPS:
+            if tables is not None and table not in tables:
+                continue
             started = time.perf_counter()
             bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
             # Derived tables are recreated, not emptied: a database made before a rollup gained a
@@ -69,7 +73,8 @@ def _refresh(con, active_days: int, as_of: dt.datetime, params: dict) -> dict[st
             timings[table] = time.perf_counter() - started
         con.execute("insert or replace into rollup_state (name, refreshed_at, active_days, as_of) "
                     "values ('all', current_timestamp, $days, $as_of)", {"days": active_days, "as_of": as_of})
-        con.execute("delete from rollup_state where name = 'dirty'")
+        if tables is None:
+            con.execute("delete from rollup_state where name = 'dirty'")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -153,7 +158,9 @@ def apply(con, user_keys=None, since: dt.datetime | None = None) -> dict[str, fl
             return refresh(con, active_days=previous.get("active_days"))
         now = dt.datetime.now(dt.timezone.utc)
         if previous.get("as_of") is None or now - previous["as_of"] > ACTIVITY_MAX_AGE:
-            return refresh(con, active_days=previous.get("active_days"), as_of=now)
+            # "last 7/30/90 days" moved on for every friend: rebuild that one table for all of them
+            # (seconds at a million friends), then bring the others up to date incrementally
+            refresh(con, active_days=previous.get("active_days"), as_of=now, tables=("rollup_friend_activity",))
         keys = sorted({int(k) for k in (user_keys or ())})
         params = {"reaction_types": REACTION_TYPES, "active_days": previous["active_days"],
                   "as_of": now, **interest_params()}
