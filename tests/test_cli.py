@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,14 @@ def test_database_held_by_another_process_is_explained(demo_copy):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_loader_bench_loads_every_spooled_event_once(demo_copy):
+    result = run("bench", "--ingest", "3000", "--db", str(demo_copy))
+    assert result.returncode == 0, result.stderr
+    runs = [line for line in result.stdout.splitlines() if line.startswith("loader run")]
+    assert len(runs) == 2
+    for line in runs:  # new rows = events written - redeliveries, in both runs
+        events, redeliveries, new = (int(x.replace(",", "")) for x in re.search(
+            r"([\d,]+) events \(.*?([\d,]+) redeliveries\).*?([\d,]+) new rows", line).groups())
+        assert events >= 3000 and new == events - redeliveries

@@ -185,6 +185,19 @@ def test_poison_events_are_quarantined_and_never_block_the_rest(db):
     assert rows(con, "select line_no from ingest_quarantine where raw = 'this line is not JSON'") == [(2,)]
 
 
+def test_a_line_with_bytes_that_are_not_utf8_is_quarantined_and_the_others_load(db):
+    con, directory = db
+    path = spool(directory, record(event("follow", ALICE)))
+    with path.open("ab") as fh:
+        fh.write(b'{"kind": "webhook", "body": "\xff\xfe broken"}\n')
+    spool(directory, record(event("follow", BOB, ts=T0 + 1)), record(event("follow", CAROL, ts=T0 + 2)))
+    result = ingest.load_once(con, directory)
+    assert (result.lines, result.loaded, result.quarantined) == (4, 3, 1)
+    assert rows(con, "select line_no, raw like '%\ufffd%' from ingest_quarantine") == [(2, True)]
+    assert ingest.load_once(con, directory).lines == 0
+    assert rows(con, "select lines from ingest_offsets") == [(4,)]
+
+
 def test_a_torn_last_line_waits_while_being_written_and_is_quarantined_when_abandoned(db):
     con, directory = db
     now = dt.datetime.now(dt.timezone.utc)
@@ -263,9 +276,10 @@ lines = st.one_of(
     st.builds(lambda e: json.dumps({"kind": "webhook", "received_at": "2026-01-01T00:00:00Z",
                                     "body": json.dumps({"events": e})}),
               st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                           lambda c: st.lists(c, max_size=4) | st.dictionaries(
+                           lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(
                                st.sampled_from(["type", "timestamp", "source", "userId", "postback", "data",
-                                                "webhookEventId", "message"]), c, max_size=5), max_leaves=20)),
+                                                "webhookEventId", "message"]), children, max_size=5)),
+                           max_leaves=20)),
 )
 
 

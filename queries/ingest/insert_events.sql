@@ -22,4 +22,4 @@ select n.event_id, f.user_key, n.user_id, n.type, n.occurred_at, n.received_at,
 from _ingest_new n
 left join friends f on f.user_id = n.user_id
 left join attributed a using (event_id)
-order by n.occurred_at, n.event_id
+order by n.occurred_at  -- time order keeps the zone maps on occurred_at tight (dedupe, pages)

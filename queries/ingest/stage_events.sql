@@ -32,7 +32,7 @@ fields as (
            f.source.type as source_type,
            json_type(f.source.userId) as user_id_type,
            case when json_type(f.source.userId) = 'VARCHAR' then f.source.userId ->> '$' end as user_id,
-           '&' || coalesce(f.postback.data, '') as pb,
+           case when f.type = 'postback' then '&' || f.postback.data end as pb,  -- regexes below only on postbacks
            f.postback.data as postback_data,
            f.message.type as message_type,
            f.message.text as message_text,
@@ -58,6 +58,9 @@ webhook_events as (
            user_id, source_type,
            case when line_type = 'postback' and menu is not null then 'richmenu_tap'
                 when line_type = 'postback' and survey is not null and answer is not null then 'survey_answer'
+                -- one-word types as they are; the regex only for camelCase ones (accountLink, …)
+                when line_type in ('message', 'follow', 'unfollow', 'postback', 'join', 'leave', 'beacon',
+                                   'things', 'unsend', 'membership') then line_type
                 else lower(regexp_replace(line_type, '([a-z0-9])([A-Z])', '\1_\2', 'g'))
            end as type,
            case when ts between 0 and 32503680000000 then make_timestamptz(ts * 1000) end as occurred_at,
