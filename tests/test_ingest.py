@@ -8,6 +8,7 @@ import time
 import urllib.error
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -166,6 +167,21 @@ def test_postback_conventions_become_answers_attributes_tags_and_routes(db):
         ("postback", "coupon=spring&d=dlv-1", "dlv-1")]
     assert dict(rows(con, "select user_id, inflow_route from friends")) == {ALICE: None, BOB: "store_pop", CAROL: "store_pop"}
     assert dict(rows(con, "select user_id, method from route_attributions")) == {BOB: "keyword", CAROL: "postback"}
+
+
+def test_a_tag_written_meanwhile_by_another_transaction_is_never_doubled(db):
+    con, directory = db
+    spool(directory, record(event("follow", ALICE)))
+    ingest.load_once(con, directory)
+    other = con.cursor()  # e.g. a CSV tag import, still open while the loader commits
+    other.execute("begin")
+    other.execute("insert into friend_tags (user_key, user_id, tag, tagged_at, origin) "
+                  "select user_key, user_id, 'menu:coupon', now(), 'import' from friends")
+    spool(directory, record(event("postback", ALICE, ts=T0 + 1, postback={"data": "menu=coupon"})))
+    assert ingest.load_once(con, directory).loaded == 1
+    with pytest.raises(duckdb.TransactionException, match="PRIMARY KEY"):  # the second to commit fails whole
+        other.execute("commit")
+    assert rows(con, "select tag, origin from friend_tags") == [("menu:coupon", "rich_menu")]
 
 
 def test_poison_events_are_quarantined_and_never_block_the_rest(db):

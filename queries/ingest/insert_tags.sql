@@ -15,6 +15,7 @@ select f.user_key, t.user_id, t.tag, min(t.occurred_at), arg_min(t.origin, t.occ
 from tags t join friends f using (user_id)
 where length(t.tag) <= 200
   -- a tag the friend already has is skipped here (an anti-join is far cheaper than conflicts on the
-  -- key index); a tag added meanwhile by another transaction fails this round, which is retried
+  -- key index). If another transaction adds the same tag meanwhile, DuckDB's key check at commit
+  -- fails whichever commits second, whole: a loader round is then read again by the next one.
   and not exists (select 1 from friend_tags x where x.user_id = t.user_id and x.tag = t.tag)
 group by all
