@@ -230,5 +230,6 @@ def ensure_sendable(cur, delivery_id: str, extra_cost_yen: float = 0.0) -> None:
 
 def pending(cur) -> pd.DataFrame:
     """Approvals waiting for a decision, oldest first (delivery_id, title, kind, recipients,
-    scheduled_at, segment_id, created_by, requested_by, requested_at, delivery_status)."""
+    scheduled_at, segment_id, created_by, requested_by, requested_at, delivery_status, messages
+    as LINE's JSON, cost_yen)."""
     return queries.run(cur, "approvals/pending")

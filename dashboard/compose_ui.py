@@ -1,4 +1,4 @@
-"""The compose page's message editor and its LINE-like preview.
+"""The compose page's widgets: message editor, LINE-like preview, plan sections, approvals.
 
 Editor widgets are keyed f"msg_{i}_{name}"; `messages()` turns their values into LINE message
 objects (the JSON LINE's API takes). `preview_html()` draws them as a LINE chat at phone width.
@@ -131,7 +131,7 @@ def approvals_box(con, cur, user, lang: str) -> None:
     """Sends waiting for a second person: each with its messages (as LINE will show them), audience
     size, cost and who asked; approve (then it goes out) or reject with a reason. The checks that
     count — role, not one's own send, unchanged since the request — are in dashboard/approvals.py."""
-    from dashboard import approvals, auth, config, sending
+    from dashboard import approvals, auth, compose_actions, config
 
     if user is None or not user.may("approve"):
         return
@@ -140,22 +140,18 @@ def approvals_box(con, cur, user, lang: str) -> None:
         return
     st.subheader(t("appr.title", lang, n=len(waiting)))
     for row in waiting.itertuples():
-        detail = cur.execute("select messages, cost_yen from deliveries where delivery_id = $id",
-                             {"id": row.delivery_id}).fetchone()
         with st.expander(t("appr.item", lang, title=row.title or row.delivery_id, n=f"{row.recipients:,}",
                            who=row.requested_by), expanded=True):
             when = row.scheduled_at
-            st.caption(t("appr.detail", lang, yen=f"{float(detail[1] or 0):,.0f}", id=row.delivery_id,
+            st.caption(t("appr.detail", lang, yen=f"{float(row.cost_yen or 0):,.0f}", id=row.delivery_id,
                          at=t("cmp.now", lang) if when is None or when != when
                          else when.tz_convert(config.timezone()).strftime("%Y-%m-%d %H:%M")))
-            st.html(preview_html(json.loads(detail[0]), "LINE公式アカウント", lang))
+            st.html(preview_html(json.loads(row.messages), "LINE公式アカウント", lang))
             reason = st.text_input(t("appr.reason", lang), key=f"appr_reason_{row.delivery_id}")
             left, right = st.columns(2)
             try:
                 if left.button(t("appr.approve", lang), key=f"appr_ok_{row.delivery_id}", type="primary"):
-                    approvals.approve(cur, row.delivery_id, user)
-                    if sending.release(con, row.delivery_id) == "planned":
-                        sending.start_in_background(con, row.delivery_id)
+                    compose_actions.approve(con, cur, user, row.delivery_id)
                     st.success(t("appr.approved", lang))
                     st.rerun()
                 if right.button(t("appr.reject", lang), key=f"appr_no_{row.delivery_id}"):
@@ -163,3 +159,39 @@ def approvals_box(con, cur, user, lang: str) -> None:
                     st.rerun()
             except (approvals.ApprovalError, auth.PermissionDenied) as exc:
                 st.error(str(exc))
+
+
+def plan_sections(plan, lang: str, checks_box, exact_box, cost_box) -> None:
+    """Sections 4–6 of the page for a plan: the checks, the exact audience after each exclusion,
+    and what the send costs (each figure with its definition)."""
+    import pandas as pd
+
+    from dashboard import config
+
+    with checks_box:
+        st.subheader(t("cmp.checks", lang))
+        if not plan.checks:
+            st.success(t("cmp.checks.ok", lang))
+        for check in plan.checks:
+            (st.error if check.level == "block" else st.warning)(check.message)
+        if plan.link_tracking:
+            st.info(t(f"cmp.tracking.{plan.link_tracking}", lang, n=f"{plan.recipients:,}"))
+    with exact_box:
+        st.subheader(t("cmp.exact", lang))
+        reason, count = t("cmp.reason", lang), t("cmp.recipients", lang)
+        rows = [{reason: t("cmp.rule_members", lang), count: f"{plan.audience:,}"}]
+        rows += [{reason: why, count: f"−{removed:,}"} for _, removed, why in plan.exclusions]
+        rows.append({reason: "= " + count, count: f"{plan.recipients:,}"})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="cmp_exclusions")
+        st.metric(count, f"{plan.recipients:,}", border=True)
+    with cost_box:
+        st.subheader(t("cmp.cost", lang))
+        used, left, extra = st.columns(3)
+        used.metric(t("cmp.messages_used", lang), f"{plan.recipients:,}", border=True)
+        used.caption(t("cmp.messages_used.def", lang))
+        left.metric(t("cmp.quota_left", lang),
+                    t("cmp.unknown", lang) if plan.quota_left is None else f"{plan.quota_left:,}", border=True)
+        left.caption(t("cmp.quota_left.def", lang))
+        extra.metric(t("cmp.overage", lang), f"¥{plan.overage_yen:,.0f} ({plan.overage:,})", border=True)
+        extra.caption(t("cmp.overage.def", lang, price=config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE"),
+                        plan=plan.plan_name))

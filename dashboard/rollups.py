@@ -221,6 +221,7 @@ def apply(con, user_keys=None, since: dt.datetime | None = None) -> dict[str, fl
 def _redo(cur, table: str, name: str, params: dict, where: str, where_params: dict) -> float:
     started = time.perf_counter()
     bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
+    # `table` comes from ROLLUPS and `where` is a constant of apply(); values are bound
     cur.execute(f"delete from {table} where {where}", where_params)
     cur.execute(f"insert into {table} " + queries.sql(name), bound)
     return time.perf_counter() - started

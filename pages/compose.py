@@ -1,14 +1,12 @@
 """Compose and send: audience, messages, preview, checks, exact audience, cost, test, confirm, send."""
 import datetime as dt
 import json
-import uuid
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import streamlit as st
 
-from dashboard import (approvals, audit, compose, compose_ui, config, line_api, segment_store, segment_ui,
-                       sending, ui)
+from dashboard import (approvals, auth, compose, compose_actions, compose_ui, config, line_api, segment_store,
+                       segment_ui, sending, ui)
 from dashboard.i18n import t
 
 f = ui.page("cmp.page_title")
@@ -86,34 +84,7 @@ except Exception as exc:  # an invalid rule from the Segments page, say: show wh
 for problem in editor_problems:
     plan.checks.insert(0, compose.Check("block", "editor", problem))
 
-with checks_box:
-    st.subheader(t("cmp.checks", L))
-    if not plan.checks:
-        st.success(t("cmp.checks.ok", L))
-    for check in plan.checks:
-        (st.error if check.level == "block" else st.warning)(check.message)
-    if plan.link_tracking:
-        st.info(t(f"cmp.tracking.{plan.link_tracking}", L, n=f"{plan.recipients:,}"))
-
-with exact_box:
-    st.subheader(t("cmp.exact", L))
-    rows = [{t("cmp.reason", L): t("cmp.rule_members", L), t("cmp.recipients", L): f"{plan.audience:,}"}]
-    rows += [{t("cmp.reason", L): reason, t("cmp.recipients", L): f"−{removed:,}"} for _, removed, reason in plan.exclusions]
-    rows.append({t("cmp.reason", L): "= " + t("cmp.recipients", L), t("cmp.recipients", L): f"{plan.recipients:,}"})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="cmp_exclusions")
-    st.metric(t("cmp.recipients", L), f"{plan.recipients:,}", border=True)
-
-cost_box.subheader(t("cmp.cost", L))
-c1, c2, c3 = cost_box.columns(3)
-with c1:
-    st.metric(t("cmp.messages_used", L), f"{plan.recipients:,}", border=True)
-    st.caption(t("cmp.messages_used.def", L))
-with c2:
-    st.metric(t("cmp.quota_left", L), t("cmp.unknown", L) if plan.quota_left is None else f"{plan.quota_left:,}", border=True)
-    st.caption(t("cmp.quota_left.def", L))
-with c3:
-    st.metric(t("cmp.overage", L), f"¥{plan.overage_yen:,.0f} ({plan.overage:,})", border=True)
-    st.caption(t("cmp.overage.def", L, price=config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE"), plan=plan.plan_name))
+compose_ui.plan_sections(plan, L, checks_box, exact_box, cost_box)
 
 v, ts = actions_box.columns(2)
 if v.button(t("cmp.validate", L), key="cmp_validate"):
@@ -127,14 +98,12 @@ if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
     if not staff:
         ts.warning(t("cmp.test_send.none", L))
     else:
-        ui.require("test_send")
-        test_id = "test_" + uuid.uuid4().hex[:12]
-        sending.plan(con, delivery_id=test_id, user_ids=staff, messages=messages, kind="test", title="test",
-                     created_by=user.name)
-        audit.record(cur, user, "test_send", f"delivery:{test_id}", {"recipients": len(staff)})
-        report = sending.run(con, test_id, clients)
-        (ts.success if report.status == "sent" else ts.error)(
-            f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
+        try:
+            report = compose_actions.test_send(con, cur, user, staff, messages, clients)
+            (ts.success if report.status == "sent" else ts.error)(
+                f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
+        except auth.PermissionDenied as exc:
+            ui.refuse(exc)
 
 title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
 promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")
@@ -162,22 +131,16 @@ def confirm() -> None:
         st.info(t("cmp.approval.needed", L, n=f"{config.get_int('DASHBOARD_APPROVAL_RECIPIENTS'):,}",
                   yen=f"{config.get_int('DASHBOARD_APPROVAL_YEN'):,}"))
     if st.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
-        now_counted = compose.recount(cur, plan)
-        if now_counted != plan.recipients:  # friends changed since the count: confirm the new number
-            st.error(t("cmp.changed", L, n=f"{now_counted:,}"))
+        try:
+            compose_actions.submit(con, cur, user, plan, delivery_id=draft, messages=messages, title=title or None,
+                                   segment_id=segment_id, send_at=send_at, promotion=promotion,
+                                   needs_approval=needs_approval)
+        except compose_actions.AudienceChanged as changed:  # friends changed since the count: confirm anew
+            st.error(t("cmp.changed", L, n=f"{changed.now_counted:,}"))
             st.stop()
-        ui.require("send")  # on the server: an operator's session cannot send whatever the page showed
-        status = "awaiting_approval" if needs_approval else ("scheduled" if send_at else "planned")
-        sending.plan(con, delivery_id=draft, source=plan.query, messages=messages, title=title or None,
-                     segment_id=segment_id, created_by=user.name, scheduled_at=send_at, is_promotion=promotion,
-                     status=status, link_tracking=plan.link_tracking, cost_yen=plan.overage_yen)
-        audit.record(cur, user, "send.request" if needs_approval else "send", f"delivery:{draft}",
-                     {"recipients": plan.recipients, "cost_yen": plan.overage_yen, "scheduled_at": send_at,
-                      "title": title or None})
-        if needs_approval:
-            approvals.request(cur, draft, user)
-        elif not send_at:
-            sending.start_in_background(con, draft)
+        except auth.PermissionDenied as exc:
+            ui.refuse(exc)
+            st.stop()
         st.session_state["cmp_started"] = draft
         st.session_state["cmp_confirming"] = False
         st.rerun()
@@ -209,10 +172,11 @@ else:
 
     progress()
     if sending.progress(cur, started).status in ("paused", "stopped") and st.button(t("cmp.resume", L), key="cmp_resume"):
-        ui.require("send")
-        cur.execute("update deliveries set status = 'sending' where delivery_id = $id", {"id": started})
-        sending.start_in_background(con, started)
-        st.rerun()
+        try:
+            compose_actions.resume(con, cur, user, started)
+            st.rerun()
+        except auth.PermissionDenied as exc:
+            ui.refuse(exc)
     if st.button(t("cmp.new", L), key="cmp_new"):
         st.session_state.pop("cmp_started", None)
         st.session_state["cmp_delivery_id"] = sending.new_delivery_id()

@@ -1,0 +1,72 @@
+"""What happens when a compose-page button is pressed: a test send, a send (or its request for
+approval), a resume, an approval. Each checks the role here, on the server, whatever the page
+showed or hid, and each leaves its row in the audit log. The page only reads widgets and shows
+the outcome (pages/compose.py, dashboard/compose_ui.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from dashboard import approvals, audit, auth, compose, line_api, sending
+
+
+class AudienceChanged(Exception):
+    """Friends followed, blocked or changed since the count the person confirmed: nothing was
+    planned; they confirm the new number."""
+
+    def __init__(self, now_counted: int):
+        super().__init__(now_counted)
+        self.now_counted = now_counted
+
+
+def test_send(con, cur, user: auth.User | None, staff: list[str], messages: list[dict],
+              clients: line_api.Clients) -> sending.Report:
+    """Push the messages to the staff's own LINE user IDs, through the same engine and ledger."""
+    auth.require(user, "test_send")
+    delivery_id = "test_" + uuid.uuid4().hex[:12]
+    sending.plan(con, delivery_id=delivery_id, user_ids=staff, messages=messages, kind="test", title="test",
+                 created_by=user.name)
+    audit.record(cur, user, "test_send", f"delivery:{delivery_id}", {"recipients": len(staff)})
+    return sending.run(con, delivery_id, clients)
+
+
+def submit(con, cur, user: auth.User | None, plan: compose.Plan, *, delivery_id: str, messages: list[dict],
+           title: str | None, segment_id: str | None, send_at: dt.datetime | None, promotion: bool,
+           needs_approval: bool) -> str:
+    """The confirmed send: recount (the very query that was counted writes the ledger), then send
+    now, schedule, or ask a second sender to approve. Returns the delivery's status."""
+    now_counted = compose.recount(cur, plan)
+    if now_counted != plan.recipients:
+        raise AudienceChanged(now_counted)
+    auth.require(user, "send")
+    status = "awaiting_approval" if needs_approval else ("scheduled" if send_at else "planned")
+    sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages, title=title,
+                 segment_id=segment_id, created_by=user.name, scheduled_at=send_at, is_promotion=promotion,
+                 status=status, link_tracking=plan.link_tracking, cost_yen=plan.overage_yen)
+    audit.record(cur, user, "send.request" if needs_approval else "send", f"delivery:{delivery_id}",
+                 {"recipients": plan.recipients, "cost_yen": plan.overage_yen, "scheduled_at": send_at,
+                  "title": title})
+    if needs_approval:
+        approvals.request(cur, delivery_id, user)
+    elif not send_at:
+        sending.start_in_background(con, delivery_id)
+    return status
+
+
+def resume(con, cur, user: auth.User | None, delivery_id: str) -> bool:
+    """Go on with a paused or stopped send (the engine skips batches LINE already accepted).
+    False when it is already running in this process."""
+    auth.require(user, "send")
+    audit.record(cur, user, "send.resume", f"delivery:{delivery_id}", None)
+    return sending.start_in_background(con, delivery_id)
+
+
+def approve(con, cur, user: auth.User | None, delivery_id: str) -> str:
+    """A second sender approves: the delivery is released and, unless scheduled later, sent now.
+    Returns its status. (approvals.approve refuses the requester and voids a changed delivery.)"""
+    approvals.approve(cur, delivery_id, user)
+    status = sending.release(con, delivery_id)
+    if status == "planned":
+        sending.start_in_background(con, delivery_id)
+    return status
