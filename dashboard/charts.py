@@ -79,7 +79,7 @@ def funnel_by_route(frame: pd.DataFrame, names: dict, lang: str) -> go.Figure:
 def retention_grid(frame: pd.DataFrame, lang: str) -> go.Figure:
     grid = frame.pivot(index="add_week", columns="week", values="retention").sort_index()
     sizes = frame.groupby("add_week")["size"].first().reindex(grid.index)
-    ylabels = [f"{d:%Y-%m-%d} ({n:,})" for d, n in zip(grid.index, sizes)]
+    ylabels = [f"{d:%Y-%m-%d} ({int(n):,})" for d, n in zip(grid.index, sizes)]  # a count, never "1,118.0"
     text = [[("" if pd.isna(v) else f"{v:.0%}") for v in row] for row in grid.values]
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=[f"{w}" for w in grid.columns], y=ylabels, text=text,

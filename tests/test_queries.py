@@ -599,3 +599,13 @@ def test_injection_like_route_matches_nothing(march):
     assert metrics.reactions_per_delivery(cur, p, INJECTION)["recipients"].sum() == 0
     # and nothing was dropped or changed
     assert cur.execute("select count(*) from friends").fetchone()[0] == 9
+
+
+def test_cohort_sizes_are_whole_numbers_in_the_grid_labels(cohort_world):
+    """The Cohorts page once labelled add weeks "2026-06-01 (1,118.0)": sizes came back as floats."""
+    from dashboard import charts
+
+    frame = metrics.retention(cohort_world.via("connection"), period("2026-01-05", "2026-02-01"))
+    assert str(frame["size"].dtype).startswith(("int", "Int", "uint"))
+    labels = list(charts.retention_grid(frame, "ja").data[0].y)
+    assert labels == ["2026-01-05 (2)", "2026-01-12 (2)", "2026-01-26 (1)"]

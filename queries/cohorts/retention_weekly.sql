@@ -21,8 +21,8 @@ buckets as (
 ),
 per_week as (
     select b.add_week, w.week,
-           sum(b.friends) as size,
-           sum(b.friends) filter (where b.kept_weeks >= w.week) as still,
+           sum(b.friends)::bigint as size,   -- sum() is a hugeint: pandas would make it a float
+           sum(b.friends) filter (where b.kept_weeks >= w.week)::bigint as still,
            epoch(max(b.last_add)) + w.week * 7 * 86400 <= epoch($end) as complete
     from buckets b cross join range(1, 13) w(week)
     group by b.add_week, w.week
