@@ -28,6 +28,10 @@ Sandbox-only endpoints: GET /sandbox/inbox[?user_id=], GET /sandbox/summary[?uni
   insight_per_hour                     insight requests allowed per endpoint per hour (default 60)
   endpoint_errors                      {"/v2/bot/…": status}: that path answers the status (replaces)
   login_user_id                        the LINE user id LINE Login codes stand for
+  reject_user_ids                      user ids that push and multicast refuse with LINE's 400
+                                       "The property, 'to[n]', in the request body is invalid"
+                                       (replaces); any `to` that is not a LINE user ID is refused so too
+  reject_names_index                   false: that 400 names only `to`, not which index (default true)
 """
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dashboard import line_messages, sandbox_login, sandbox_reads
+from dashboard import line_ids, line_messages, sandbox_login, sandbox_reads
 
 RATE_LIMIT_MESSAGE = "The API rate limit has been exceeded. Try again later."
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
@@ -84,6 +88,8 @@ class State:
     insight_per_hour: int = 60
     endpoint_errors: dict = field(default_factory=dict)  # path -> HTTP status
     login_user_id: str | None = None
+    reject_user_ids: set = field(default_factory=set)  # push / multicast answer 400 naming them
+    reject_names_index: bool = True                    # false: the 400 does not say which recipient
     login_codes: dict = field(default_factory=dict)   # code -> what it was issued for
     insight_calls: dict = field(default_factory=dict) # insight path -> deque of monotonic times
     calls: deque = field(default_factory=lambda: deque(maxlen=100_000))  # LINE API requests answered
@@ -306,6 +312,10 @@ def build_app(state: State) -> Starlette:
                     setattr(state, name, int(body[name]))
             if "endpoint_errors" in body:
                 state.endpoint_errors = {path: int(status) for path, status in (body["endpoint_errors"] or {}).items()}
+            if "reject_names_index" in body:
+                state.reject_names_index = bool(body["reject_names_index"])
+            if "reject_user_ids" in body:
+                state.reject_user_ids = set(body["reject_user_ids"] or [])
             if "login_user_id" in body:
                 state.login_user_id = body["login_user_id"] or None
         return JSONResponse({"ok": True})
@@ -361,15 +371,19 @@ def _recipients(kind: str, body, state: State, problems: list) -> list[str]:
         if not isinstance(to, str) or not to:
             problems.append(line_messages.Problem("to", "must be specified"))
             return []
+        if not line_ids.is_user_id(to) and not line_ids.is_group_id(to) and not line_ids.is_room_id(to) \
+                or to in state.reject_user_ids:
+            problems.append(line_messages.Problem("to", "The property, 'to', in the request body is invalid"))
         return [to]
     if kind == "multicast":
         to = body.get("to")
         if not isinstance(to, list) or not 1 <= len(to) <= line_messages.MAX_MULTICAST_RECIPIENTS:
             problems.append(line_messages.Problem("to", f"Size must be between 1 and {line_messages.MAX_MULTICAST_RECIPIENTS}"))
             return []
-        if not all(isinstance(u, str) and u.startswith("U") for u in to):
-            problems.append(line_messages.Problem("to", "must be user IDs"))
-            return []
+        for n, user in enumerate(to):  # LINE names each recipient it refuses by its index
+            if not line_ids.is_user_id(user) or user in state.reject_user_ids:
+                prop = f"to[{n}]" if state.reject_names_index else "to"
+                problems.append(line_messages.Problem(prop, f"The property, '{prop}', in the request body is invalid"))
         return list(to)
     return list(state.listed_followers())  # broadcast and narrowcast reach the followers who did not block
 

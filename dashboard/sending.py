@@ -6,7 +6,10 @@
    customAggregationUnits name. 2xx and 409 (key already accepted) mark the batch sent; 429 rate
    limits, 5xx, time-outs and network errors back off exponentially with jitter and retry with the
    same key; 429 "monthly limit" stops the send cleanly, leaving the rest planned; other 4xx fail
-   the batch with LINE's reason (and stop, when the reason is the messages themselves).
+   the batch with LINE's reason (and stop, when the reason is the messages themselves). A 400 about
+   the recipients splits the batch instead (_split): the IDs LINE names go alone, or the batch is
+   halved, each part a new batch with a new retry key written before it is sent; a single refused
+   recipient fails with LINE's reason, and everyone else is sent once (a 400 accepts nobody).
 3. A crash or restart resumes from the ledger: planned rows go out again with their stored keys,
    and LINE (or the sandbox) answers 409 for any batch it had already accepted. Within a process a
    registry lets only one runner work on a delivery; the DuckDB file admits one writing process.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import threading
 import time
 import uuid
@@ -32,6 +36,8 @@ KEY_SAFE_HOURS = 23                # LINE forgets a retry key after 24 h: never 
 BACKOFF_BASE_S = 0.2
 BACKOFF_CAP_S = 10.0
 CHUNK_BATCHES = 200                # batches read from the ledger at a time: memory stays flat
+UNKNOWN_REASON = ("sent more than 23 h ago with no answer recorded; LINE forgets retry keys after 24 h: "
+                  "check the recipients before sending to them again")
 
 _running: set[str] = set()
 _running_lock = threading.Lock()
@@ -209,6 +215,127 @@ def _finish(cur, delivery_id: str, status: str, error: str | None = None) -> Non
                 "where delivery_id = $id", {"id": delivery_id, "status": status, "error": error})
 
 
+
+def _expired(attempted_at) -> bool:
+    return attempted_at is not None and \
+        attempted_at < dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=KEY_SAFE_HOURS)
+
+
+def _recipient_problem(err: line_api.LineError) -> bool:
+    """LINE refused the request for its recipients, not its messages or unit name: splitting the
+    batch can isolate the recipients it refuses (a 400 accepts nobody, so nobody gets it twice)."""
+    if err.status != 400:
+        return False
+    props = [str(d.get("property", "")) for d in err.details]
+    return not any(p.startswith(("messages", "customAggregationUnits")) for p in props)
+
+
+def _named_recipients(err: line_api.LineError, users: list[str]) -> list[str]:
+    """The recipients LINE's details name as `to[n]` (indices into the request's `to`)."""
+    named = []
+    for detail in err.details:
+        m = re.fullmatch(r"to\[(\d+)\]", str(detail.get("property", "")))
+        if m and int(m.group(1)) < len(users):
+            named.append(users[int(m.group(1))])
+    return list(dict.fromkeys(named))
+
+
+def _split(cur, delivery_id: str, batch_no: int, users: list[str], err: line_api.LineError) -> int:
+    """Replace a refused batch by smaller ones, each with a new batch number and its own new retry
+    key written to the ledger now, before any of them is sent: the recipients LINE named, one per
+    batch, and the rest together; without names, the two halves (bisection). The new batches are
+    numbered after the last one, so the running send (or a resume) takes them up. Returns how many."""
+    named = set(_named_recipients(err, users))
+    halves = [users[:len(users) // 2], users[len(users) // 2:]]
+    groups = [[u] for u in users if u in named] + [[u for u in users if u not in named]] if named else halves
+    groups = [g for g in groups if g]
+    if len(groups) < 2:
+        groups = halves
+    first = cur.execute("select max(batch_no) + 1 from delivery_recipients where delivery_id = $id",
+                        {"id": delivery_id}).fetchone()[0]
+    note = f"split from batch {batch_no} after LINE's 400: {err.message}"[:500]
+    cur.execute("begin")
+    try:
+        for n, group in enumerate(groups):
+            cur.execute("update delivery_recipients set batch_no = $new, retry_key = $key, attempted_at = null, "
+                        "error = $note where delivery_id = $id and batch_no = $old and status = 'planned' "
+                        "and list_contains($users, user_id)",
+                        {"new": first + n, "key": str(uuid.uuid4()), "note": note, "id": delivery_id,
+                         "old": batch_no, "users": group})
+        cur.execute("commit")
+    except Exception:
+        cur.execute("rollback")
+        raise
+    return len(groups)
+
+
+class _Sender:
+    """Sends one batch at a time for run(): retries with the same key, splits a batch whose
+    recipients LINE refuses, and says when the whole delivery must stop ((status, reason) or None)."""
+
+    def __init__(self, cur, clients, delivery_id, messages, unit, kind, tracking, pacer):
+        self.cur, self.clients, self.delivery_id = cur, clients, delivery_id
+        self.messages, self.unit, self.kind, self.tracking, self.pacer = messages, unit, kind, tracking, pacer
+        self.first_accepted = True
+
+    def batch(self, batch_no: int, retry_key: str, users: list[str], attempted_at) -> tuple[str, str] | None:
+        cur, delivery_id = self.cur, self.delivery_id
+        if _expired(attempted_at):
+            # tried over a day ago with no answer recorded: LINE may have accepted it and has
+            # forgotten the key, so resending could deliver twice. Leave it to the operator.
+            _mark(cur, delivery_id, batch_no, "unknown", error=UNKNOWN_REASON)
+            return None
+        if attempted_at is None:  # recorded before the first call: the 24 h clock of the key
+            cur.execute("update delivery_recipients set attempted_at = current_timestamp "
+                        "where delivery_id = $id and batch_no = $batch", {"id": delivery_id, "batch": batch_no})
+        attempt = 0
+        while True:
+            self.pacer.wait()
+            try:
+                request_id = self._call(retry_key, users)
+            except line_api.LineError as err:
+                if err.retryable and attempt + 1 < MAX_ATTEMPTS:
+                    attempt += 1
+                    time.sleep(_backoff(attempt))
+                    continue
+                return self._refused(batch_no, users, err)
+            _mark(cur, delivery_id, batch_no, "sent", request_id)
+            if self.first_accepted:  # the delivery counts as sent from its first accepted batch
+                cur.execute("update deliveries set sent_at = coalesce(sent_at, current_timestamp) "
+                            "where delivery_id = $id", {"id": delivery_id})
+                self.first_accepted = False
+            return None
+
+    def _call(self, retry_key: str, users: list[str]) -> str:
+        body = self.messages
+        if self.tracking:  # the same tokens on every retry: the body never changes
+            body = links.rewrite(self.messages, self.delivery_id, users[0] if self.tracking == "per_user" else "")
+        if self.kind == "test":
+            return line_api.push(self.clients, users[0], body, retry_key)
+        return line_api.multicast(self.clients, users, body, retry_key, self.unit)
+
+    def _refused(self, batch_no: int, users: list[str], err: line_api.LineError) -> tuple[str, str] | None:
+        cur, delivery_id = self.cur, self.delivery_id
+        if err.retryable:
+            return ("paused", f"LINE kept failing ({err.kind} {err.status}): {err.message}; resume later")
+        if err.kind == "monthly_limit":
+            return ("stopped", f"monthly limit reached: {err.message}")
+        if err.kind == "auth":
+            return ("paused", f"LINE refused the access token ({err.status}): {err.message}")
+        if self.kind != "test" and len(users) > 1 and _recipient_problem(err):
+            _split(cur, delivery_id, batch_no, users, err)
+            return None
+        # bad request: this batch fails with LINE's reason
+        reason = err.message + (f" ({line_api_details(err)})" if err.details else "")
+        _mark(cur, delivery_id, batch_no, "failed", err.request_id, reason[:500])
+        if self.kind != "test" and any("messages" in str(d.get("property", "")) for d in err.details):
+            # the messages are wrong: every other batch would fail too
+            cur.execute("update delivery_recipients set status = 'failed', error = $e "
+                        "where delivery_id = $id and status = 'planned'", {"e": reason[:500], "id": delivery_id})
+            return ("failed", reason)
+        return None
+
+
 def approvals_apply() -> bool:
     """Two-person approval applies on a shared server (log-in configured). Without log-in the
     dashboard serves only its single local user on loopback: there is no second person."""
@@ -266,60 +393,11 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
                 return progress(cur, delivery_id)
         import json
 
-        messages = json.loads(messages_json)
         cur.execute("update deliveries set status = 'sending', error = null where delivery_id = $id", {"id": delivery_id})
-        pacer = _pacer(rate)
+        send = _Sender(cur, clients, delivery_id, json.loads(messages_json), unit, kind, tracking, _pacer(rate))
         stop: tuple[str, str] | None = None
-        first_accepted = True
         for batch_no, retry_key, users, attempted_at in _batches(cur, delivery_id):
-            if attempted_at is not None and attempted_at < dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=KEY_SAFE_HOURS):
-                # tried over a day ago with no answer recorded: LINE may have accepted it and has
-                # forgotten the key, so resending could deliver twice. Leave it to the operator.
-                _mark(cur, delivery_id, batch_no, "unknown", error=(
-                    "sent more than 23 h ago with no answer recorded; LINE forgets retry keys after 24 h: "
-                    "check the recipients before sending to them again"))
-                continue
-            if attempted_at is None:  # recorded before the first call: the 24 h clock of the key
-                cur.execute("update delivery_recipients set attempted_at = current_timestamp "
-                            "where delivery_id = $id and batch_no = $batch", {"id": delivery_id, "batch": batch_no})
-            attempt = 0
-            while True:
-                pacer.wait()
-                try:
-                    body = messages
-                    if tracking:  # the same tokens on every retry: the body never changes
-                        body = links.rewrite(messages, delivery_id, users[0] if tracking == "per_user" else "")
-                    if kind == "test":
-                        request_id = line_api.push(clients, users[0], body, retry_key)
-                    else:
-                        request_id = line_api.multicast(clients, users, body, retry_key, unit)
-                    _mark(cur, delivery_id, batch_no, "sent", request_id)
-                    if first_accepted:  # the delivery counts as sent from its first accepted batch
-                        cur.execute("update deliveries set sent_at = coalesce(sent_at, current_timestamp) "
-                                    "where delivery_id = $id", {"id": delivery_id})
-                        first_accepted = False
-                    break
-                except line_api.LineError as err:
-                    if err.retryable and attempt + 1 < MAX_ATTEMPTS:
-                        attempt += 1
-                        time.sleep(_backoff(attempt))
-                        continue
-                    if err.retryable:
-                        stop = ("paused", f"LINE kept failing ({err.kind} {err.status}): {err.message}; resume later")
-                    elif err.kind == "monthly_limit":
-                        stop = ("stopped", f"monthly limit reached: {err.message}")
-                    elif err.kind == "auth":
-                        stop = ("paused", f"LINE refused the access token ({err.status}): {err.message}")
-                    else:  # bad request: this batch fails with LINE's reason
-                        reason = err.message + (f" ({line_api_details(err)})" if err.details else "")
-                        _mark(cur, delivery_id, batch_no, "failed", err.request_id, reason[:500])
-                        if any("messages" in str(d.get("property", "")) for d in err.details) or kind == "test":
-                            if kind != "test":  # the messages are wrong: every other batch would fail too
-                                cur.execute("update delivery_recipients set status = 'failed', error = $e "
-                                            "where delivery_id = $id and status = 'planned'",
-                                            {"e": reason[:500], "id": delivery_id})
-                                stop = ("failed", reason)
-                    break
+            stop = send.batch(batch_no, retry_key, users, attempted_at)
             if on_batch is not None:
                 on_batch(batch_no)
             if stop:
