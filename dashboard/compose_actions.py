@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from dashboard import approvals, audit, auth, compose, line_api, sending
+from dashboard import approvals, audit, auth, compose, line_api, line_ids, sending
 
 
 class AudienceChanged(Exception):
@@ -20,10 +20,20 @@ class AudienceChanged(Exception):
         self.now_counted = now_counted
 
 
+class BadRecipients(ValueError):
+    """Test recipients that are not LINE user IDs (U + 32 hex digits): nothing was sent to anyone."""
+
+    def __init__(self, invalid: list[str]):
+        super().__init__(", ".join(invalid))
+        self.invalid = invalid
+
+
 def test_send(con, cur, user: auth.User | None, staff: list[str], messages: list[dict],
               clients: line_api.Clients) -> sending.Report:
     """Push the messages to the staff's own LINE user IDs, through the same engine and ledger."""
     auth.require(user, "test_send")
+    if bad := line_ids.invalid_user_ids(staff):
+        raise BadRecipients(bad)
     delivery_id = "test_" + uuid.uuid4().hex[:12]
     sending.plan(con, delivery_id=delivery_id, user_ids=staff, messages=messages, kind="test", title="test",
                  created_by=user.name)

@@ -16,7 +16,7 @@ import unicodedata
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dashboard import config
+from dashboard import config, line_ids
 
 # ---- values: each parser takes a stripped, non-empty cell and returns a value or raises Bad ----
 
@@ -103,11 +103,10 @@ def parse_count(text: str, zone=None) -> int:
     return parse_amount(text, whole=True, limit=2 ** 31)
 
 
-_LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
 
 
 def parse_line_user_id(text: str, zone=None) -> str:
-    if not _LINE_USER_ID.fullmatch(text):
+    if not line_ids.is_user_id(text):  # the one definition of the shape (line_ids.py)
         raise Bad("is not a LINE user ID (U followed by 32 hex digits)")
     return text
 

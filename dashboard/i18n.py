@@ -504,6 +504,9 @@ TEXT: dict[str, dict[str, str]] = {
     "seg.followed_at": {"ja": "友だち追加", "en": "Added"},
     "seg.last_reaction": {"ja": "最終反応", "en": "Last reaction"},
     "seg.genre.none": {"ja": "なし", "en": "none"},
+    # issue 11: existing accounts, user IDs, lost answers
+    "i11.test_send.bad_ids": {"ja": "LINEのユーザーIDではありません（U＋英数字32桁）: {ids}。誰にも送信していません。",
+                              "en": "Not LINE user IDs (U + 32 hex digits): {ids}. Nothing was sent to anyone."},
 }
 
 

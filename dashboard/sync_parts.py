@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard import line_api, queries, rollups
+from dashboard import line_api, line_ids, queries, rollups
 from dashboard.line_api import LineError
 from dashboard.sync import (BACKFILL_DAYS, FOLLOWER_IDS, FOLLOWER_PAGE, INSIGHT_DELIVERY, INSIGHT_EVENT,
                             INSIGHT_FOLLOWERS, INSIGHT_UNIT, JST, NOT_VERIFIED, PROFILE, PROFILES_PER_RUN, QUOTA,
@@ -37,6 +37,7 @@ def followers(run: Run) -> PartResult:
     listing_started = run.now()
     queries.run(cur, "sync/follower_ids_stage")
     token, tokens_seen, listed, pages = None, set(), 0, 0
+    refused: list[str] = []   # not LINE user IDs: never stored, never sent to
     while True:
         try:
             ids, token = run.call(FOLLOWER_IDS, line_api.follower_ids, token, FOLLOWER_PAGE)
@@ -44,6 +45,10 @@ def followers(run: Run) -> PartResult:
             if err.status == 403:  # the documented refusal for unverified, non-premium accounts
                 return PartResult("followers", "skipped", f"{NOT_VERIFIED} (LINE answered 403: {err.message})")
             raise
+        bad = line_ids.invalid_user_ids(ids)
+        if bad:
+            refused.extend(bad)
+            ids = [i for i in ids if line_ids.is_user_id(i)]
         if ids:
             queries.run(cur, "sync/follower_ids_add", ids=ids)
         listed, pages = listed + len(ids), pages + 1
@@ -64,14 +69,19 @@ def followers(run: Run) -> PartResult:
         f"{listed:,} followers listed by LINE ({pages} page(s)); {added:,} unknown to us added as friends "
         f"(followed_at = when sync first saw them); {refollowed:,} friends we held as blocked follow again "
         f"(missed follow webhook); {unlisted:,} friends we hold as following are not in LINE's list "
-        f"(missed unfollow webhook, or no consent to share their profile): left unchanged"), added + refollowed)
+        f"(missed unfollow webhook, or no consent to share their profile): left unchanged"
+        + (f"; {len(refused):,} listed IDs refused: not LINE user IDs (U + 32 hex digits), e.g. {refused[0][:40]!r}"
+           if refused else "")), added + refollowed)
 
 
 def profiles(run: Run) -> PartResult:
     """Display names for friends who have none, at most PROFILES_PER_RUN per run."""
     due = queries.run(run.cur, "sync/profiles_due", salt=run.now().isoformat(), max=PROFILES_PER_RUN)["user_id"]
-    named = refused = 0
+    named = refused = malformed = 0
     for user_id in due:
+        if not line_ids.is_user_id(user_id):  # never put a value of another shape into LINE's URL
+            malformed += 1
+            continue
         try:
             profile = run.call(PROFILE, line_api.profile, user_id)
         except LineError as err:
@@ -84,7 +94,8 @@ def profiles(run: Run) -> PartResult:
             named += 1
     return PartResult("profiles", "ok", (
         f"{named:,} display names saved; {refused:,} profiles refused by LINE (404: blocked, no friend or "
-        f"no consent); {len(due):,} friends without a name looked up (at most {PROFILES_PER_RUN:,} per run)"), named)
+        f"no consent); {len(due):,} friends without a name looked up (at most {PROFILES_PER_RUN:,} per run)"
+        + (f"; {malformed:,} not looked up: not LINE user IDs" if malformed else "")), named)
 
 
 # ---- insight per day --------------------------------------------------------------------------

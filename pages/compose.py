@@ -104,6 +104,8 @@ if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
                 f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
         except auth.PermissionDenied as exc:
             ui.refuse(exc)
+        except compose_actions.BadRecipients as exc:
+            ts.error(t("i11.test_send.bad_ids", L, ids=", ".join(exc.invalid[:5])))
 
 title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
 promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")
