@@ -505,8 +505,21 @@ TEXT: dict[str, dict[str, str]] = {
     "seg.last_reaction": {"ja": "最終反応", "en": "Last reaction"},
     "seg.genre.none": {"ja": "なし", "en": "none"},
     # issue 11: existing accounts, user IDs, lost answers
-    "i11.test_send.bad_ids": {"ja": "LINEのユーザーIDではありません（U＋英数字32桁）: {ids}。誰にも送信していません。",
+    "i11.test_send.bad_ids": {"ja": "LINEのユーザーIDではありません（U＋16進数32桁）: {ids}。誰にも送信していません。",
                               "en": "Not LINE user IDs (U + 32 hex digits): {ids}. Nothing was sent to anyone."},
+    "i11.line.title": {"ja": "LINEの数字との比較", "en": "LINE's own figures beside ours"},
+    "i11.line.followers": {"ja": "友だち数（LINE・累計）", "en": "Friends (LINE, ever added)"},
+    "i11.line.reach": {"ja": "ターゲットリーチ（LINE）", "en": "Targeted reach (LINE)"},
+    "i11.line.blocks": {"ja": "ブロック数（LINE）", "en": "Blocks (LINE)"},
+    "i11.line.known_here": {"ja": "ここで把握している友だち", "en": "Friends known here"},
+    "i11.line.as_of": {"ja": "LINEの集計日: {day}（LINE Insight、1日1回更新）", "en": "LINE's figures of {day} (LINE Insight, updated once a day)"},
+    "i11.line.none": {"ja": "LINEの数字はまだありません。`python -m dashboard sync` を実行すると並べて表示します。", "en": "No LINE figures yet: run `python -m dashboard sync` to show them here."},
+    "i11.line.counts": {"ja": "LINEは{day}時点で友だち{followers:,}人（これまでに追加した人数）、ブロック{blocks:,}人と数えています。", "en": "LINE counts {followers:,} friends (ever added) and {blocks:,} blocks as of {day}."},
+    "i11.line.known": {"ja": "ここで把握している友だちは{known:,}人です（フォロー中{following:,}人、ブロック中{blocked:,}人）。", "en": "{known:,} are known here ({following:,} following, {blocked:,} blocked)."},
+    "i11.line.unseen": {"ja": "{n:,}人はダッシュボードの開始以来まだ見えていません（開始前からの友だちで、その後メッセージもブロックもない人など）。認証済み・プレミアムアカウントなら `python -m dashboard sync` で一覧を取り込めます。", "en": "{n:,} have not been seen since the dashboard started (friends from before it who have not written or blocked since). On a verified or premium account, `python -m dashboard sync` lists them."},
+    "i11.line.ahead": {"ja": "ここではLINEの数字より{n:,}人多く把握しています。LINEの数字は{day}時点のもので、1日遅れで更新されます。", "en": "{n:,} more are known here than LINE counts: LINE's figures are of {day} and arrive a day late."},
+    "i11.line.equal": {"ja": "LINEの数字と一致しています。", "en": "This matches LINE's count."},
+    "i11.line.no_add_date": {"ja": "{n:,}人は追加日が不明です（LINEの友だち一覧からのみ把握）。友だち数には含めますが、新規友だちには数えません。", "en": "{n:,} friends have no known add date (known only from LINE's follower list): they count as friends, never as new friends."},
 }
 
 

@@ -1,7 +1,7 @@
 """Acquisition: adds and blocks per day, when friends arrive, and which routes bring good friends."""
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import account_ui, charts, ui
 from dashboard.i18n import route_label, t
 
 f = ui.page("acq.title")
@@ -19,6 +19,7 @@ st.subheader(t("acq.heatmap", f.lang))
 grid = ui.ask(f, "adds_by_weekday_hour")
 st.plotly_chart(charts.weekday_hour(grid, f.lang), key="acq_heatmap")
 ui.definition(t("acq.heatmap.def", f.lang))
+account_ui.no_add_date_note(f)
 ui.csv_download(grid, "adds_by_weekday_hour", key="acq_heatmap_csv")
 
 st.subheader(t("acq.routes", f.lang))

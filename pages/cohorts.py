@@ -1,7 +1,7 @@
 """Cohorts: share of each add week still following 1–12 weeks after the add."""
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import account_ui, charts, ui
 from dashboard.i18n import t
 
 f = ui.page("cohorts.title")
@@ -10,6 +10,7 @@ if f is None:
 
 frame = ui.ask(ui.lookback(f, "cohorts_window", "cohorts.add_week"), "retention")
 ui.definition(t("cohorts.def", f.lang))
+account_ui.no_add_date_note(f)
 if frame.empty:
     st.info(t("common.no_data", f.lang))
     st.stop()

@@ -1,7 +1,7 @@
 """Funnel: site visits -> friend adds -> first reaction -> purchase, by route."""
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import account_ui, charts, ui
 from dashboard.i18n import route_label, t
 
 f = ui.page("funnel.title")
@@ -12,6 +12,7 @@ names = ui.route_names(f)
 window = st.slider(t("funnel.window", f.lang), min_value=1, max_value=60, value=14, key="funnel_window")
 frame = ui.ask(f, "funnel", window_days=window)
 ui.definition(t("funnel.def", f.lang))
+account_ui.no_add_date_note(f)
 if frame.empty:
     st.info(t("common.no_data", f.lang))
     st.stop()

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import account_ui, charts, ui
 from dashboard.i18n import t
 
 f = ui.page("overview.title")
@@ -20,6 +20,7 @@ for row in rows:
 
 st.caption(f"{f.period.first} – {f.period.last} · {t('common.vs_prev', f.lang)}: "
            f"{result['previous']['first']} – {result['previous']['last']}")
+account_ui.line_figures_panel(f)  # LINE's own figures beside ours, and the difference in words
 
 left, right = st.columns(2)
 with left:

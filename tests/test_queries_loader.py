@@ -6,7 +6,7 @@ import re
 import pytest
 
 from dashboard import (approvals, audience, audit, auth, data_status, imports, ingest,  # noqa: F401 (declare their queries)
-                       metrics, queries, rollups, segment_store, storage, sync)
+                       line_figures, metrics, queries, rollups, segment_store, storage, sync)
 
 
 def test_every_query_file_has_a_header_with_grain_and_parameters():

@@ -9,6 +9,8 @@
 --   reaction_rate_30d      share with at least one per-user reaction within 30 days of adding.
 --   conversion_rate_30d    share with a purchase or conversion within 30 days of adding.
 -- Blocks, reactions and purchases come from rollup_friend_firsts (the first of each after the add).
+-- Friends known only from LINE's follower list (friends.added_by = 'sync') have no known add date:
+-- their followed_at is when sync first saw them, so they are never adds here (issue 11).
 with f as (
     select coalesce(f.inflow_route, 'unknown') as route,
            f.followed_at <= $as_of - interval 7 day as seen_7d,
@@ -20,6 +22,7 @@ with f as (
     from rollup_friend_firsts f  -- one row per friend, with the add time and route
     where f.followed_at >= $start and f.followed_at < $end
       and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
+      and not exists (select 1 from friends s where s.user_key = f.user_key and s.added_by = 'sync')
 ),
 final as (
     select route,

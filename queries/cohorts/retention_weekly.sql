@@ -6,6 +6,8 @@
 -- later undone by a re-follow still counts as lost). A week number is only computed when every
 -- friend of the cohort has been followed for w weeks by $end; otherwise the cell is empty.
 -- The first block after the add and the add week come from rollup_friend_firsts.
+-- Friends known only from LINE's follower list (friends.added_by = 'sync') have no known add date:
+-- their followed_at is when sync first saw them, so they are never adds here (issue 11).
 with f as (
     select f.follow_week as add_week,
            f.followed_at,
@@ -13,6 +15,7 @@ with f as (
     from rollup_friend_firsts f  -- one row per friend, with the add time and route
     where f.followed_at >= $start and f.followed_at < $end
       and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
+      and not exists (select 1 from friends s where s.user_key = f.user_key and s.added_by = 'sync')
 ),
 buckets as (
     select add_week, least(floor(days_kept / 7), 13)::integer as kept_weeks,

@@ -10,6 +10,8 @@
 --   converted   of the reacted, friends who also bought within $window_days of adding (and
 --               before $end): each step is a subset of the one before.
 --   Adds in the last $window_days of the period have had less time: they are still maturing.
+-- Friends known only from LINE's follower list (friends.added_by = 'sync') have no known add date:
+-- their followed_at is when sync first saw them, so they are never adds here (issue 11).
 with visits as (
     select inflow_route as route, sum(visits) as visits
     from site_visits
@@ -25,6 +27,7 @@ f as (
     from rollup_friend_firsts f  -- one row per friend, with the add time and route
     where f.followed_at >= $start and f.followed_at < $end
       and (len($routes::varchar[]) = 0 or list_contains($routes::varchar[], f.inflow_route))
+      and not exists (select 1 from friends s where s.user_key = f.user_key and s.added_by = 'sync')
 ),
 per_route as (
     select route, count(*) as adds,

@@ -6,9 +6,11 @@
 --   following_*     friends who follow at that moment: added before it and not blocked as of it.
 --                   A block followed by a re-follow (last_followed_at after blocked_at) counts as
 --                   following from the re-follow on.
---   new_friends     first adds in [start, end).
+--   new_friends     first adds in [start, end). Friends known only from LINE's follower list
+--                   (added_by 'sync') are never new: their followed_at is when sync first saw
+--                   them, not their add (issue 11).
 with f as (
-    select followed_at, last_followed_at, blocked_at
+    select followed_at, last_followed_at, blocked_at, added_by is not distinct from 'sync' as sync_only
     from friends
     where len($routes::varchar[]) = 0 or list_contains($routes::varchar[], inflow_route)
 ),
@@ -21,7 +23,7 @@ final as (
         count(*) filter (where followed_at < $start
             and (blocked_at is null or blocked_at >= $start or (last_followed_at > blocked_at and last_followed_at < $start)))
             as following_start,
-        count(*) filter (where followed_at >= $start and followed_at < $end) as new_friends
+        count(*) filter (where followed_at >= $start and followed_at < $end and not sync_only) as new_friends
     from f
 )
 select * from final
