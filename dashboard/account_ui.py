@@ -39,3 +39,48 @@ def no_add_date_note(f) -> None:
     c = _comparison(f.db, ui.data_version(f.db))
     if c.sync_only:
         st.caption(t("i11.line.no_add_date", f.lang, n=c.sync_only))
+
+
+def lost_answers_panel(f, delivery_id: str | None = None, key: str = "lost") -> None:
+    """Deliveries / Compose: each batch whose answer was lost, what LINE's statistics say, and the
+    sender's choices (checked and audited in unknown_batches.decide). Nothing shows when none."""
+    from dashboard import unknown_batches
+
+    lang = f.lang
+    cur = ui.cursor(f.db)
+    try:
+        batches = unknown_batches.unanswered(cur, delivery_id)
+        if not batches:
+            return
+        st.subheader(t("i11.lost.title", lang))
+        st.caption(t("i11.lost.def", lang))
+        for b in batches:
+            with st.container(border=True):
+                st.markdown(t("i11.lost.row", lang, title=b.title or b.delivery_id, batch=b.batch_no, n=b.recipients,
+                              retry_key=b.retry_key, at=b.attempted_at.astimezone(f.period.start.tzinfo).strftime("%Y-%m-%d %H:%M"),
+                              hours=b.age_hours))
+                for code, params in b.line_says:
+                    st.caption(t(code, lang, **params))
+                _choices(f, cur, b, f"{key}_{b.delivery_id}_{b.batch_no}")
+    finally:
+        cur.close()
+
+
+def _choices(f, cur, b, key: str) -> None:
+    from dashboard import auth, unknown_batches
+
+    lang = f.lang
+    ack = False
+    if "retry" not in b.choices:
+        ack = st.checkbox(t("i11.lost.ack", lang), key=f"{key}_ack")
+    cols = st.columns(len(b.choices))
+    for col, choice in zip(cols, b.choices):
+        if col.button(t(f"i11.lost.{choice}", lang), key=f"{key}_{choice}"):
+            try:
+                status = unknown_batches.decide(ui.connection(f), cur, ui.user(), b.delivery_id, b.batch_no, choice,
+                                                acknowledged=ack)
+                st.success(t("i11.lost.done", lang, status=status))
+            except auth.PermissionDenied as exc:
+                ui.refuse(exc)
+            except unknown_batches.DecisionRefused as exc:
+                st.warning(t(exc.code, lang, **exc.params))

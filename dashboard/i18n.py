@@ -520,6 +520,23 @@ TEXT: dict[str, dict[str, str]] = {
     "i11.line.ahead": {"ja": "ここではLINEの数字より{n:,}人多く把握しています。LINEの数字は{day}時点のもので、1日遅れで更新されます。", "en": "{n:,} more are known here than LINE counts: LINE's figures are of {day} and arrive a day late."},
     "i11.line.equal": {"ja": "LINEの数字と一致しています。", "en": "This matches LINE's count."},
     "i11.line.no_add_date": {"ja": "{n:,}人は追加日が不明です（LINEの友だち一覧からのみ把握）。友だち数には含めますが、新規友だちには数えません。", "en": "{n:,} friends have no known add date (known only from LINE's follower list): they count as friends, never as new friends."},
+    "i11.lost.title": {"ja": "応答が失われたバッチ", "en": "Batches whose answer was lost"},
+    "i11.lost.def": {"ja": "LINEに送ったものの応答が記録されていないバッチです。23時間以内なら同じ再送キーで再試行できます（受け付け済みならLINEは409を返し、二重送信になりません）。23時間を過ぎるとLINEがキーを忘れるため、自動では再送しません。送信担当者が確認のうえ「送信済みにする」か「承知のうえ再送する」を選びます（監査ログに記録）。", "en": "Batches sent to LINE with no answer recorded. Within 23 h they can be retried with the same retry key (LINE answers 409 if it had accepted them: nobody gets it twice). After 23 h LINE forgets the key, so nothing is resent automatically: a sender decides to mark the batch as sent or to resend it knowingly (recorded in the audit log)."},
+    "i11.lost.row": {"ja": "{title} · バッチ {batch}: {n:,}人 · 再送キー `{retry_key}` · 送信試行 {at}（{hours:.1f}時間前）", "en": "{title} · batch {batch}: {n:,} recipients · retry key `{retry_key}` · tried {at} ({hours:.1f} h ago)"},
+    "i11.lost.day_stats": {"ja": "LINEの集計（{day}）: マルチキャスト {line:,}通。台帳でその日に送信済みなのは {ours:,}人です。差がこのバッチの人数に近ければ、LINEが受け付けていた可能性があります。", "en": "LINE's statistics for {day}: {line:,} multicast messages; our ledger records {ours:,} sent that day. A difference close to this batch's size suggests LINE accepted it."},
+    "i11.lost.no_day_stats": {"ja": "{day}のLINEの配信数はまだ同期されていません（sync の delivery_counts、翌日以降）。", "en": "LINE's delivery counts for {day} are not synced yet (sync's delivery_counts, from the next day)."},
+    "i11.lost.unit_stats": {"ja": "この配信の集計単位の統計（{day}）: ユニーク開封 {impressions}。", "en": "This delivery's unit statistics ({day}): unique impressions {impressions}."},
+    "i11.lost.no_unit_stats": {"ja": "この配信の集計単位の統計はまだありません。", "en": "No unit statistics for this delivery yet."},
+    "i11.lost.retry": {"ja": "同じ再送キーで再試行", "en": "Retry with the same key"},
+    "i11.lost.mark_sent": {"ja": "送信済みにする", "en": "Mark as sent"},
+    "i11.lost.resend": {"ja": "承知のうえ再送する", "en": "Resend knowingly"},
+    "i11.lost.ack": {"ja": "23時間を過ぎています。LINEが既に届けていた場合、再送すると二重に届くことを理解しました。", "en": "It is over 23 h: I understand that a resend may reach people twice if LINE had delivered it."},
+    "i11.lost.confirm": {"ja": "23時間を過ぎたバッチは、確認のチェックを入れてから選んでください。", "en": "For a batch over 23 h, tick the confirmation first."},
+    "i11.lost.too_old": {"ja": "{hours}時間を過ぎたため、同じキーでの再試行はできません（LINEがキーを忘れます）。", "en": "Over {hours} h: it cannot be retried with the same key (LINE forgets it)."},
+    "i11.lost.too_young": {"ja": "まだ{hours}時間以内です。同じキーで再試行してください（二重送信になりません）。", "en": "Still within {hours} h: retry with the same key (nobody gets it twice)."},
+    "i11.lost.gone": {"ja": "このバッチは既に処理されています。", "en": "This batch has already been dealt with."},
+    "i11.lost.bad_choice": {"ja": "不明な操作です: {choice}", "en": "Unknown choice: {choice}"},
+    "i11.lost.done": {"ja": "記録しました。配信の状態: {status}", "en": "Recorded. Delivery status: {status}"},
 }
 
 

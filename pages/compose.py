@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard import (approvals, auth, compose, compose_actions, compose_ui, config, line_api, segment_store,
+from dashboard import (account_ui, approvals, auth, compose, compose_actions, compose_ui, config, line_api, segment_store,
                        segment_ui, sending, ui)
 from dashboard.i18n import t
 
@@ -18,6 +18,7 @@ con = ui.connection(f)
 user = ui.user()
 draft = st.session_state.setdefault("cmp_delivery_id", sending.new_delivery_id())
 compose_ui.approvals_box(con, cur, user, L)  # sends waiting for a second person (senders see them)
+account_ui.lost_answers_panel(f, key="cmp_lost")  # batches whose answer was lost
 
 # ---- 1. audience ---------------------------------------------------------------------------
 st.subheader(t("cmp.audience", L))

@@ -1,7 +1,7 @@
 """Deliveries: per send, what it reached (LINE's aggregates) and what followed (per-user)."""
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import account_ui, charts, ui
 from dashboard.i18n import t
 
 f = ui.page("dlv.title")
@@ -10,6 +10,7 @@ if f is None:
 
 frame = ui.ask(f, "deliveries")
 ui.definition(t("dlv.def", f.lang))
+account_ui.lost_answers_panel(f, key="dlv_lost")  # batches whose answer was lost
 if frame.empty:
     st.info(t("common.no_data", f.lang))
     st.stop()
