@@ -81,7 +81,8 @@ def _period_numbers(cur, period: Period, routes) -> dict:
     blocks = _one(cur, "overview/blocks", period, routes)
     active = _one(cur, "overview/active_friends", period, routes)
     rpd = queries.run(cur, "engagement/reactions_per_delivery", **period.params(routes))
-    exposed = counts["following_start"] + counts["new_friends"]
+    # who could block in the period; friends sync first saw in it are no adds, but could block
+    exposed = counts["following_start"] + counts["new_friends"] + counts["first_seen_by_sync"]
     recipients = int(rpd["recipients"].sum()) if not rpd.empty else 0
     return {
         "friends": int(counts["friends"]),

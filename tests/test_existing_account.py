@@ -70,6 +70,8 @@ def test_sync_friends_are_never_new_friends_in_any_period(account, days):
     kpis = metrics.overview_kpis(cur, period)["kpis"]
     assert kpis["new_friends"]["value"] == 1                       # the newcomer alone
     assert kpis["friends"]["value"] == 11 and kpis["following"]["value"] == 10
+    # two blocks (one undone) among the 10 friends sync saw and the newcomer: not 2 of 1
+    assert kpis["blocks"]["value"] == 2 and kpis["block_rate"]["value"] == pytest.approx(2 / 11)
     assert int(metrics.adds_by_weekday_hour(cur, period)["adds"].sum()) == 1
     funnel = metrics.funnel(cur, period)
     assert funnel.loc[funnel["route"] == "__total__", "adds"].tolist() == [1]

@@ -9,6 +9,8 @@
 --   new_friends     first adds in [start, end). Friends known only from LINE's follower list
 --                   (added_by 'sync') are never new: their followed_at is when sync first saw
 --                   them, not their add (issue 11).
+--   first_seen_by_sync  friends sync first saw in [start, end): following then, though not new
+--                   (with following_start and new_friends, who could block during the period).
 with f as (
     select followed_at, last_followed_at, blocked_at, added_by is not distinct from 'sync' as sync_only
     from friends
@@ -23,7 +25,8 @@ final as (
         count(*) filter (where followed_at < $start
             and (blocked_at is null or blocked_at >= $start or (last_followed_at > blocked_at and last_followed_at < $start)))
             as following_start,
-        count(*) filter (where followed_at >= $start and followed_at < $end and not sync_only) as new_friends
+        count(*) filter (where followed_at >= $start and followed_at < $end and not sync_only) as new_friends,
+        count(*) filter (where followed_at >= $start and followed_at < $end and sync_only) as first_seen_by_sync
     from f
 )
 select * from final
