@@ -133,3 +133,24 @@ def test_one_line_hides_secret_values_and_folders(monkeypatch):
     text = worker.one_line(OSError('IO Error: Cannot open file "/srv/x/backups/dashboard-1.partial":\n'
                                    "Permission denied (token tok-123456789)"))
     assert text == 'OSError: IO Error: Cannot open file "…/dashboard-1.partial": Permission denied (token ***)'
+
+
+def test_the_data_page_shows_each_duty_and_names_the_failing_one(env):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    (env / "backups").write_text("not a folder")
+    worker.tick(0.0)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"),
+                           default_timeout=60)
+    at.run()
+    at.switch_page("../pages/data.py").run()
+    assert not at.exception, at.exception
+    assert any("失敗している処理があります: 日次バックアップ" in e.value for e in at.error)
+    table = next(d.value for d in at.dataframe if "duty" in d.value.columns)
+    rows = {r["duty"]: r for r in table.to_dict("records")}
+    assert rows["日次バックアップ"]["state"] == "失敗（再試行待ち）" and rows["日次バックアップ"]["failures"] == 1
+    assert "FileExistsError" in rows["日次バックアップ"]["last_error"] and str(env) not in rows["日次バックアップ"]["last_error"]
+    assert rows["予約・中断した配信"]["state"] == "正常" and rows["Webhookの取り込み"]["state"] == "正常"
+    assert any("バックグラウンド処理が動いていません" in c.value for c in at.caption)   # AppTest starts no worker
