@@ -115,7 +115,8 @@ if not worker.running():
 shown = duties.assign(duty=duties["duty"].map(lambda d: t(f"duty.name.{d}", L)),
                       state=duties["state"].map(lambda s: t(f"duty.state.{s}", L)),
                       last_error=duties["last_error"].fillna(""),
-                      **{c: duties[c].map(jst) for c in ("last_success", "last_error_at", "next_try")})
+                      **{c: duties[c].map(lambda v: jst(v, "%m-%d %H:%M:%S"))
+                         for c in ("last_success", "last_error_at", "next_try")})
 shown = shown[["duty", "state", "last_success", "failures", "last_error", "last_error_at", "next_try"]]
 st.dataframe(shown, hide_index=True, key="data_duties", column_config={c: t(f"duty.h.{c}", L) for c in shown.columns})
 ui.definition(t("duty.def", L))
