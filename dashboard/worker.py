@@ -273,9 +273,12 @@ def stop() -> None:
     """End the loop, then checkpoint and close the database: a clean stop leaves no WAL."""
     global _con, _thread
     _stop.set()
+    deadline = time.monotonic() + STOP_WAIT_S
     if _thread is not None:
         _thread.join(STOP_WAIT_S)
         _thread = None
+    for thread in list(_sending.values()):  # a batch in flight finishes; the rest resumes at the next start
+        thread.join(max(0.0, deadline - time.monotonic()))
     with _con_lock:
         con, _con = _con, None
     if con is None:
