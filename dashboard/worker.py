@@ -70,7 +70,7 @@ def start_sandbox() -> str | None:
 
 # ---- duties -------------------------------------------------------------------------------------
 
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s'\"]+)+[/\\]?")
+_PATH = re.compile(r"(?<![\w:/.])(?:[/\\][^/\\\s'\"]+)+[/\\]?")   # not in URLs or "HTTP/1.1"
 
 
 def one_line(exc: BaseException | str) -> str:

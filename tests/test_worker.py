@@ -154,3 +154,8 @@ def test_the_data_page_shows_each_duty_and_names_the_failing_one(env):
     assert "FileExistsError" in rows["日次バックアップ"]["last_error"] and str(env) not in rows["日次バックアップ"]["last_error"]
     assert rows["予約・中断した配信"]["state"] == "正常" and rows["Webhookの取り込み"]["state"] == "正常"
     assert any("バックグラウンド処理が動いていません" in c.value for c in at.caption)   # AppTest starts no worker
+
+
+def test_one_line_keeps_urls_and_protocols_readable():
+    assert worker.one_line("LINE https://api.line.me/v2/bot/message/multicast HTTP/1.1 500") == \
+        "LINE https://api.line.me/v2/bot/message/multicast HTTP/1.1 500"
