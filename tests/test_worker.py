@@ -42,11 +42,9 @@ def _plan_due(delivery_id: str, n: int = 3) -> None:
 
 
 def _status(delivery_id: str) -> str:
-    for _ in range(200):  # the send runs on its own thread
-        thread = worker._sending.get(delivery_id)
-        if thread is None or not thread.is_alive():
-            break
-        time.sleep(0.02)
+    thread = worker._sending.get(delivery_id)   # the send runs on its own thread
+    if thread is not None:
+        thread.join(60)
     con = storage.connect(worker.config.db_path())
     return con.execute("select status from deliveries where delivery_id = $d", {"d": delivery_id}).fetchone()[0]
 
