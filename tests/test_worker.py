@@ -4,10 +4,8 @@ duty's state shows in /healthz. Driven tick by tick on a made-up clock, with a r
 a real spool folder and the real sandbox over HTTP."""
 from __future__ import annotations
 
-import datetime as dt
-import time
-
 import asyncio
+import datetime as dt
 import json
 
 import pytest
