@@ -1,6 +1,8 @@
 # Two commands that work on a fresh machine with nothing but Python 3.11:
 #   make run    the dashboard on the demo account (built on first run)
 #   make test   the whole test suite (installs Debian's chromium + fonts-noto-cjk when missing)
+# On a server: make install   the venv with the runtime requirements only (no test tools, no
+# browser; docs/deployment.md).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,12 +10,16 @@ STAMP  := $(VENV)/.installed
 DB     ?= $(or $(DASHBOARD_DB),data/dashboard.duckdb)
 PORT   ?= 8501
 
-.PHONY: run test demo bench browser-deps clean
+.PHONY: install run test demo bench browser-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+install:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-cache-dir -r requirements.txt
 
 run: $(STAMP)
 	test -f "$(DB)" || $(BIN)/python -m dashboard demo --db "$(DB)"

@@ -2,23 +2,27 @@
 
 The navigation script is dashboard/navigation.py (see there why it is not this file). The
 background worker — the sandbox when no access token is set, resumed and scheduled sends — starts
-and stops with the server through st.App's lifespan. The local log-in routes (/account/login,
+and stops with the server through st.App's lifespan; on stop it checkpoints and closes the database
+(no WAL left behind, so `python -m dashboard restore` can replace the file). GET /healthz
+(dashboard/health.py) shows each background duty's state. The local log-in routes (/account/login,
 /account/logout) and the middleware that slides the session cookie come from dashboard/auth_routes.py.
 """
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from dashboard import auth_routes, worker
+from dashboard import auth_routes, health, worker
 from dashboard.config import ROOT
 
 
 @asynccontextmanager
 async def lifespan(_app):
     worker.start()
-    yield
-    worker.stop()
+    try:
+        yield
+    finally:
+        worker.stop()  # waits for the worker's step, then CHECKPOINT and close
 
 
 app = st.App(ROOT / "dashboard" / "navigation.py", lifespan=lifespan,
-             routes=auth_routes.routes(), middleware=auth_routes.middleware())
+             routes=auth_routes.routes() + health.routes(), middleware=auth_routes.middleware())

@@ -203,6 +203,18 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_restore(args) -> int:
+    from dashboard import backup
+
+    done = backup.restore(Path(args.backup), Path(args.db))
+    for aside in done.set_aside:
+        print(f"set aside: {aside}")
+    upgraded = f" (upgraded from {done.backup_version})" if done.version != done.backup_version else ""
+    print(f"restored {args.backup} -> {done.database}, schema version {done.version}{upgraded}; "
+          "start the dashboard now")
+    return 0
+
+
 def cmd_sync(args) -> int:
     from dashboard import sync
 
@@ -288,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
     p.add_argument("--dir", default=None, help="folder (default: setting DASHBOARD_BACKUP_DIR)")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="put a backup back in place of the database (the dashboard must be stopped)")
+    p.add_argument("backup", help="a backup file (dashboard-YYYYMMDD-HHMM.duckdb)")
+    p.add_argument("--db", default=None, help="database file to replace (default: setting DASHBOARD_DB)")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("sync", help="fetch followers, profiles, insight and quota from LINE (paced: 60 insight calls/h)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")

@@ -537,6 +537,28 @@ TEXT: dict[str, dict[str, str]] = {
     "i11.lost.gone": {"ja": "このバッチは既に処理されています。", "en": "This batch has already been dealt with."},
     "i11.lost.bad_choice": {"ja": "不明な操作です: {choice}", "en": "Unknown choice: {choice}"},
     "i11.lost.done": {"ja": "記録しました。配信の状態: {status}", "en": "Recorded. Delivery status: {status}"},
+    # issue 20: background duties (Data page)
+    "duty.title": {"ja": "バックグラウンド処理", "en": "Background duties"},
+    "duty.def": {"ja": "ダッシュボードが裏で行う処理です。ひとつが失敗しても他は止まりません。失敗した処理は2秒後、4秒後、8秒後…（最長5分おき）に再試行します。同じ内容は /healthz でも確認できます。",
+                 "en": "What the dashboard does in the background. One that fails never stops the others; it is tried again after 2, 4, 8 … seconds (at most every 5 minutes). /healthz shows the same."},
+    "duty.not_running": {"ja": "このプロセスではバックグラウンド処理が動いていません（streamlit run app.py で起動すると動きます）。",
+                         "en": "The background duties are not running in this process (they run when the dashboard is started with streamlit run app.py)."},
+    "duty.failing": {"ja": "失敗している処理があります: {names}", "en": "Failing: {names}"},
+    "duty.name.database": {"ja": "データベース接続", "en": "Database"},
+    "duty.name.loader": {"ja": "Webhookの取り込み", "en": "Webhook loader"},
+    "duty.name.sends": {"ja": "予約・中断した配信", "en": "Scheduled and resumed sends"},
+    "duty.name.backup": {"ja": "日次バックアップ", "en": "Daily backup"},
+    "duty.state.waiting": {"ja": "未実行", "en": "Not run yet"},
+    "duty.state.ok": {"ja": "正常", "en": "OK"},
+    "duty.state.failing": {"ja": "失敗（再試行待ち）", "en": "Failing (will retry)"},
+    "duty.state.off": {"ja": "未設定（オフ）", "en": "Not configured (off)"},
+    "duty.h.duty": {"ja": "処理", "en": "Duty"},
+    "duty.h.state": {"ja": "状態", "en": "State"},
+    "duty.h.last_success": {"ja": "最終成功", "en": "Last success"},
+    "duty.h.failures": {"ja": "連続失敗", "en": "Failures in a row"},
+    "duty.h.last_error": {"ja": "最後のエラー", "en": "Last error"},
+    "duty.h.last_error_at": {"ja": "エラー時刻", "en": "Error at"},
+    "duty.h.next_try": {"ja": "次回", "en": "Next try"},
 }
 
 

@@ -1,20 +1,38 @@
 """The dashboard process's background work, started with the server (st.App lifespan in app.py):
-the sandbox when no access token is configured, and a loop that loads the webhook spool every
-few seconds (DASHBOARD_INGEST_INTERVAL_S), resumes interrupted sends and starts scheduled ones. It runs in the process that owns the DuckDB file (DESIGN §4).
+the sandbox when no access token is configured, and a loop of duties. It runs in the process that
+owns the DuckDB file (DESIGN §4).
+
+Each duty (DUTIES: the loader, sends, backups) is its own guarded step: one that fails is retried
+with exponential backoff (BACKOFF_FIRST_S doubling up to BACKOFF_MAX_S) and never keeps the others
+from running — a backup folder the service cannot write to no longer stops scheduled and resumed
+sends. Each duty's last success, last error (one line: no secret, no folder) and next try are kept
+in memory for the Data page and the dashboard's /healthz. A scenario runner, when one exists,
+is one more Duty in DUTIES. stop() ends the loop, then checkpoints and closes the database so a
+clean stop leaves no WAL behind (a restore then opens: `python -m dashboard restore`).
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
+from typing import Callable
 
 from dashboard import backup, config, ingest, line_api, sending, settings_audit, storage
 
 LOG = logging.getLogger("dashboard.worker")
 POLL_S = 1.0
+BACKUP_CHECK_S = 30.0       # how often the backup duty asks whether today's backup is due
+BACKOFF_FIRST_S = 2.0       # a failed duty waits this long, then twice as long after each failure ...
+BACKOFF_MAX_S = 300.0       # ... up to five minutes
+STOP_WAIT_S = 20.0          # stop() waits this long for the loop's current step (systemd gives 30 s)
 _stop = threading.Event()
+_thread: threading.Thread | None = None
+_con = None
+_con_lock = threading.Lock()
 
 
 def _sandbox_answers(url: str) -> bool:
@@ -50,52 +68,224 @@ def start_sandbox() -> str | None:
     return url
 
 
+# ---- duties -------------------------------------------------------------------------------------
+
+_PATH = re.compile(r"(?<![\w:/.])(?:[/\\][^/\\\s'\"]+)+[/\\]?")   # not in URLs or "HTTP/1.1"
+
+
+def one_line(exc: BaseException | str) -> str:
+    """An error as one short line for the operator: no traceback, no secret value, no folder
+    (an absolute path keeps only its file name)."""
+    text = str(exc) if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    text = " ".join(text.split())
+    for s in config.SETTINGS:
+        value = config.get(s.name) if s.secret else None
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    text = _PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], text)
+    return text[:240]
+
+
+@dataclass
+class Duty:
+    name: str
+    step: Callable            # step(con) -> None, or "off" when the duty is not configured
+    every: Callable[[], float]
+    needs_db: bool = True
+    state: str = "waiting"    # waiting (not run yet), ok, failing, off
+    runs: int = 0
+    failures: int = 0         # in a row
+    last_success: dt.datetime | None = None
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+    next_at: float = 0.0      # time.monotonic() of the next try
+    next_try: dt.datetime | None = None   # the same, as a time of day (UTC) for people
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_at
+
+    def run(self, con, now: float) -> None:
+        self.runs += 1
+        try:
+            outcome = self.step(con)
+        except Exception as exc:  # this duty fails alone; the next try backs off
+            self.failed(exc, now)
+            return
+        self.failures = 0
+        self.state = "off" if outcome == "off" else "ok"
+        self.last_success = dt.datetime.now(dt.timezone.utc)
+        self._schedule(now, self.every())
+
+    def failed(self, exc: BaseException | str, now: float) -> None:
+        self.failures += 1
+        self.state = "failing"
+        self.last_error, self.last_error_at = one_line(exc), dt.datetime.now(dt.timezone.utc)
+        delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (self.failures - 1))
+        self._schedule(now, delay)
+        LOG.error("%s failed (%d in a row; next try in %.0f s): %s", self.name, self.failures, delay,
+                  self.last_error)
+
+    def _schedule(self, now: float, delay: float) -> None:
+        self.next_at = now + delay
+        self.next_try = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=delay)
+
+    def noted(self, message: str) -> None:
+        """A problem found by work the duty started (e.g. a send that paused): shown, no backoff."""
+        self.last_error, self.last_error_at = one_line(message), dt.datetime.now(dt.timezone.utc)
+        LOG.warning("%s: %s", self.name, self.last_error)
+
+    def snapshot(self) -> dict:
+        return {"duty": self.name, "state": self.state, "failures": self.failures, "runs": self.runs,
+                "last_success": self.last_success, "last_error": self.last_error,
+                "last_error_at": self.last_error_at, "next_try": self.next_try}
+
+
 def _load_spool(con) -> None:
+    result = ingest.load_all(con)  # a failed round changed nothing (one transaction); the next one retries
+    if result.lines:
+        LOG.info("loaded %d spool lines: %d events, %d duplicates, %d quarantined",
+                 result.lines, result.loaded, result.duplicates, result.quarantined)
+
+
+_sending: dict[str, threading.Thread] = {}
+
+
+def _send_one(con, delivery_id: str) -> None:
     try:
-        result = ingest.load_all(con)
-        if result.lines:
-            LOG.info("loaded %d spool lines: %d events, %d duplicates, %d quarantined",
-                     result.lines, result.loaded, result.duplicates, result.quarantined)
-    except Exception:  # a failed round changed nothing (one transaction); the next one retries
-        LOG.exception("loader round failed")
+        report = sending.run(con, delivery_id)
+    except sending.SendError:
+        return  # another runner in this process has it
+    except Exception as exc:
+        DUTIES["sends"].noted(f"{delivery_id}: {one_line(exc)}")
+        return
+    if report.status in ("paused", "stopped", "failed", "partially_failed"):
+        DUTIES["sends"].noted(f"{delivery_id}: {report.status}" + (f" ({report.stop_reason})" if report.stop_reason else ""))
+    try:  # the pages' per-delivery numbers and the segments' counts include this send from now on
+        from dashboard import rollups
+
+        rollups.apply(con, since=dt.datetime.now(dt.timezone.utc))
+    except Exception as exc:  # a failed refresh only delays numbers; the send itself is done
+        LOG.warning("rollups after send %s: %s", delivery_id, one_line(exc))
+
+
+def _sends(con) -> None:
+    """Resume interrupted sends and start scheduled ones that are due, each on its own thread."""
+    from dashboard import compose
+
+    if compose.in_quiet_hours(dt.datetime.now(dt.timezone.utc)):
+        return  # nothing starts or resumes in quiet hours: it waits for the morning
+    cur = con.cursor()
+    try:
+        due = sending.resumable(cur)
+    finally:
+        cur.close()
+    for delivery_id in due:
+        running = _sending.get(delivery_id)
+        if running is not None and running.is_alive():
+            continue
+        thread = threading.Thread(target=_send_one, args=(con, delivery_id), name=f"send-{delivery_id}", daemon=True)
+        _sending[delivery_id] = thread
+        thread.start()
+
+
+def _backup(con):
+    target = backup.backup_dir()
+    if target is None:
+        return "off"
+    if backup.due(target):
+        LOG.warning("backup written: %s", backup.make(con, target).name)
+    return None
+
+
+DUTIES: dict[str, Duty] = {d.name: d for d in (
+    Duty("loader", _load_spool, lambda: float(config.get_int("DASHBOARD_INGEST_INTERVAL_S"))),
+    Duty("sends", _sends, lambda: POLL_S),
+    Duty("backup", _backup, lambda: BACKUP_CHECK_S),
+)}
+_database = Duty("database", lambda con: None, lambda: POLL_S, needs_db=False)
+
+
+def reset() -> None:
+    """Every duty back to 'not run yet' (a new server start; tests)."""
+    for duty in [*DUTIES.values(), _database]:
+        duty.state, duty.runs, duty.failures, duty.next_at = "waiting", 0, 0, 0.0
+        duty.last_success = duty.last_error = duty.last_error_at = duty.next_try = None
+
+
+def _connection(now: float):
+    """The worker's connection, opened when the file exists; a failure to open is the
+    'database' duty's error (retried with backoff)."""
+    global _con
+    with _con_lock:
+        if _con is not None or not _database.due(now):
+            return _con
+        db = config.db_path()
+        if not db.exists():
+            return None
+        try:
+            con = storage.connect(db)  # same file, same process: shares the dashboard's instance
+            settings_audit.record_changes(con)  # settings are edited outside: note what changed
+        except Exception as exc:
+            _database.failed(exc, now)
+            return None
+        _con = con
+        _database.run(None, now)
+        return _con
+
+
+def tick(now: float | None = None) -> None:
+    """One round: every duty that is due runs once, each guarded on its own."""
+    now = time.monotonic() if now is None else now
+    con = _connection(now)
+    for duty in DUTIES.values():
+        if duty.due(now) and (con is not None or not duty.needs_db):
+            duty.run(con, now)
+
+
+def status() -> list[dict]:
+    """Each duty's state for the Data page and /healthz (times in UTC; errors one line)."""
+    return [d.snapshot() for d in (_database, *DUTIES.values())]
+
+
+def running() -> bool:
+    return _thread is not None and _thread.is_alive()
 
 
 def _loop() -> None:
-    con = None
-    last_load = 0.0
     while not _stop.is_set():
         try:
-            db = config.db_path()
-            if con is None and db.exists():
-                con = storage.connect(db)  # same file, same process: shares the dashboard's instance
-                settings_audit.record_changes(con)  # settings are edited outside: note what changed
-            if con is not None and time.monotonic() - last_load >= config.get_int("DASHBOARD_INGEST_INTERVAL_S"):
-                last_load = time.monotonic()
-                _load_spool(con)
-            target = backup.backup_dir()
-            if con is not None and target is not None and backup.due(target):
-                LOG.warning("backup written: %s", backup.make(con, target))
-            from dashboard import compose
-
-            if con is not None and not compose.in_quiet_hours(dt.datetime.now(dt.timezone.utc)):
-                # nothing starts or resumes in quiet hours: it waits for the morning
-                cur = con.cursor()
-                try:
-                    due = sending.resumable(cur)
-                finally:
-                    cur.close()
-                for delivery_id in due:
-                    sending.start_in_background(con, delivery_id)
-        except Exception:  # the loop must survive anything; the next round retries
+            tick()
+        except Exception:  # tick guards each duty; this is the last line of defence
             LOG.exception("worker round failed")
         _stop.wait(POLL_S)
 
 
 def start() -> None:
+    global _thread
     start_sandbox()
     _stop.clear()
-    threading.Thread(target=_loop, name="dashboard-worker", daemon=True).start()
+    reset()
+    _thread = threading.Thread(target=_loop, name="dashboard-worker", daemon=True)
+    _thread.start()
 
 
 def stop() -> None:
+    """End the loop, then checkpoint and close the database: a clean stop leaves no WAL."""
+    global _con, _thread
     _stop.set()
+    deadline = time.monotonic() + STOP_WAIT_S
+    if _thread is not None:
+        _thread.join(STOP_WAIT_S)
+        _thread = None
+    for thread in list(_sending.values()):  # a batch in flight finishes; the rest resumes at the next start
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with _con_lock:
+        con, _con = _con, None
+    if con is None:
+        return
+    try:
+        con.execute("checkpoint")
+    except Exception as exc:  # e.g. a send still writing: DuckDB replays the WAL at the next start
+        LOG.warning("checkpoint on stop failed: %s", one_line(exc))
+    finally:
+        con.close()

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import data_status, imports, ingest, sync, ui
+from dashboard import data_status, imports, ingest, sync, ui, worker
 from dashboard.i18n import t
 
 f = ui.page("data.title")
@@ -18,6 +18,12 @@ def jst(value, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
         return "—"
     return pd.Timestamp(value).tz_convert(tz).strftime(fmt)
 
+
+# a failing background duty (issue 20) shows first; its table is at the end of the page
+duties = pd.DataFrame(worker.status())
+failing = duties[duties["state"] == "failing"]["duty"]
+if len(failing):
+    st.error(t("duty.failing", L, names="、".join(t(f"duty.name.{d}", L) for d in failing)))
 
 # ---- webhook spool and loader -------------------------------------------------------------------
 st.subheader(t("data.loader", L))
@@ -101,4 +107,17 @@ if ui.allowed("sync") and st.button(t("data.sync_now", L), key="data_sync_now"):
         results = sync.run(con)
     for r in results:
         (st.error if r.status == "failed" else st.info)(f"{r.part}: {r.status} — {r.message}")
+
+# ---- background duties (issue 20): each fails alone; state from this process's worker ----------
+st.subheader(t("duty.title", L))
+if not worker.running():
+    st.caption(t("duty.not_running", L))
+shown = duties.assign(duty=duties["duty"].map(lambda d: t(f"duty.name.{d}", L)),
+                      state=duties["state"].map(lambda s: t(f"duty.state.{s}", L)),
+                      last_error=duties["last_error"].fillna(""),
+                      **{c: duties[c].map(lambda v: jst(v, "%m-%d %H:%M:%S"))
+                         for c in ("last_success", "last_error_at", "next_try")})
+shown = shown[["duty", "state", "last_success", "failures", "last_error", "last_error_at", "next_try"]]
+st.dataframe(shown, hide_index=True, key="data_duties", column_config={c: t(f"duty.h.{c}", L) for c in shown.columns})
+ui.definition(t("duty.def", L))
 cur.close()

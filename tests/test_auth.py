@@ -432,4 +432,4 @@ def test_app_mounts_the_routes_without_shadowing_st_login():
             "print([m.cls.__name__ for m in app.app._user_middleware])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["['/account/login', '/account/logout']", "['SessionRefreshMiddleware']"]
+    assert out.stdout.splitlines() == ["['/account/login', '/account/logout', '/healthz']", "['SessionRefreshMiddleware']"]
