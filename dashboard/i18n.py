@@ -504,6 +504,23 @@ TEXT: dict[str, dict[str, str]] = {
     "seg.followed_at": {"ja": "友だち追加", "en": "Added"},
     "seg.last_reaction": {"ja": "最終反応", "en": "Last reaction"},
     "seg.genre.none": {"ja": "なし", "en": "none"},
+    # issue 19: an operator's first hour (no traceback, today, test sends apart, labels for codes)
+    "err.page_failed": {"ja": "このページを表示できませんでした。もう一度読み込んでください。続く場合は参照番号 {ref} を管理者にお伝えください（詳細はサーバーのログにあります）。",
+                        "en": "This page could not be shown. Reload it; if it happens again, give your administrator the reference {ref} (the details are in the server log)."},
+    "common.yes": {"ja": "はい", "en": "Yes"},
+    "common.no": {"ja": "いいえ", "en": "No"},
+    "code.kind.broadcast": {"ja": "全員へ配信", "en": "Broadcast"},
+    "code.kind.multicast": {"ja": "セグメント配信", "en": "Segment send"},
+    "code.kind.narrowcast": {"ja": "絞り込み配信（LINE）", "en": "Narrowcast (LINE)"},
+    "code.kind.step": {"ja": "ステップ配信", "en": "Step message"},
+    "code.kind.test": {"ja": "テスト送信", "en": "Test send"},
+    "dlv.delivery_id": {"ja": "配信ID", "en": "Delivery ID"},
+    "dlv.status": {"ja": "状態", "en": "Status"},
+    "dlv.tests": {"ja": "テスト送信（配信の集計には含めません）", "en": "Test sends (not counted as deliveries)"},
+    "dlv.tests.def": {"ja": "スタッフへのテスト送信です。友だちには届きませんが、LINEの月間配信数には数えられます。",
+                      "en": "Test sends to staff: they reach no friend, but LINE counts them against the monthly quota."},
+    "sidebar.freshness": {"ja": "データ更新: {loaded}  \n最新のイベント: {newest}", "en": "Data refreshed: {loaded}  \nNewest event: {newest}"},
+    "dlv.test.recipients": {"ja": "使用した配信数", "en": "Messages used"},
 }
 
 

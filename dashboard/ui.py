@@ -70,9 +70,10 @@ def with_period(f: Filters, first: dt.date, last: dt.date) -> Filters:
 def lookback(f: Filters, key: str, label_key: str, options=(26, 13, 0)) -> Filters:
     """A radio for questions that need more history than a 4-week period shows (trends, 30-day
     rates, 12-week cohorts): N weeks up to the period's end, or the selected period (0)."""
-    weeks = st.radio(t(label_key, lang()), options=list(options), key=key, horizontal=True,
-                     format_func=lambda w: t("common.lookback.period", lang()) if w == 0
-                     else t("common.lookback.weeks", lang(), weeks=w))
+    current = lang()  # fixed now: a format_func may be called after the script run
+    weeks = st.radio(t(label_key, current), options=list(options), key=key, horizontal=True,
+                     format_func=lambda w: t("common.lookback.period", current) if w == 0
+                     else t("common.lookback.weeks", current, weeks=w))
     chosen = f if weeks == 0 else with_period(f, f.period.last - dt.timedelta(days=7 * weeks - 1), f.period.last)
     st.caption(f"{chosen.period.first} – {chosen.period.last}")
     return chosen
@@ -92,17 +93,26 @@ def _route_names(db: str, version: str = "") -> dict[str, tuple[str, str]]:
     return {r.route: (r.name_ja, r.name_en) for r in frame.itertuples()}
 
 
+DEFAULT_DAYS = metrics.DEFAULT_DAYS
+
+
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _last_day(db: str, tz: str, version: str = "") -> dt.date:
+def _freshness(db: str, tz: str, version: str = "") -> tuple[dt.date, dt.datetime | None, dt.datetime | None]:
+    """(the default period's last day, the newest event, when the data was last refreshed)."""
     cur = cursor(db)
     try:
         _, last = metrics.data_range(cur)
+        from dashboard import rollups
+
+        refreshed = (rollups.state(cur) or {}).get("refreshed_at")
     finally:
         cur.close()
-    today = dt.datetime.now(metrics.ZoneInfo(tz)).date()
-    if last is None:
-        return today
-    return min(today, pd.Timestamp(last).tz_convert(tz).date())
+    return metrics.default_last_day(dt.datetime.now(metrics.ZoneInfo(tz)).date(),
+                            None if last is None else pd.Timestamp(last).tz_convert(tz).date()), last, refreshed
+
+
+def _stamp(moment, tz: str) -> str:
+    return "—" if moment is None or pd.isna(moment) else pd.Timestamp(moment).tz_convert(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def lang() -> str:
@@ -127,10 +137,11 @@ def sidebar() -> Filters | None:
             st.error(t("common.no_db", current) + db)
             return None
         version = data_version(db)
-        last = _last_day(db, tz, version)
-        default = (last - dt.timedelta(days=27), last)
+        last, newest, refreshed = _freshness(db, tz, version)
+        default = (last - dt.timedelta(days=DEFAULT_DAYS - 1), last)
         chosen = st.date_input(t("sidebar.period", current), value=default, key="period", persist_state="session",
-                               max_value=last + dt.timedelta(days=1), format="YYYY-MM-DD")
+                               max_value=max(last, dt.datetime.now(metrics.ZoneInfo(tz)).date()), format="YYYY-MM-DD")
+        st.caption(t("sidebar.freshness", current, loaded=_stamp(refreshed, tz), newest=_stamp(newest, tz)))
         names = _route_names(db, version)
         routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes", persist_state="session",
                                 format_func=lambda r: route_label(r, names, current),
