@@ -195,3 +195,43 @@ def plan_sections(plan, lang: str, checks_box, exact_box, cost_box) -> None:
         extra.metric(t("cmp.overage", lang), f"¥{plan.overage_yen:,.0f} ({plan.overage:,})", border=True)
         extra.caption(t("cmp.overage.def", lang, price=config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE"),
                         plan=plan.plan_name))
+
+
+# ---- before an irreversible send (issue 19) -----------------------------------------------------
+
+def audience_words(kind: str, segment_name: str | None, exclude_name: str | None, lang: str) -> str:
+    """Who the send goes to, in words: the segment's name (or all friends / the rule being built),
+    and the excluded segment when there is one."""
+    who = (t("cmp.confirm.segment", lang, name=segment_name) if kind == "segment" and segment_name
+           else t(f"cmp.audience.{kind}", lang))
+    return who + (t("cmp.confirm.except", lang, name=exclude_name) if exclude_name else "")
+
+
+def send_time_words(send_at, tz: str, lang: str) -> str:
+    if send_at is None:
+        return t("cmp.confirm.now", lang)
+    from zoneinfo import ZoneInfo
+
+    return t("cmp.confirm.scheduled", lang, at=send_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+             tz=tz)
+
+
+def confirm_summary(plan, messages: list[dict], *, title: str | None, audience: str, send_at, tz: str,
+                    lang: str) -> None:
+    """What the confirm dialog shows before anything leaves: the delivery's title, the audience in
+    words, the bubbles as LINE shows them, the count, the cost and when it goes out."""
+    st.markdown(f"**{t('cmp.confirm.title', lang)}:** {title or t('cmp.confirm.untitled', lang)}")
+    st.markdown(f"**{t('cmp.confirm.audience', lang)}:** {audience}")
+    st.markdown(f"**{t('cmp.confirm.when', lang)}:** {send_time_words(send_at, tz, lang)}")
+    n, cost = st.columns(2)
+    n.metric(t("cmp.recipients", lang), f"{plan.recipients:,}", border=True)
+    cost.metric(t("cmp.overage", lang), f"¥{plan.overage_yen:,.0f}", border=True)
+    st.caption(t("cmp.dialog.body", lang, n=f"{plan.recipients:,}", bubbles=len(messages),
+                 yen=f"{plan.overage_yen:,.0f}"))
+    st.html(preview_html(messages, "LINE公式アカウント", lang).replace("width:360px", "width:300px"))
+
+
+def test_quota_note(staff: int, quota_left: int | None, lang: str) -> str:
+    """Said before a test send: it uses the monthly quota like any push."""
+    left = t("cmp.unknown", lang) if quota_left is None else f"{quota_left:,}"
+    return t("cmp.test_send.quota", lang, n=f"{staff:,}", left=left)

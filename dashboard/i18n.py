@@ -520,6 +520,17 @@ TEXT: dict[str, dict[str, str]] = {
     "dlv.tests.def": {"ja": "スタッフへのテスト送信です。友だちには届きませんが、LINEの月間配信数には数えられます。",
                       "en": "Test sends to staff: they reach no friend, but LINE counts them against the monthly quota."},
     "sidebar.freshness": {"ja": "データ更新: {loaded}  \n最新のイベント: {newest}", "en": "Data refreshed: {loaded}  \nNewest event: {newest}"},
+    "cmp.confirm.title": {"ja": "配信名", "en": "Delivery"},
+    "cmp.confirm.untitled": {"ja": "（配信名なし）", "en": "(no name)"},
+    "cmp.confirm.audience": {"ja": "配信対象", "en": "Audience"},
+    "cmp.confirm.segment": {"ja": "セグメント「{name}」", "en": "segment \"{name}\""},
+    "cmp.confirm.except": {"ja": "（セグメント「{name}」を除く）", "en": " (except segment \"{name}\")"},
+    "cmp.confirm.when": {"ja": "送信時刻", "en": "Goes out"},
+    "cmp.confirm.now": {"ja": "今すぐ", "en": "now"},
+    "cmp.confirm.scheduled": {"ja": "{at}（{tz}）に予約", "en": "scheduled for {at} ({tz})"},
+    "cmp.confirm.cancel": {"ja": "キャンセル", "en": "Cancel"},
+    "cmp.test_send.quota": {"ja": "テスト送信も今月の配信数を使います: {n}通（今月の残り {left}通）。配信の集計には含めません。",
+                            "en": "A test send uses this month's quota too: {n} message(s) (left this month: {left}). It is not counted as a delivery."},
     "dlv.test.recipients": {"ja": "使用した配信数", "en": "Messages used"},
 }
 

@@ -158,6 +158,12 @@ def test_compose_preview_confirm_progress_done_then_sandbox_inbox(send_server, b
     page.get_by_role("button", name="送信内容を確認する").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("取り消せません").wait_for(timeout=30_000)
+    # what, to whom, when, how many, what it costs, and a way back (issue 19.4)
+    for said in ("配信対象:", "すべての友だち", "送信時刻:", "今すぐ", "超過分の見込み費用"):
+        assert dialog.get_by_text(said).first.is_visible(), said
+    assert dialog.locator(".line-bubble", has_text=text).is_visible()
+    assert dialog.get_by_role("button", name="キャンセル").is_visible()
+    page.screenshot(path=str(artifacts / "compose_confirm.png"), full_page=False)
     dialog.get_by_role("textbox").fill(str(recipients))
     dialog.get_by_role("textbox").press("Enter")
     dialog.get_by_role("button", name="送信する").click()
@@ -169,6 +175,18 @@ def test_compose_preview_confirm_progress_done_then_sandbox_inbox(send_server, b
     assert summary["duplicates"] == []
     inbox = box.get("/sandbox/inbox")["requests"]
     assert all(r["messages"][0]["text"] == text for r in inbox)
+    # the send made today is on the Deliveries page at once: the default period includes today
+    page.goto(url + "/deliveries")
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+    page.get_by_text("配信 — 1通ごとの成果").wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts / "deliveries_today.png"), full_page=True)
+    import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    today = _dt.datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+    shown = " ".join(i.input_value() for i in page.locator('[data-testid="stDateInput"] input').all())
+    assert today in shown, shown
+    assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("TypeError").count() == 0
     page.close()
 
 

@@ -61,6 +61,38 @@ def test_checks_exact_audience_cost_and_confirm_then_send(page):
     assert "cmp_started" in at.session_state
 
 
+def test_confirm_dialog_says_what_who_when_and_cost_and_can_be_cancelled(page):
+    at, _, sandbox = page
+    at.text_area(key="msg_0_text").set_value("冬のセールのお知らせ").run()
+    at.text_input(key="cmp_title").set_value("12月 冬のセール").run()
+    at.button(key="cmp_confirm").click().run()
+    assert not at.exception, at.exception
+    said = " ".join(m.value for m in at.markdown)
+    assert "配信名:** 12月 冬のセール" in said
+    assert "配信対象:** すべての友だち" in said
+    assert "送信時刻:** 今すぐ" in said
+    labels = [m.label for m in at.metric]
+    assert labels.count("配信人数") == 2 and "超過分の見込み費用" in labels   # the page's and the dialog's
+    previews = [h for h in at.get("html") if "冬のセールのお知らせ" in h.proto.body]
+    assert len(previews) == 2                      # the page's preview and the dialog's
+    at.button(key="cmp_cancel").click().run()
+    assert not at.session_state["cmp_confirming"]
+    assert not [b for b in at.button if b.key == "cmp_go"]   # the dialog is closed: nothing to send with
+    assert sandbox.summary()["recipients"] == 0
+    # scheduled: the time in the account's zone
+    at.radio(key="cmp_when").set_value("schedule").run()
+    at.button(key="cmp_confirm").click().run()
+    said = " ".join(m.value for m in at.markdown)
+    assert "12:00（Asia/Tokyo）に予約" in said
+
+
+def test_test_send_says_it_uses_the_quota_before_sending(page):
+    at, _, _ = page
+    at.text_input(key="cmp_testers").set_value("Ua, Ub").run()
+    note = " ".join(c.value for c in at.caption)
+    assert "テスト送信も今月の配信数を使います: 2通" in note
+
+
 def test_over_limit_message_is_blocked_before_sending(page):
     at, _, sandbox = page
     at.text_area(key="msg_0_text").set_value("あ" * 5001).run()
