@@ -43,8 +43,9 @@ def editor(lang: str) -> None:
                              placeholder='{"type": "bubble", "body": {…}}')
 
 
-def messages() -> tuple[list[dict], list[str]]:
-    """(LINE message objects, editor problems that make a bubble impossible to build)."""
+def messages() -> tuple[list[tuple[str, dict]], list[str]]:
+    """(LINE message objects, editor problems that make a bubble impossible to build, as
+    (check code, params) for compose.Check)."""
     out, problems = [], []
     count = int(st.session_state.get("msg_count", 1))
     for i in range(count):
@@ -62,7 +63,7 @@ def messages() -> tuple[list[dict], list[str]]:
                     continue
                 label, _, uri = line.partition("|")
                 if not uri.strip():
-                    problems.append(f"{i + 1}: link line {line_no} needs 'label | https://…'")
+                    problems.append(("editor_link", {"bubble": i + 1, "line": line_no}))
                 actions.append({"type": "uri", "label": label.strip(), "uri": uri.strip()})
             template = {"type": "buttons", "text": get("text"), "actions": actions}
             if get("title").strip():
@@ -72,7 +73,7 @@ def messages() -> tuple[list[dict], list[str]]:
             try:
                 contents = json.loads(get("flex") or "null")
             except json.JSONDecodeError as exc:
-                problems.append(f"{i + 1}: Flex JSON is not valid JSON ({exc.msg}, line {exc.lineno})")
+                problems.append(("editor_flex", {"bubble": i + 1, "line": exc.lineno}))
                 contents = None
             out.append({"type": "flex", "altText": get("alt"), "contents": contents})
     return out, problems
@@ -173,14 +174,16 @@ def plan_sections(plan, lang: str, checks_box, exact_box, cost_box) -> None:
         if not plan.checks:
             st.success(t("cmp.checks.ok", lang))
         for check in plan.checks:
-            (st.error if check.level == "block" else st.warning)(check.message)
+            (st.error if check.level == "block" else st.warning)(check.text(lang))
         if plan.link_tracking:
             st.info(t(f"cmp.tracking.{plan.link_tracking}", lang, n=f"{plan.recipients:,}"))
     with exact_box:
         st.subheader(t("cmp.exact", lang))
         reason, count = t("cmp.reason", lang), t("cmp.recipients", lang)
         rows = [{reason: t("cmp.rule_members", lang), count: f"{plan.audience:,}"}]
-        rows += [{reason: why, count: f"−{removed:,}"} for _, removed, why in plan.exclusions]
+        from dashboard.compose import exclusion_text
+
+        rows += [{reason: exclusion_text(code, why, lang), count: f"−{removed:,}"} for code, removed, why in plan.exclusions]
         rows.append({reason: "= " + count, count: f"{plan.recipients:,}"})
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="cmp_exclusions")
         st.metric(count, f"{plan.recipients:,}", border=True)
@@ -194,7 +197,7 @@ def plan_sections(plan, lang: str, checks_box, exact_box, cost_box) -> None:
         left.caption(t("cmp.quota_left.def", lang))
         extra.metric(t("cmp.overage", lang), f"¥{plan.overage_yen:,.0f} ({plan.overage:,})", border=True)
         extra.caption(t("cmp.overage.def", lang, price=config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE"),
-                        plan=plan.plan_name))
+                        plan=t(f"code.plan.{plan.plan_name}", lang)))
 
 
 # ---- before an irreversible send (issue 19) -----------------------------------------------------

@@ -82,7 +82,7 @@ except Exception as exc:  # an invalid rule from the Segments page, say: show wh
     st.error(str(exc))
     st.stop()
 for problem in editor_problems:
-    plan.checks.insert(0, compose.Check("block", "editor", problem))
+    plan.checks.insert(0, compose.Check("block", *problem))
 
 compose_ui.plan_sections(plan, L, checks_box, exact_box, cost_box)
 
