@@ -31,7 +31,8 @@ class Check:
         """The check in words, in `lang` (the page renders it; this module only says code + params)."""
         from dashboard.i18n import t
 
-        params = {k: t(f"code.plan.{v}", lang) if k == "plan" else v for k, v in self.params.items()}
+        params = {k: t(f"code.plan.{v}", lang) if k == "plan" else prop_words(v, lang) if k == "prop" else v
+                  for k, v in self.params.items()}
         return t(f"chk.{self.code}", lang, **params)
 
     @property
@@ -44,6 +45,30 @@ def exclusion_text(code: str, params: dict, lang: str) -> str:
     from dashboard.i18n import t
 
     return t(f"excl.{code}", lang, **params)
+
+
+_PROP = re.compile(r"^messages\[(\d+)\](?:\.(.+))?$")
+_FIELDS = {"text": "text", "originalContentUrl": "image", "previewImageUrl": "preview", "altText": "alt",
+           "template.text": "text", "template.title": "title", "template.actions": "buttons",
+           "template.thumbnailImageUrl": "image", "contents": "flex", "contents.contents": "flex",
+           "contents.type": "flex", "template.type": "kind", "type": "kind"}
+
+
+def prop_words(prop: str, lang: str) -> str:
+    """LINE's property path (messages[0].template.actions[1].uri) in words: bubble 1, link button 2's URL."""
+    from dashboard.i18n import t
+
+    found = _PROP.match(prop or "")
+    if not found:
+        return t("chk.prop.messages", lang) if prop == "messages" else prop
+    bubble, path = int(found.group(1)) + 1, found.group(2) or ""
+    button = re.match(r"^template\.actions\[(\d+)\]", path)
+    if button:
+        what = t("chk.prop.button", lang, n=int(button.group(1)) + 1)
+    else:
+        field_code = _FIELDS.get(re.sub(r"\[\d+\]", "", path))
+        what = t(f"chk.prop.{field_code}", lang) if field_code else path
+    return t("chk.prop.bubble", lang, n=bubble) + ((("" if lang == "ja" else " ") + what) if what else "")
 
 
 # line_messages speaks as LINE's API does (English): its fixed sentences, each with a check code

@@ -96,7 +96,7 @@ def test_test_send_says_it_uses_the_quota_before_sending(page):
 def test_over_limit_message_is_blocked_before_sending(page):
     at, _, sandbox = page
     at.text_area(key="msg_0_text").set_value("あ" * 5001).run()
-    assert any("messages[0].text: 文字数は1〜5,000にしてください" in e.value for e in at.error)
+    assert any("吹き出し1の本文: 文字数は1〜5,000にしてください" in e.value for e in at.error)
     assert at.button(key="cmp_confirm").disabled
     assert sandbox.summary()["recipients"] == 0
 
@@ -115,7 +115,7 @@ def test_image_needs_https(page):
     at, _, _ = page
     at.selectbox(key="msg_0_kind").set_value("image").run()
     at.text_input(key="msg_0_url").set_value("http://example.com/a.jpg").run()
-    assert any("originalContentUrl: https:// で始まるURLにしてください" in e.value for e in at.error)
+    assert any("吹き出し1の画像URL: https:// で始まるURLにしてください" in e.value for e in at.error)
 
 
 def test_plan_that_cannot_buy_extra_messages_is_blocked(page, monkeypatch):
