@@ -572,6 +572,7 @@ TEXT: dict[str, dict[str, str]] = {
     "code.plan.communication": {"ja": "コミュニケーションプラン", "en": "Communication plan"},
     "code.plan.light": {"ja": "ライトプラン", "en": "Light plan"},
     "code.plan.standard": {"ja": "スタンダードプラン", "en": "Standard plan"},
+    "common.choose": {"ja": "選んでください", "en": "Choose"},
     "dlv.test.recipients": {"ja": "使用した配信数", "en": "Messages used"},
 }
 

@@ -146,7 +146,7 @@ def sidebar() -> Filters | None:
         routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes", persist_state="session",
                                 format_func=lambda r: route_label(r, names, current),
                                 help=t("sidebar.routes.help", current),
-                                placeholder=t("sidebar.routes.all", current))
+                                placeholder=t("sidebar.routes.all", current), select_all=False)
         st.caption(f"{t('sidebar.tz', current)}: {tz}  \n{t('sidebar.db', current)}: `{Path(db).name}`")
         account_box(current)
     if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:
@@ -215,6 +215,12 @@ def login_page() -> None:
 
 def route_names(f: Filters) -> dict[str, tuple[str, str]]:
     return _route_names(f.db, data_version(f.db))
+
+
+def multi(lang: str) -> dict:
+    """A multiselect's own texts in our language: our placeholder instead of "Choose options", and
+    no "Select all" (Streamlit's English, which no parameter translates)."""
+    return {"placeholder": t("common.choose", lang), "select_all": False}
 
 
 def definition(text: str) -> None:
