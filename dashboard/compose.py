@@ -284,7 +284,7 @@ def _promotions_last_7_days(cur) -> int:
     return int(row[0])
 
 
-FREE_MESSAGES = {"communication": 200, "light": 5_000, "standard": 30_000}  # LINE's plans (LINE_API_NOTES §3)
+from dashboard.quota import FREE_MESSAGES  # noqa: E402  LINE's plans (LINE_API_NOTES §3), one table
 
 
 def _cost(plan: Plan, clients: line_api.Clients | None, messages: int) -> None:

@@ -573,6 +573,15 @@ TEXT: dict[str, dict[str, str]] = {
     "code.plan.light": {"ja": "ライトプラン", "en": "Light plan"},
     "code.plan.standard": {"ja": "スタンダードプラン", "en": "Standard plan"},
     "common.choose": {"ja": "選んでください", "en": "Choose"},
+    "kpi.quota_left": {"ja": "今月の残り通数（LINEの上限まで）", "en": "Messages left this month (LINE's limit)"},
+    "kpi.quota_left.none": {"ja": "上限なし・未取得", "en": "No limit / not synced"},
+    "kpi.quota_left.def": {"ja": "LINEの上限 {limit}通 − 今月の使用 {used}通（うちテスト送信 {tests}通）。上限はデータ画面の同期で取得します。",
+                           "en": "LINE's limit {limit} − {used} used this month (test sends: {tests}). The limit comes from the sync on the Data page."},
+    "kpi.quota_forecast": {"ja": "今月の超過費用の見込み（今のペース）", "en": "Overage this month at the current pace"},
+    "kpi.quota_forecast.def": {"ja": "月末の見込み {forecast}通 − 無料分 {free}通（{plan}）× 設定の単価。",
+                               "en": "{forecast} messages expected by the month's end − {free} free ({plan}) × the price in settings."},
+    "kpi.quota_forecast.limit": {"ja": "今のペースでは月末までにLINEの上限に達し、配信が途中で止まります。",
+                                 "en": "At this pace LINE's limit is reached before the month ends: sends would stop half-way."},
     "dlv.test.recipients": {"ja": "使用した配信数", "en": "Messages used"},
 }
 

@@ -197,6 +197,13 @@ def deliveries(cur, period: Period, routes=None) -> pd.DataFrame:
     return queries.run(cur, "deliveries/delivery_table", **period.params(routes))
 
 
+def quota_month(cur, period: Period, routes=None) -> dict:
+    """This month's quota: left, and the overage at the current pace (dashboard/quota.py)."""
+    from dashboard import quota
+
+    return quota.month_status(cur, period)
+
+
 def test_sends(cur, period: Period, routes=None) -> pd.DataFrame:
     """Test sends in the period, apart from deliveries (routes do not apply: staff, not friends)."""
     return queries.run(cur, "deliveries/test_sends", **period.params())

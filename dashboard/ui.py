@@ -237,6 +237,8 @@ def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
 
 # KPIs where a rise is bad news: their change is drawn red when it goes up.
 _BAD_WHEN_UP = {"blocks", "block_rate"}
+# KPIs whose rise is neither good nor bad (more messages sent is a cost, not a success): grey.
+_NEUTRAL = {"messages_sent_month"}
 
 
 def kpi(key: str, item: dict, active_days: int = 30) -> None:
@@ -248,8 +250,25 @@ def kpi(key: str, item: dict, active_days: int = 30) -> None:
     st.metric(t(f"kpi.{key}", current, days=active_days) if key == "active_friends" else t(f"kpi.{key}", current),
               fmt_value(key, item["value"]),
               delta=None if change is None else fmt_change(key, change) + " " + t("common.vs_prev", current),
-              delta_color="inverse" if key in _BAD_WHEN_UP else "normal", border=True)
+              delta_color="off" if key in _NEUTRAL else "inverse" if key in _BAD_WHEN_UP else "normal", border=True)
     st.caption(t(f"kpi.{key}.def", current, days=active_days) if key == "active_friends" else t(f"kpi.{key}.def", current))
+
+
+def quota_cards(q: dict) -> None:
+    """The Overview's quota block: messages left this month, and the overage at the current pace."""
+    current = lang()
+    left, cost = st.columns(2)
+    with left:
+        st.metric(t("kpi.quota_left", current),
+                  t("kpi.quota_left.none", current) if q["left"] is None else f"{q['left']:,}", border=True)
+        st.caption(t("kpi.quota_left.def", current, used=f"{q['used']:,}", tests=f"{q['used_by_tests']:,}",
+                     limit="—" if q["limit"] is None else f"{q['limit']:,}"))
+    with cost:
+        st.metric(t("kpi.quota_forecast", current), f"¥{q['forecast_yen']:,.0f}", border=True)
+        st.caption(t("kpi.quota_forecast.def", current, forecast=f"{q['forecast']:,}", free=f"{q['free']:,}",
+                     plan=t(f"code.plan.{q['plan']}", current)))
+        if q["limit_reached_forecast"]:
+            st.warning(t("kpi.quota_forecast.limit", current), icon=":material/warning:")
 
 
 # ---- segments -------------------------------------------------------------------------------

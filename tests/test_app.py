@@ -127,3 +127,13 @@ def test_missing_database_says_so(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert any("nothing.duckdb" in e.value for e in at.error)
+
+
+def test_overview_quota_kpi_and_a_neutral_messages_sent(app):
+    from streamlit.proto.Metric_pb2 import Metric
+
+    labels = {m.label: m for m in app.metric}
+    assert "今月の残り通数（LINEの上限まで）" in labels and "今月の超過費用の見込み（今のペース）" in labels
+    assert labels["今月の超過費用の見込み（今のペース）"].value.startswith("¥")
+    sent = labels["今月の送信数"].proto
+    assert sent.color == Metric.MetricColor.GRAY   # more messages sent is a cost, not a success
