@@ -93,12 +93,14 @@ def test_overview_renders_kpis_in_japanese(server, browser, artifacts):
     page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     metrics = page.locator('[data-testid="stMetric"]')
     metrics.first.wait_for(timeout=60_000)
-    assert metrics.count() == 9
+    assert metrics.count() == 11   # 9 KPIs and the quota block (issue 19.6)
     text = page.locator('[data-testid="stMain"]').inner_text()
     for label in ("友だち数（累計）", "ターゲットリーチ（有効友だち）", "ブロック率", "アクティブ友だち（30日）",
-                  "今月の送信数", "定義"):
+                  "今月の送信数", "定義", "今月の残り通数（LINEの上限まで）", "今月の超過費用の見込み（今のペース）"):
         assert label in text
-    assert "サンドボックス" in page.locator('[data-testid="stSidebar"]').inner_text()
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "サンドボックス" in sidebar and "データ更新:" in sidebar and "最新のイベント:" in sidebar
+    assert "Traceback" not in text and "Past Week" not in text
     page.wait_for_timeout(1000)  # let Plotly finish drawing before the picture
     page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
     page.close()
