@@ -234,6 +234,8 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Client
     plan = Plan(total, exclusions, recipients, rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard",
                 query=(sql, params))
     plan.link_tracking = links.mode(messages, recipients)
+    if links.has_links(messages) and not links.enabled():   # the operator must not believe clicks are measured
+        plan.checks.append(Check("warn", "untracked_links"))
     _cost(plan, clients, previous)
     return plan
 

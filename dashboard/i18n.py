@@ -554,6 +554,8 @@ TEXT: dict[str, dict[str, str]] = {
     "chk.prop.buttons": {"ja": "のリンクボタン", "en": "link buttons"},
     "chk.prop.flex": {"ja": "のFlex JSON", "en": "Flex JSON"},
     "chk.prop.kind": {"ja": "の種類", "en": "type"},
+    "chk.untracked_links": {"ja": "リンクは計測されずにそのまま送られます（友だちごとのクリックは記録されません。LINEの集計値のみ）。計測するには、設定で DASHBOARD_PUBLIC_BASE_URL（友だちのスマホから届くこのダッシュボードの https アドレス）と DASHBOARD_LINK_SECRET を指定してください。",
+                            "en": "Links go out as they are, untracked (no clicks per friend, only LINE's aggregate). To track them, set DASHBOARD_PUBLIC_BASE_URL (this dashboard's https address, reachable from friends' phones) and DASHBOARD_LINK_SECRET in the settings."},
     "chk.forbidden": {"ja": "禁止・注意ワード「{term}」が含まれています。", "en": "Contains the restricted term “{term}”."},
     "chk.promotions": {"ja": "この7日間に販促配信が{n:,}回あります。", "en": "{n:,} promotions were sent in the last 7 days."},
     "chk.duplicate": {"ja": "同じメッセージを24時間以内に{n:,}人へ送信済み・送信中です（別のタブや二重送信？）。", "en": "The same messages already went (or are going) to {n:,} of these recipients in the last 24 h (another tab, a double click?)."},

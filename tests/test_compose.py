@@ -93,6 +93,16 @@ def test_test_send_says_it_uses_the_quota_before_sending(page):
     assert "テスト送信も今月の配信数を使います: 2通" in note
 
 
+def test_untracked_links_are_said_with_how_to_track_them(page, monkeypatch):
+    at, _, _ = page
+    monkeypatch.delenv("DASHBOARD_PUBLIC_BASE_URL", raising=False)
+    at.text_area(key="msg_0_text").set_value("セール会場 https://example.com/sale").run()
+    said = [w.value for w in at.warning if "計測されずにそのまま送られます" in w.value]
+    assert said and "DASHBOARD_PUBLIC_BASE_URL" in said[0]
+    at.text_area(key="msg_0_text").set_value("リンクなしのお知らせ").run()
+    assert not [w for w in at.warning if "計測されずに" in w.value]
+
+
 def test_over_limit_message_is_blocked_before_sending(page):
     at, _, sandbox = page
     at.text_area(key="msg_0_text").set_value("あ" * 5001).run()

@@ -25,7 +25,7 @@ _PROTO_TEXT = ("label", "help", "placeholder", "options", "body", "title", "text
 _SPEC_TEXT = ("text", "title", "name", "ticktext", "hovertemplate", "texttemplate")
 _LATIN = re.compile(r"(?<![A-Za-z0-9_./:@-])[A-Za-z][A-Za-z_]{2,}(?![A-Za-z0-9_]*[.:/@=-][A-Za-z0-9])")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
-_PLACEHOLDER = re.compile(r"%\{[^}]*\}|<[^>]+>|`[^`]*`")
+_PLACEHOLDER = re.compile(r"%\{[^}]*\}|<[^>]+>|`[^`]*`|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")  # a setting's name stays
 
 
 def _proto_strings(message, out: list[str]) -> None:
@@ -138,6 +138,7 @@ def test_every_page_speaks_one_language(app_db, data_words, sandbox, monkeypatch
 def test_the_check_itself_finds_the_other_language():
     assert foreign("チェック: not following", "ja") == ["not", "following"]
     assert foreign("LINEのCSVをダウンロード（URL, ID）", "ja") == []
+    assert foreign("設定で DASHBOARD_PUBLIC_BASE_URL を指定", "ja") == []
     assert foreign("Sent 3 of 4 — 送信済み", "en") == ["送信済み"]
     assert foreign("言語 / Language: 日本語", "en") == []
     assert foreign("期間限定セール #3", "en", {"期間限定セール"}) == []   # the account's own title
