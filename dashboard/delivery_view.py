@@ -91,3 +91,57 @@ def test_sends(frame: pd.DataFrame, lang: str, tz: str) -> pd.DataFrame:
         "recipients": [count(v) for v in frame["recipients"]],
     }, columns=list(TEST_COLUMNS))
     return shown.rename(columns=headers(lang, TEST_COLUMNS, _TEST_HEADER))
+
+
+def detail_view(found: dict, lang: str, tz: str) -> None:
+    """Draw one delivery's detail (dashboard/delivery_detail.detail) in `lang`."""
+    import streamlit as st
+
+    from dashboard import compose_ui, delivery_detail
+
+    head = found["head"]
+    code, params = delivery_detail.audience(head)
+    key = code if code in _texts() else "dlv.detail.audience.other"
+    st.markdown(f"**{t('cmp.confirm.audience', lang)}:** {t(key, lang, **params)}  \n"
+                f"**{t('cmp.status', lang)}:** {code_label('cmp.status', head['status'], lang)} · "
+                f"{t('dlv.recipients', lang)} {count(head['sent_count'])} / {count(head['planned_count'])}")
+    left, right = st.columns([2, 3])
+    with left:
+        st.html(compose_ui.preview_html(found["messages"], "LINE公式アカウント", lang).replace("width:360px", "width:300px"))
+    with right:
+        st.markdown(f"**{t('dlv.detail.stats', lang)}**")
+        stats = found["stats"]
+        if stats.empty:
+            st.info(t("dlv.detail.not_synced", lang))
+        else:
+            last = stats.iloc[-1]
+            shown = {t("dlv.unique_impressions", lang): aggregate(last["unique_impressions"], False, True, lang),
+                     t("dlv.unique_clicks", lang): aggregate(last["unique_clicks"], False, True, lang),
+                     t("dlv.detail.as_of", lang): str(last["day"])[:10]}
+            st.dataframe(pd.DataFrame([shown]), hide_index=True)
+        st.markdown(f"**{t('dlv.detail.batches', lang)}**")
+        batches = delivery_detail.batches_table(found["batches"])
+        if batches.empty:
+            st.caption(t("dlv.detail.no_ledger", lang))
+        else:
+            st.dataframe(batches.rename(columns={"batch_no": t("dlv.detail.batch", lang),
+                                                 **{c: code_label("dlv.detail.ledger", c, lang) for c in batches.columns
+                                                    if c != "batch_no"}}), hide_index=True)
+    after = found["after"]
+    st.markdown(f"**{t('dlv.detail.after', lang)}**")
+    st.dataframe(pd.DataFrame({t("dlv.detail.day", lang): [t("dlv.detail.day_n", lang, n=int(d)) for d in after["day_no"]],
+                               t("dlv.detail.reactors", lang): [count(v) for v in after["reactors"]],
+                               t("kpi.blocks", lang): [count(v) for v in after["blocks"]],
+                               t("dlv.detail.buyers", lang): [count(v) for v in after["buyers"]]}), hide_index=True)
+    st.caption(t("dlv.detail.after.def", lang))
+
+
+def _texts():
+    from dashboard.i18n import TEXT
+
+    return TEXT
+
+
+def choices(frame: pd.DataFrame, tz: str) -> dict[str, str]:
+    """delivery_id -> "2026-03-10 12:00 春の新作", for the picker that opens one delivery."""
+    return dict(zip(frame["delivery_id"], _when(frame["sent_at"], tz) + " " + frame["title"].fillna("—")))

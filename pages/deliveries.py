@@ -2,7 +2,7 @@
 Test sends are listed apart, below: they are never charted or counted as deliveries."""
 import streamlit as st
 
-from dashboard import charts, delivery_view, ui
+from dashboard import charts, delivery_detail, delivery_view, ui
 from dashboard.i18n import t
 
 f = ui.page("dlv.title")
@@ -20,6 +20,15 @@ else:
     st.dataframe(delivery_view.table(frame, f.lang, f.period.tz), hide_index=True, key="dlv_table")
     ui.csv_download(delivery_view.csv_frame(frame, f.lang), f"deliveries_{f.period.first}_{f.period.last}",
                     key="dlv_csv")
+    labels = delivery_view.choices(frame, f.period.tz)
+    picked = st.selectbox(t("dlv.detail.pick", f.lang), list(labels), index=None, key="dlv_pick",
+                          placeholder=t("dlv.detail.pick.placeholder", f.lang), format_func=labels.get)
+    if picked:
+        cur = ui.cursor(f.db)
+        try:
+            delivery_view.detail_view(delivery_detail.detail(cur, picked), f.lang, f.period.tz)
+        finally:
+            cur.close()
 
 if not tests.empty:
     st.subheader(t("dlv.tests", f.lang))

@@ -89,3 +89,22 @@ def test_line_null_is_under_20_whatever_pandas_makes_of_it(value):
     assert delivery_view.aggregate(1234, True, True, "ja") == "1,234 (+ < 20)"
     frame = pd.DataFrame({"v": pd.array([None, 25], dtype="Int64")})   # nullable ints give pd.NA
     assert [delivery_view.aggregate(v, False, True, "ja") for v in frame["v"]] == ["< 20", "25"]
+
+
+def test_a_row_opens_one_delivery(synced):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("../pages/deliveries.py").run()
+    picker = at.selectbox(key="dlv_pick")
+    assert any(o.endswith(" multicast 3") for o in picker.options)   # "2026-12-03 02:10 multicast 3"
+    picker.set_value("t_small").run()
+    assert not at.exception, at.exception
+    said = " ".join(m.value for m in at.markdown)
+    assert "配信対象:** 条件で選んだ友だち" in said and "送信完了" in said
+    tables = [d.value for d in at.dataframe]
+    stats = next(tb for tb in tables if "クリック（ユニーク・LINE集計）" in tb.columns)
+    assert stats.iloc[0]["クリック（ユニーク・LINE集計）"] == "< 20"     # 3 recipients: LINE says null
+    ledger = next(tb for tb in tables if "バッチ" in tb.columns)
+    assert ledger["送信済み"].sum() == 3
+    after = next(tb for tb in tables if "配信後" in tb.columns)
+    assert list(after["配信後"]) == [f"{n}日目" for n in range(7)]
