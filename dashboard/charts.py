@@ -128,16 +128,19 @@ def reactions_per_delivery(frame: pd.DataFrame, lang: str) -> go.Figure:
     weeks = (frame.assign(week=pd.to_datetime(frame["sent_at"]).dt.tz_localize(None)
                           .dt.to_period("W-SUN").dt.start_time)
              .groupby("week").size())
+    # The weekly bars go on the primary axis and the rates on the overlaying secondary one: Plotly
+    # draws the overlaying axis's traces on top, so the bars never hide the lines (issue 19.12).
     fig.add_bar(x=weeks.index, y=weeks.values, name=t("eng.sends_per_week", lang),
-                marker_color="#E8E8EC", secondary_y=True)
+                marker_color="#E8E8EC", secondary_y=False)
     for promo, color, key in ((True, RED, "eng.promotion"), (False, GREEN, "eng.other")):
         part = frame[frame["is_promotion"] == promo]
         fig.add_scatter(x=part["sent_at"], y=part["reaction_rate"], mode="markers+lines",
                         name=t(key, lang), marker=dict(color=color, size=8), line=dict(color=color, width=1),
-                        text=part["title"], hovertemplate="%{text}: %{y:.1%}<extra></extra>")
-    fig.update_yaxes(title_text=t("eng.reaction_rate", lang), tickformat=".0%", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text=t("eng.sends_per_week", lang), secondary_y=True, showgrid=False, rangemode="tozero",
-                     dtick=1, tickformat="d")  # whole deliveries, not 2.359
+                        text=part["title"], hovertemplate="%{text}: %{y:.1%}<extra></extra>", secondary_y=True)
+    fig.update_yaxes(title_text=t("eng.reaction_rate", lang), tickformat=".0%", secondary_y=True, rangemode="tozero",
+                     side="left", showgrid=True)
+    fig.update_yaxes(title_text=t("eng.sends_per_week", lang), secondary_y=False, showgrid=False, rangemode="tozero",
+                     dtick=1, tickformat="d", side="right")  # whole deliveries, not 2.359
     return _layout(fig, hovermode="closest")
 
 

@@ -108,3 +108,16 @@ def test_a_row_opens_one_delivery(synced):
     assert ledger["送信済み"].sum() == 3
     after = next(tb for tb in tables if "配信後" in tb.columns)
     assert list(after["配信後"]) == [f"{n}日目" for n in range(7)]
+
+
+def test_weekly_bars_are_drawn_behind_the_reaction_lines():
+    from dashboard import charts
+
+    frame = pd.DataFrame({"sent_at": pd.to_datetime(["2026-11-02 12:00", "2026-11-04 12:00"]).tz_localize("Asia/Tokyo"),
+                          "reaction_rate": [0.1, 0.2], "is_promotion": [True, False], "title": ["a", "b"]})
+    fig = charts.reactions_per_delivery(frame, "ja")
+    bars = [tr for tr in fig.data if tr.type == "bar"]
+    lines = [tr for tr in fig.data if tr.type == "scatter"]
+    # traces of the overlaying axis (y2) are drawn above those of y: the lines must be on y2
+    assert {b.yaxis for b in bars} == {"y"} and {ln.yaxis for ln in lines} == {"y2"}
+    assert fig.layout.yaxis2.side == "left" and fig.layout.yaxis2.tickformat == ".0%"
