@@ -5,6 +5,8 @@ percentages are shown as percentages.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -24,7 +26,22 @@ def _layout(fig: go.Figure, height: int = 380, **kw) -> go.Figure:
                     margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
                     legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
     fig.update_layout(**{**settings, **kw})
+    if _dates_on_x(fig):
+        # Numbers, not Plotly's English month names ("Nov 7"): the same in Japanese and English.
+        fig.update_xaxes(hoverformat="%Y-%m-%d %H:%M", tickformatstops=[
+            dict(dtickrange=[None, 86_400_000], value="%m-%d %H:%M"),
+            dict(dtickrange=[86_400_000, "M1"], value="%m-%d\n%Y"),
+            dict(dtickrange=["M1", None], value="%Y-%m")])
     return fig
+
+
+def _dates_on_x(fig: go.Figure) -> bool:
+    """Every trace with x values has dates there."""
+    import numpy as np
+
+    xs = [tr.x for tr in fig.data if getattr(tr, "x", None) is not None and len(tr.x)]
+    return bool(xs) and all(np.issubdtype(np.asarray(x).dtype, np.datetime64)
+                            or isinstance(x[0], (pd.Timestamp, dt.date)) for x in xs)
 
 
 def adds_blocks(frame: pd.DataFrame, lang: str) -> go.Figure:

@@ -121,3 +121,14 @@ def test_weekly_bars_are_drawn_behind_the_reaction_lines():
     # traces of the overlaying axis (y2) are drawn above those of y: the lines must be on y2
     assert {b.yaxis for b in bars} == {"y"} and {ln.yaxis for ln in lines} == {"y2"}
     assert fig.layout.yaxis2.side == "left" and fig.layout.yaxis2.tickformat == ".0%"
+
+
+def test_date_axes_use_numbers_not_english_month_names():
+    from dashboard import charts
+
+    frame = pd.DataFrame({"day": pd.date_range("2026-08-01", periods=120).date, "adds": 1, "blocks": 0})
+    fig = charts.adds_blocks(frame, "ja")
+    stops = [s.value for s in fig.layout.xaxis.tickformatstops]
+    assert stops and all("%b" not in v and "%B" not in v for v in stops)   # %b = "Nov"
+    # a chart without dates keeps Plotly's numbers alone
+    assert not charts._dates_on_x(charts.go.Figure(charts.go.Bar(x=[1, 2], y=[3, 4])))
