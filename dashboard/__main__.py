@@ -101,15 +101,17 @@ def cmd_sandbox(args) -> int:
 
 def _print_plan(plan, messages) -> None:
     print(f"audience (rule members):        {plan.audience:>10,}")
-    for code, removed, reason in plan.exclusions:
-        print(f"  - {reason}: {removed:,}")
+    from dashboard import compose
+
+    for code, removed, params in plan.exclusions:   # the CLI speaks English throughout
+        print(f"  - {compose.exclusion_text(code, params, 'en')}: {removed:,}")
     print(f"recipients:                     {plan.recipients:>10,}")
     print(f"messages this send uses:        {plan.recipients:>10,}  (one per recipient, {len(messages)} bubble(s) each)")
     if plan.quota_limit is not None:
         print(f"quota left this month:          {plan.quota_left:>10,}  (LINE quota {plan.quota_limit:,} - used {plan.quota_used:,})")
         print(f"overage:                        {plan.overage:>10,}  (about ¥{plan.overage_yen:,.0f}, plan {plan.plan_name})")
     for check in plan.checks:
-        print(f"[{check.level}] {check.message}")
+        print(f"[{check.level}] {check.text('en')}")
 
 
 def cmd_send(args) -> int:

@@ -240,13 +240,13 @@ def _peak_rss_gib() -> float:
 
 
 def default_period(cur, tz: str | None = None) -> metrics.Period:
-    """The sidebar's default (ui.sidebar / ui._last_day): the 28 days ending on the last day with
-    events, or today if that is earlier."""
+    """The sidebar's default (ui.sidebar / metrics.default_last_day): the 28 days up to today, or
+    to the last day with events when a whole window has none."""
     tz = tz or config.timezone()
     _, last = metrics.data_range(cur)
     today = dt.datetime.now(ZoneInfo(tz)).date()
-    last_day = today if last is None else min(today, pd.Timestamp(last).tz_convert(tz).date())
-    return metrics.Period(last_day - dt.timedelta(days=27), last_day, tz)
+    last_day = metrics.default_last_day(today, None if last is None else pd.Timestamp(last).tz_convert(tz).date())
+    return metrics.Period(last_day - dt.timedelta(days=metrics.DEFAULT_DAYS - 1), last_day, tz)
 
 
 def _period(period: metrics.Period, weeks: int | None) -> metrics.Period:

@@ -5,6 +5,8 @@ percentages are shown as percentages.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -24,7 +26,22 @@ def _layout(fig: go.Figure, height: int = 380, **kw) -> go.Figure:
                     margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified",
                     legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
     fig.update_layout(**{**settings, **kw})
+    if _dates_on_x(fig):
+        # Numbers, not Plotly's English month names ("Nov 7"): the same in Japanese and English.
+        fig.update_xaxes(hoverformat="%Y-%m-%d %H:%M", tickformatstops=[
+            dict(dtickrange=[None, 86_400_000], value="%m-%d %H:%M"),
+            dict(dtickrange=[86_400_000, "M1"], value="%m-%d\n%Y"),
+            dict(dtickrange=["M1", None], value="%Y-%m")])
     return fig
+
+
+def _dates_on_x(fig: go.Figure) -> bool:
+    """Every trace with x values has dates there."""
+    import numpy as np
+
+    xs = [tr.x for tr in fig.data if getattr(tr, "x", None) is not None and len(tr.x)]
+    return bool(xs) and all(np.issubdtype(np.asarray(x).dtype, np.datetime64)
+                            or isinstance(x[0], (pd.Timestamp, dt.date)) for x in xs)
 
 
 def adds_blocks(frame: pd.DataFrame, lang: str) -> go.Figure:
@@ -128,16 +145,19 @@ def reactions_per_delivery(frame: pd.DataFrame, lang: str) -> go.Figure:
     weeks = (frame.assign(week=pd.to_datetime(frame["sent_at"]).dt.tz_localize(None)
                           .dt.to_period("W-SUN").dt.start_time)
              .groupby("week").size())
+    # The weekly bars go on the primary axis and the rates on the overlaying secondary one: Plotly
+    # draws the overlaying axis's traces on top, so the bars never hide the lines (issue 19.12).
     fig.add_bar(x=weeks.index, y=weeks.values, name=t("eng.sends_per_week", lang),
-                marker_color="#E8E8EC", secondary_y=True)
+                marker_color="#E8E8EC", secondary_y=False)
     for promo, color, key in ((True, RED, "eng.promotion"), (False, GREEN, "eng.other")):
         part = frame[frame["is_promotion"] == promo]
         fig.add_scatter(x=part["sent_at"], y=part["reaction_rate"], mode="markers+lines",
                         name=t(key, lang), marker=dict(color=color, size=8), line=dict(color=color, width=1),
-                        text=part["title"], hovertemplate="%{text}: %{y:.1%}<extra></extra>")
-    fig.update_yaxes(title_text=t("eng.reaction_rate", lang), tickformat=".0%", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text=t("eng.sends_per_week", lang), secondary_y=True, showgrid=False, rangemode="tozero",
-                     dtick=1, tickformat="d")  # whole deliveries, not 2.359
+                        text=part["title"], hovertemplate="%{text}: %{y:.1%}<extra></extra>", secondary_y=True)
+    fig.update_yaxes(title_text=t("eng.reaction_rate", lang), tickformat=".0%", secondary_y=True, rangemode="tozero",
+                     side="left", showgrid=True)
+    fig.update_yaxes(title_text=t("eng.sends_per_week", lang), secondary_y=False, showgrid=False, rangemode="tozero",
+                     dtick=1, tickformat="d", side="right")  # whole deliveries, not 2.359
     return _layout(fig, hovermode="closest")
 
 

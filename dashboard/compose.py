@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -23,14 +24,77 @@ DEFAULT_FORBIDDEN = ("クレジットカード現金化:block,出会い系:block
 @dataclass
 class Check:
     level: str      # "block" stops the send, "warn" asks the operator to look
-    code: str       # limit, forbidden, promotions, quiet_hours, plan, units, empty
-    message: str
+    code: str       # limit, forbidden, promotions, quiet_hours, plan, units, empty … (i18n key chk.<code>)
+    params: dict = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        """The check in words, in `lang` (the page renders it; this module only says code + params)."""
+        from dashboard.i18n import t
+
+        params = {k: t(f"code.plan.{v}", lang) if k == "plan" else prop_words(v, lang) if k == "prop" else v
+                  for k, v in self.params.items()}
+        return t(f"chk.{self.code}", lang, **params)
+
+    @property
+    def message(self) -> str:  # the CLI's language
+        return self.text(config.get("DASHBOARD_LANGUAGE") or "ja")
+
+
+def exclusion_text(code: str, params: dict, lang: str) -> str:
+    """An exclusion's reason in words (Plan.exclusions holds code, friends removed, params)."""
+    from dashboard.i18n import t
+
+    return t(f"excl.{code}", lang, **params)
+
+
+_PROP = re.compile(r"^messages\[(\d+)\](?:\.(.+))?$")
+_FIELDS = {"text": "text", "originalContentUrl": "image", "previewImageUrl": "preview", "altText": "alt",
+           "template.text": "text", "template.title": "title", "template.actions": "buttons",
+           "template.thumbnailImageUrl": "image", "contents": "flex", "contents.contents": "flex",
+           "contents.type": "flex", "template.type": "kind", "type": "kind"}
+
+
+def prop_words(prop: str, lang: str) -> str:
+    """LINE's property path (messages[0].template.actions[1].uri) in words: bubble 1, link button 2's URL."""
+    from dashboard.i18n import t
+
+    found = _PROP.match(prop or "")
+    if not found:
+        return t("chk.prop.messages", lang) if prop == "messages" else prop
+    bubble, path = int(found.group(1)) + 1, found.group(2) or ""
+    button = re.match(r"^template\.actions\[(\d+)\]", path)
+    if button:
+        what = t("chk.prop.button", lang, n=int(button.group(1)) + 1)
+    else:
+        field_code = _FIELDS.get(re.sub(r"\[\d+\]", "", path))
+        what = t(f"chk.prop.{field_code}", lang) if field_code else path
+    return t("chk.prop.bubble", lang, n=bubble) + ((("" if lang == "ja" else " ") + what) if what else "")
+
+
+# line_messages speaks as LINE's API does (English): its fixed sentences, each with a check code
+_LINE_WORDS = {"must be specified": "limit_missing", "Must be a valid HTTPS URL": "limit_https",
+               "Must be http, https, line or tel": "limit_scheme", "must be an action object": "limit_action",
+               "must be one of uri, message, postback": "limit_action", "must be a message object": "limit_message",
+               "only buttons templates are supported": "limit_template", "must be bubble or carousel": "limit_flex",
+               "must be one of text, image, template, flex": "limit_message"}
+_LINE_RANGE = re.compile(r"^(Length|Size) must be between (\d+) and (\d+)$")
+
+
+def limit_check(prop: str, message: str) -> Check:
+    """A LINE-style problem ("messages[0].text: Length must be between 1 and 5000") in words."""
+    found = _LINE_RANGE.match(message)
+    if found:
+        what, low, high = found.groups()
+        return Check("block", f"limit_{what.lower()}", {"prop": prop, "low": int(low), "high": int(high)})
+    if message in _LINE_WORDS:
+        return Check("block", _LINE_WORDS[message], {"prop": prop})
+    return Check("block", "limit", {"prop": prop, "detail": message})
 
 
 @dataclass
 class Plan:
     audience: int
-    exclusions: list[tuple[str, int, str]]     # (code, friends removed, reason in words)
+    exclusions: list[tuple[str, int, dict]]    # (code, friends removed, params): exclusion_text()
     recipients: int
     rule: dict                                 # the audience rule
     checks: list[Check] = field(default_factory=list)
@@ -55,7 +119,7 @@ class Plan:
                 "recipients": self.recipients, "messages_used": self.recipients,
                 "quota_limit": self.quota_limit, "quota_used": self.quota_used, "quota_left": self.quota_left,
                 "overage": self.overage, "overage_yen": self.overage_yen, "plan": self.plan_name,
-                "checks": [c.__dict__ for c in self.checks], "blocked": self.blocked,
+                "checks": [c.__dict__ | {"message": c.message} for c in self.checks], "blocked": self.blocked,
                 "link_tracking": self.link_tracking}
 
 
@@ -116,21 +180,21 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Client
     steps = [
         ("not_following", "in", segments.compile_rule(_rule({"field": "following", "value": True}), now,
                                                        use_rollup=False, tz=tz, prefix="f"),
-         "ブロック中・友だちでない / not following"),
+         {}),
     ]
     if cap > 0:
         steps.append(("frequency_cap", "not in",
                       segments.compile_rule(_rule({"field": "received", "min": cap, "within_days": 7}), now,
                                             use_rollup=False, tz=tz, prefix="c"),
-                      f"直近7日に{cap}通以上受信 / received {cap}+ messages in 7 days (frequency cap)"))
+                      {"cap": cap}))
     if exclude_rule:
         steps.append(("excluded_segment", "not in", segments.compile_rule(exclude_rule, rollup_as_of, tz=tz, prefix="e"),
-                      "除外セグメント / excluded segment"))
+                      {}))
     if email_hashes:
         steps.append(("email_reached", "not in",
                       segments.compile_rule(_rule({"field": "email_reached", "in": list(email_hashes)}), now,
                                             use_rollup=False, tz=tz, prefix="m"),
-                      "メールで接触済み / already reached by e-mail"))
+                      {}))
     sql, params = f"select m.user_key, m.user_id from ({base.sql}) m where true", dict(base.params)
     total = _count(cur, sql, params)
     exclusions, previous = [], total
@@ -144,39 +208,34 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: line_api.Client
     checks: list[Check] = []
     recipients = previous
     if send_at is not None and send_at <= now:
-        checks.append(Check("block", "past", "予約時刻が過去です / the scheduled time is in the past"))
+        checks.append(Check("block", "past"))
     if in_quiet_hours(when):
-        exclusions.append(("quiet_hours", previous, f"配信停止時間帯 {config.get('DASHBOARD_QUIET_HOURS')} 時: "
-                                                    "予約してください / quiet hours: schedule instead"))
-        checks.append(Check("block", "quiet_hours", "送信時刻が配信停止時間帯です。予約送信にしてください。 / "
-                                                    "The send time is in quiet hours: schedule it instead."))
+        exclusions.append(("quiet_hours", previous, {"hours": config.get("DASHBOARD_QUIET_HOURS")}))
+        checks.append(Check("block", "quiet_hours", {"hours": config.get("DASHBOARD_QUIET_HOURS")}))
         recipients = 0
     problems = line_messages.check_messages(messages)
     for p in problems:
-        checks.append(Check("block", "limit", f"{p['property']}: {p['message']}"))
+        checks.append(limit_check(p["property"], p["message"]))
     text = _text_of(messages)
     for term, level in forbidden_terms():
         if term and term in text:
-            checks.append(Check(level, "forbidden", f"禁止・注意ワード「{term}」 / restricted term {term!r}"))
+            checks.append(Check(level, "forbidden", {"term": term}))
     promotions = _promotions_last_7_days(cur)
     if promotions:
-        checks.append(Check("warn", "promotions", f"この7日間に販促配信が{promotions}回あります / "
-                                                  f"{promotions} promotions were sent in the last 7 days"))
+        checks.append(Check("warn", "promotions", {"n": promotions}))
     repeated = _already_sent(cur, messages, sql, params)
     if repeated:
-        checks.append(Check("block", "duplicate", f"同じメッセージを24時間以内に{repeated:,}人へ送信済み・送信中です "
-                                                  f"（別のタブや二重送信？） / the same messages already went (or are going) "
-                                                  f"to {repeated:,} of these recipients in the last 24 h"))
+        checks.append(Check("block", "duplicate", {"n": repeated}))
     units = _units_this_month(cur)
     if units >= UNITS_WARN_AT:
-        checks.append(Check("warn", "units", f"今月の集計単位名は{units}個です（LINEは月1,000個まで。超えると統計が取れません） / "
-                                             f"{units} aggregation unit names used this month: LINE keeps statistics "
-                                             f"for 1,000 a month, beyond that the name is not attached"))
+        checks.append(Check("warn", "units", {"n": units}))
     if recipients == 0 and not in_quiet_hours(when):
-        checks.append(Check("block", "empty", "送信対象が0人です / nobody to send to"))
+        checks.append(Check("block", "empty"))
     plan = Plan(total, exclusions, recipients, rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard",
                 query=(sql, params))
     plan.link_tracking = links.mode(messages, recipients)
+    if links.has_links(messages) and not links.enabled():   # the operator must not believe clicks are measured
+        plan.checks.append(Check("warn", "untracked_links"))
     _cost(plan, clients, previous)
     return plan
 
@@ -227,7 +286,7 @@ def _promotions_last_7_days(cur) -> int:
     return int(row[0])
 
 
-FREE_MESSAGES = {"communication": 200, "light": 5_000, "standard": 30_000}  # LINE's plans (LINE_API_NOTES §3)
+from dashboard.quota import FREE_MESSAGES  # noqa: E402  LINE's plans (LINE_API_NOTES §3), one table
 
 
 def _cost(plan: Plan, clients: line_api.Clients | None, messages: int) -> None:
@@ -238,7 +297,7 @@ def _cost(plan: Plan, clients: line_api.Clients | None, messages: int) -> None:
     try:
         quota = line_api.quota(clients) if clients is not None else None
     except line_api.LineError as err:
-        plan.checks.append(Check("warn", "quota", f"LINEの配信数上限を取得できません / could not read the quota: {err.message}"))
+        plan.checks.append(Check("warn", "quota_unknown", {"detail": err.message}))
         quota = None
     if quota is None:
         return
@@ -249,11 +308,7 @@ def _cost(plan: Plan, clients: line_api.Clients | None, messages: int) -> None:
     plan.overage_yen = plan.overage * price if plan.plan_name not in NO_EXTRA_MESSAGES else 0.0
     if plan.quota_limit is not None and messages > plan.quota_left:
         if plan.plan_name in NO_EXTRA_MESSAGES:
-            plan.checks.append(Check("block", "plan", f"{plan.plan_name}プランは追加メッセージを購入できません。"
-                                                      f"残り{plan.quota_left:,}通に対し{messages:,}通 / the {plan.plan_name} "
-                                                      f"plan cannot buy extra messages: {plan.quota_left:,} left, {messages:,} needed"))
+            plan.checks.append(Check("block", "plan", {"plan": plan.plan_name, "left": plan.quota_left,
+                                                                "n": messages}))
         else:
-            plan.checks.append(Check("block", "quota", f"今月の上限の残り{plan.quota_left:,}通を超えます（{messages:,}通）。"
-                                                       "LINE公式アカウントマネージャーで上限を上げるか、対象を絞ってください / "
-                                                       f"{messages:,} messages exceed the {plan.quota_left:,} left under this "
-                                                       "month's limit: LINE would stop half-way"))
+            plan.checks.append(Check("block", "quota", {"left": plan.quota_left, "n": messages}))

@@ -43,8 +43,9 @@ def editor(lang: str) -> None:
                              placeholder='{"type": "bubble", "body": {…}}')
 
 
-def messages() -> tuple[list[dict], list[str]]:
-    """(LINE message objects, editor problems that make a bubble impossible to build)."""
+def messages() -> tuple[list[tuple[str, dict]], list[str]]:
+    """(LINE message objects, editor problems that make a bubble impossible to build, as
+    (check code, params) for compose.Check)."""
     out, problems = [], []
     count = int(st.session_state.get("msg_count", 1))
     for i in range(count):
@@ -62,7 +63,7 @@ def messages() -> tuple[list[dict], list[str]]:
                     continue
                 label, _, uri = line.partition("|")
                 if not uri.strip():
-                    problems.append(f"{i + 1}: link line {line_no} needs 'label | https://…'")
+                    problems.append(("editor_link", {"bubble": i + 1, "line": line_no}))
                 actions.append({"type": "uri", "label": label.strip(), "uri": uri.strip()})
             template = {"type": "buttons", "text": get("text"), "actions": actions}
             if get("title").strip():
@@ -72,7 +73,7 @@ def messages() -> tuple[list[dict], list[str]]:
             try:
                 contents = json.loads(get("flex") or "null")
             except json.JSONDecodeError as exc:
-                problems.append(f"{i + 1}: Flex JSON is not valid JSON ({exc.msg}, line {exc.lineno})")
+                problems.append(("editor_flex", {"bubble": i + 1, "line": exc.lineno}))
                 contents = None
             out.append({"type": "flex", "altText": get("alt"), "contents": contents})
     return out, problems
@@ -173,14 +174,16 @@ def plan_sections(plan, lang: str, checks_box, exact_box, cost_box) -> None:
         if not plan.checks:
             st.success(t("cmp.checks.ok", lang))
         for check in plan.checks:
-            (st.error if check.level == "block" else st.warning)(check.message)
+            (st.error if check.level == "block" else st.warning)(check.text(lang))
         if plan.link_tracking:
             st.info(t(f"cmp.tracking.{plan.link_tracking}", lang, n=f"{plan.recipients:,}"))
     with exact_box:
         st.subheader(t("cmp.exact", lang))
         reason, count = t("cmp.reason", lang), t("cmp.recipients", lang)
         rows = [{reason: t("cmp.rule_members", lang), count: f"{plan.audience:,}"}]
-        rows += [{reason: why, count: f"−{removed:,}"} for _, removed, why in plan.exclusions]
+        from dashboard.compose import exclusion_text
+
+        rows += [{reason: exclusion_text(code, why, lang), count: f"−{removed:,}"} for code, removed, why in plan.exclusions]
         rows.append({reason: "= " + count, count: f"{plan.recipients:,}"})
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="cmp_exclusions")
         st.metric(count, f"{plan.recipients:,}", border=True)
@@ -194,4 +197,44 @@ def plan_sections(plan, lang: str, checks_box, exact_box, cost_box) -> None:
         left.caption(t("cmp.quota_left.def", lang))
         extra.metric(t("cmp.overage", lang), f"¥{plan.overage_yen:,.0f} ({plan.overage:,})", border=True)
         extra.caption(t("cmp.overage.def", lang, price=config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE"),
-                        plan=plan.plan_name))
+                        plan=t(f"code.plan.{plan.plan_name}", lang)))
+
+
+# ---- before an irreversible send (issue 19) -----------------------------------------------------
+
+def audience_words(kind: str, segment_name: str | None, exclude_name: str | None, lang: str) -> str:
+    """Who the send goes to, in words: the segment's name (or all friends / the rule being built),
+    and the excluded segment when there is one."""
+    who = (t("cmp.confirm.segment", lang, name=segment_name) if kind == "segment" and segment_name
+           else t(f"cmp.audience.{kind}", lang))
+    return who + (t("cmp.confirm.except", lang, name=exclude_name) if exclude_name else "")
+
+
+def send_time_words(send_at, tz: str, lang: str) -> str:
+    if send_at is None:
+        return t("cmp.confirm.now", lang)
+    from zoneinfo import ZoneInfo
+
+    return t("cmp.confirm.scheduled", lang, at=send_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
+             tz=tz)
+
+
+def confirm_summary(plan, messages: list[dict], *, title: str | None, audience: str, send_at, tz: str,
+                    lang: str) -> None:
+    """What the confirm dialog shows before anything leaves: the delivery's title, the audience in
+    words, the bubbles as LINE shows them, the count, the cost and when it goes out."""
+    st.markdown(f"**{t('cmp.confirm.title', lang)}:** {title or t('cmp.confirm.untitled', lang)}")
+    st.markdown(f"**{t('cmp.confirm.audience', lang)}:** {audience}")
+    st.markdown(f"**{t('cmp.confirm.when', lang)}:** {send_time_words(send_at, tz, lang)}")
+    n, cost = st.columns(2)
+    n.metric(t("cmp.recipients", lang), f"{plan.recipients:,}", border=True)
+    cost.metric(t("cmp.overage", lang), f"¥{plan.overage_yen:,.0f}", border=True)
+    st.caption(t("cmp.dialog.body", lang, n=f"{plan.recipients:,}", bubbles=len(messages),
+                 yen=f"{plan.overage_yen:,.0f}"))
+    st.html(preview_html(messages, "LINE公式アカウント", lang).replace("width:360px", "width:300px"))
+
+
+def test_quota_note(staff: int, quota_left: int | None, lang: str) -> str:
+    """Said before a test send: it uses the monthly quota like any push."""
+    left = t("cmp.unknown", lang) if quota_left is None else f"{quota_left:,}"
+    return t("cmp.test_send.quota", lang, n=f"{staff:,}", left=left)

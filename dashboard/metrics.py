@@ -198,8 +198,32 @@ def deliveries(cur, period: Period, routes=None) -> pd.DataFrame:
     return queries.run(cur, "deliveries/delivery_table", **period.params(routes))
 
 
+def quota_month(cur, period: Period, routes=None) -> dict:
+    """This month's quota: left, and the overage at the current pace (dashboard/quota.py)."""
+    from dashboard import quota
+
+    return quota.month_status(cur, period)
+
+
+def test_sends(cur, period: Period, routes=None) -> pd.DataFrame:
+    """Test sends in the period, apart from deliveries (routes do not apply: staff, not friends)."""
+    return queries.run(cur, "deliveries/test_sends", **period.params())
+
+
 def routes(cur) -> pd.DataFrame:
     return queries.run(cur, "meta/routes")
+
+
+DEFAULT_DAYS = 28
+
+
+def default_last_day(today: dt.date, newest: dt.date | None, days: int = DEFAULT_DAYS) -> dt.date:
+    """The sidebar's default period is the last `days` days up to now, today included (a send made
+    today shows at once). Only a file whose newest data is older than that whole window (an old
+    copy, an archive) ends on its last data day instead, so that it does not open on nothing."""
+    if newest is None or newest > today - dt.timedelta(days=days):
+        return today
+    return newest
 
 
 def data_range(cur) -> tuple[dt.datetime | None, dt.datetime | None]:

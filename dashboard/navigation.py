@@ -9,7 +9,7 @@ not beside it, and st.navigation is always in charge. app.py at the root serves 
 """
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, errors, ui
 from dashboard.config import ROOT
 from dashboard.i18n import t
 
@@ -43,4 +43,6 @@ for group, name, icon in LAYOUT:
         groups.setdefault(t(group, lang), []).append(
             st.Page(PAGES / f"{name}.py", title=t(f"nav.{name}", lang), icon=icon, url_path=name,
                     default=name == "overview"))
-st.navigation(groups).run()
+current = st.navigation(groups)
+with errors.guard(lang, current.url_path or "overview"):  # a sentence and a reference, never a traceback
+    current.run()

@@ -15,6 +15,12 @@ import streamlit as st
 from dashboard import segments
 from dashboard.i18n import t
 
+
+def ui_multi(lang: str) -> dict:
+    from dashboard import ui
+
+    return ui.multi(lang)
+
 STATE = "seg_tree"
 # Widget values outlive a page change (the Compose page reads the rule built here).
 PERSIST = "session"
@@ -225,13 +231,13 @@ def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
     with box:
         if f == "interest":
             st.multiselect(t("seg.levels", lang), list(segments.INTEREST_LEVELS), key=k("in"), persist_state=PERSIST,
-                           format_func=lambda x: t(f"seg.level.{x}", lang))
+                           format_func=lambda x: t(f"seg.level.{x}", lang), **ui_multi(lang))
         elif f == "genre":
             st.multiselect(t("seg.genres", lang), _with_current(options["genres"], st.session_state.get(k("in"))),
-                           key=k("in"), persist_state=PERSIST)
+                           key=k("in"), persist_state=PERSIST, **ui_multi(lang))
         elif f == "route":
             st.multiselect(t("common.route", lang), options["routes"], key=k("in"), persist_state=PERSIST,
-                           format_func=options["route_label"])
+                           format_func=options["route_label"], **ui_multi(lang))
         elif f == "following":
             st.selectbox(t("seg.state", lang), [True, False], key=k("value"), persist_state=PERSIST,
                          format_func=lambda x: t("seg.following" if x else "seg.blocked", lang))
@@ -241,7 +247,8 @@ def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
             a, b = st.columns([1, 3])
             a.selectbox(t("seg.match", lang), ["any", "all", "none"], key=k("match"), persist_state=PERSIST,
                         format_func=lambda x: t(f"seg.match.{x}", lang))
-            b.multiselect(t("seg.tags", lang), options["tags"], key=k("tags"), persist_state=PERSIST, accept_new_options=True)
+            b.multiselect(t("seg.tags", lang), options["tags"], key=k("tags"), persist_state=PERSIST, accept_new_options=True,
+                          **ui_multi(lang))
         elif f == "attribute":
             a, b, c = st.columns(3)
             a.selectbox(t("seg.key", lang), options["attribute_keys"], key=k("key"), persist_state=PERSIST, accept_new_options=True)

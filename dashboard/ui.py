@@ -70,9 +70,10 @@ def with_period(f: Filters, first: dt.date, last: dt.date) -> Filters:
 def lookback(f: Filters, key: str, label_key: str, options=(26, 13, 0)) -> Filters:
     """A radio for questions that need more history than a 4-week period shows (trends, 30-day
     rates, 12-week cohorts): N weeks up to the period's end, or the selected period (0)."""
-    weeks = st.radio(t(label_key, lang()), options=list(options), key=key, horizontal=True,
-                     format_func=lambda w: t("common.lookback.period", lang()) if w == 0
-                     else t("common.lookback.weeks", lang(), weeks=w))
+    current = lang()  # fixed now: a format_func may be called after the script run
+    weeks = st.radio(t(label_key, current), options=list(options), key=key, horizontal=True,
+                     format_func=lambda w: t("common.lookback.period", current) if w == 0
+                     else t("common.lookback.weeks", current, weeks=w))
     chosen = f if weeks == 0 else with_period(f, f.period.last - dt.timedelta(days=7 * weeks - 1), f.period.last)
     st.caption(f"{chosen.period.first} – {chosen.period.last}")
     return chosen
@@ -92,17 +93,26 @@ def _route_names(db: str, version: str = "") -> dict[str, tuple[str, str]]:
     return {r.route: (r.name_ja, r.name_en) for r in frame.itertuples()}
 
 
+DEFAULT_DAYS = metrics.DEFAULT_DAYS
+
+
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _last_day(db: str, tz: str, version: str = "") -> dt.date:
+def _freshness(db: str, tz: str, version: str = "") -> tuple[dt.date, dt.datetime | None, dt.datetime | None]:
+    """(the default period's last day, the newest event, when the data was last refreshed)."""
     cur = cursor(db)
     try:
         _, last = metrics.data_range(cur)
+        from dashboard import rollups
+
+        refreshed = (rollups.state(cur) or {}).get("refreshed_at")
     finally:
         cur.close()
-    today = dt.datetime.now(metrics.ZoneInfo(tz)).date()
-    if last is None:
-        return today
-    return min(today, pd.Timestamp(last).tz_convert(tz).date())
+    return metrics.default_last_day(dt.datetime.now(metrics.ZoneInfo(tz)).date(),
+                            None if last is None else pd.Timestamp(last).tz_convert(tz).date()), last, refreshed
+
+
+def _stamp(moment, tz: str) -> str:
+    return "—" if moment is None or pd.isna(moment) else pd.Timestamp(moment).tz_convert(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def lang() -> str:
@@ -127,15 +137,16 @@ def sidebar() -> Filters | None:
             st.error(t("common.no_db", current) + db)
             return None
         version = data_version(db)
-        last = _last_day(db, tz, version)
-        default = (last - dt.timedelta(days=27), last)
+        last, newest, refreshed = _freshness(db, tz, version)
+        default = (last - dt.timedelta(days=DEFAULT_DAYS - 1), last)
         chosen = st.date_input(t("sidebar.period", current), value=default, key="period", persist_state="session",
-                               max_value=last + dt.timedelta(days=1), format="YYYY-MM-DD")
+                               max_value=max(last, dt.datetime.now(metrics.ZoneInfo(tz)).date()), format="YYYY-MM-DD")
+        st.caption(t("sidebar.freshness", current, loaded=_stamp(refreshed, tz), newest=_stamp(newest, tz)))
         names = _route_names(db, version)
         routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes", persist_state="session",
                                 format_func=lambda r: route_label(r, names, current),
                                 help=t("sidebar.routes.help", current),
-                                placeholder=t("sidebar.routes.all", current))
+                                placeholder=t("sidebar.routes.all", current), select_all=False)
         st.caption(f"{t('sidebar.tz', current)}: {tz}  \n{t('sidebar.db', current)}: `{Path(db).name}`")
         account_box(current)
     if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:
@@ -206,6 +217,12 @@ def route_names(f: Filters) -> dict[str, tuple[str, str]]:
     return _route_names(f.db, data_version(f.db))
 
 
+def multi(lang: str) -> dict:
+    """A multiselect's own texts in our language: our placeholder instead of "Choose options", and
+    no "Select all" (Streamlit's English, which no parameter translates)."""
+    return {"placeholder": t("common.choose", lang), "select_all": False}
+
+
 def definition(text: str) -> None:
     st.caption(f"**{t('common.definition', lang())}:** {text}")
 
@@ -220,6 +237,8 @@ def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
 
 # KPIs where a rise is bad news: their change is drawn red when it goes up.
 _BAD_WHEN_UP = {"blocks", "block_rate"}
+# KPIs whose rise is neither good nor bad (more messages sent is a cost, not a success): grey.
+_NEUTRAL = {"messages_sent_month"}
 
 
 def kpi(key: str, item: dict, active_days: int = 30) -> None:
@@ -231,8 +250,25 @@ def kpi(key: str, item: dict, active_days: int = 30) -> None:
     st.metric(t(f"kpi.{key}", current, days=active_days) if key == "active_friends" else t(f"kpi.{key}", current),
               fmt_value(key, item["value"]),
               delta=None if change is None else fmt_change(key, change) + " " + t("common.vs_prev", current),
-              delta_color="inverse" if key in _BAD_WHEN_UP else "normal", border=True)
+              delta_color="off" if key in _NEUTRAL else "inverse" if key in _BAD_WHEN_UP else "normal", border=True)
     st.caption(t(f"kpi.{key}.def", current, days=active_days) if key == "active_friends" else t(f"kpi.{key}.def", current))
+
+
+def quota_cards(q: dict) -> None:
+    """The Overview's quota block: messages left this month, and the overage at the current pace."""
+    current = lang()
+    left, cost = st.columns(2)
+    with left:
+        st.metric(t("kpi.quota_left", current),
+                  t("kpi.quota_left.none", current) if q["left"] is None else f"{q['left']:,}", border=True)
+        st.caption(t("kpi.quota_left.def", current, used=f"{q['used']:,}", tests=f"{q['used_by_tests']:,}",
+                     limit="—" if q["limit"] is None else f"{q['limit']:,}"))
+    with cost:
+        st.metric(t("kpi.quota_forecast", current), f"¥{q['forecast_yen']:,.0f}", border=True)
+        st.caption(t("kpi.quota_forecast.def", current, forecast=f"{q['forecast']:,}", free=f"{q['free']:,}",
+                     plan=t(f"code.plan.{q['plan']}", current)))
+        if q["limit_reached_forecast"]:
+            st.warning(t("kpi.quota_forecast.limit", current), icon=":material/warning:")
 
 
 # ---- segments -------------------------------------------------------------------------------

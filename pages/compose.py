@@ -83,7 +83,7 @@ except Exception as exc:  # an invalid rule from the Segments page, say: show wh
     st.error(str(exc))
     st.stop()
 for problem in editor_problems:
-    plan.checks.insert(0, compose.Check("block", "editor", problem))
+    plan.checks.insert(0, compose.Check("block", *problem))
 
 compose_ui.plan_sections(plan, L, checks_box, exact_box, cost_box)
 
@@ -94,6 +94,7 @@ if v.button(t("cmp.validate", L), key="cmp_validate"):
         v.success(t("cmp.validate.ok", L))
     except line_api.LineError as err:
         v.error(err.message + ("; " + sending.line_api_details(err) if err.details else ""))
+ts.caption(compose_ui.test_quota_note(len([u for u in testers.split(",") if u.strip()]), plan.quota_left, L))
 if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
     staff = [u.strip() for u in testers.split(",") if u.strip()]
     if not staff:
@@ -122,7 +123,8 @@ def _close_confirm() -> None:
 # The dialog stays open across reruns while cmp_confirming is set (closing it clears the flag).
 @st.dialog(t("cmp.dialog", L), on_dismiss=_close_confirm)
 def confirm() -> None:
-    st.write(t("cmp.dialog.body", L, n=f"{plan.recipients:,}", bubbles=len(messages), yen=f"{plan.overage_yen:,.0f}"))
+    compose_ui.confirm_summary(plan, messages, title=title, send_at=send_at, tz=f.period.tz, lang=L,
+                               audience=compose_ui.audience_words(kind, names.get(segment_id), names.get(exclude_id), L))
     st.warning(t("cmp.dialog.recall", L))
     typed_ok = True
     if plan.recipients > threshold:
@@ -133,7 +135,11 @@ def confirm() -> None:
     if needs_approval:
         st.info(t("cmp.approval.needed", L, n=f"{config.get_int('DASHBOARD_APPROVAL_RECIPIENTS'):,}",
                   yen=f"{config.get_int('DASHBOARD_APPROVAL_YEN'):,}"))
-    if st.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
+    go, cancel = st.columns(2)
+    if cancel.button(t("cmp.confirm.cancel", L), key="cmp_cancel"):
+        _close_confirm()
+        st.rerun()
+    if go.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
         try:
             compose_actions.submit(con, cur, user, plan, delivery_id=draft, messages=messages, title=title or None,
                                    segment_id=segment_id, send_at=send_at, promotion=promotion,

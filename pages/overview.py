@@ -18,6 +18,9 @@ for row in rows:
         with col:
             ui.kpi(key, kpis[key], result["active_days"])
 
+# issue 19: this month's quota (LINE's allowance, what is left, the overage at the current pace)
+ui.quota_cards(ui.ask(f, "quota_month"))
+
 st.caption(f"{f.period.first} – {f.period.last} · {t('common.vs_prev', f.lang)}: "
            f"{result['previous']['first']} – {result['previous']['last']}")
 account_ui.line_figures_panel(f)  # LINE's own figures beside ours, and the difference in words

@@ -144,7 +144,7 @@ if len(ids) >= 2:
     st.divider()
     st.subheader(t("seg.overlap", f.lang))
     picked = st.multiselect(t("seg.overlap.pick", f.lang), list(ids), default=list(ids)[:2], max_selections=3,
-                            key="seg_overlap", format_func=ids.get)
+                            key="seg_overlap", format_func=ids.get, **ui.multi(f.lang))
     if len(picked) >= 2:
         rules = [segment_store.get(cur, segment_id=s)["rule"] for s in picked]
         regions = audience.overlap(cur, rules)
@@ -157,7 +157,7 @@ if len(ids) >= 2:
 if ids:
     st.subheader(t("seg.sizes", f.lang))
     shown = st.multiselect(t("seg.pick_saved", f.lang), list(ids), default=list(ids)[:3], key="seg_sizes_pick",
-                           format_func=ids.get)
+                           format_func=ids.get, **ui.multi(f.lang))
     if shown:
         for segment_id in shown:  # today's exact size is recorded whenever the page counts it
             rule_of = segment_store.get(cur, segment_id=segment_id)["rule"]

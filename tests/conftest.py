@@ -18,6 +18,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 def _hermetic_settings(tmp_path_factory):
     # Tests never read a developer's real secrets.toml.
     os.environ["DASHBOARD_SECRETS_FILE"] = str(tmp_path_factory.mktemp("secrets") / "none.toml")
+    # AppTest reports a page's exception as an exception (the friendly message has its own test)
+    from dashboard import errors
+
+    errors.RERAISE = True
     yield
 
 

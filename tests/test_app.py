@@ -58,10 +58,29 @@ def test_japanese_by_default_and_english_switch(app):
     assert app.metric[0].label == "Friends (all time)"
 
 
-def test_default_period_ends_on_last_data_day(app):
+def test_default_period_is_the_last_28_days_up_to_today(app):
+    from zoneinfo import ZoneInfo
+
+    from dashboard import metrics
+
     first, last = app.date_input(key="period").value
-    assert last == dt.date(2026, 11, 23)
+    today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    # the demo's newest event is on 2026-11-23: today, unless that is a whole window ago
+    assert last == metrics.default_last_day(today, dt.date(2026, 11, 23))
     assert (last - first).days == 27
+    # and the sidebar says when the data was refreshed and how new it is
+    assert any("最新のイベント: 2026-11-23" in c.value for c in app.sidebar.caption)
+
+
+def test_default_last_day_includes_today():
+    from dashboard.metrics import default_last_day
+
+    today = dt.date(2026, 12, 2)
+    assert default_last_day(today, dt.date(2026, 12, 1)) == today     # was yesterday: a send today was hidden
+    assert default_last_day(today, dt.date(2026, 12, 2)) == today
+    assert default_last_day(today, None) == today
+    assert default_last_day(today, dt.date(2026, 11, 5)) == today     # within the 28 days
+    assert default_last_day(today, dt.date(2026, 11, 4)) == dt.date(2026, 11, 4)   # an old file
 
 
 def test_overview_numbers_equal_report(app, demo_copy):
@@ -108,3 +127,13 @@ def test_missing_database_says_so(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert any("nothing.duckdb" in e.value for e in at.error)
+
+
+def test_overview_quota_kpi_and_a_neutral_messages_sent(app):
+    from streamlit.proto.Metric_pb2 import Metric
+
+    labels = {m.label: m for m in app.metric}
+    assert "今月の残り通数（LINEの上限まで）" in labels and "今月の超過費用の見込み（今のペース）" in labels
+    assert labels["今月の超過費用の見込み（今のペース）"].value.startswith("¥")
+    sent = labels["今月の送信数"].proto
+    assert sent.color == Metric.MetricColor.GRAY   # more messages sent is a cost, not a success

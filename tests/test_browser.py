@@ -93,12 +93,14 @@ def test_overview_renders_kpis_in_japanese(server, browser, artifacts):
     page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     metrics = page.locator('[data-testid="stMetric"]')
     metrics.first.wait_for(timeout=60_000)
-    assert metrics.count() == 9
+    assert metrics.count() == 11   # 9 KPIs and the quota block (issue 19.6)
     text = page.locator('[data-testid="stMain"]').inner_text()
     for label in ("友だち数（累計）", "ターゲットリーチ（有効友だち）", "ブロック率", "アクティブ友だち（30日）",
-                  "今月の送信数", "定義"):
+                  "今月の送信数", "定義", "今月の残り通数（LINEの上限まで）", "今月の超過費用の見込み（今のペース）"):
         assert label in text
-    assert "サンドボックス" in page.locator('[data-testid="stSidebar"]').inner_text()
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "サンドボックス" in sidebar and "データ更新:" in sidebar and "最新のイベント:" in sidebar
+    assert "Traceback" not in text and "Past Week" not in text
     page.wait_for_timeout(1000)  # let Plotly finish drawing before the picture
     page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
     page.close()
@@ -158,6 +160,12 @@ def test_compose_preview_confirm_progress_done_then_sandbox_inbox(send_server, b
     page.get_by_role("button", name="送信内容を確認する").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("取り消せません").wait_for(timeout=30_000)
+    # what, to whom, when, how many, what it costs, and a way back (issue 19.4)
+    for said in ("配信対象:", "すべての友だち", "送信時刻:", "今すぐ", "超過分の見込み費用"):
+        assert dialog.get_by_text(said).first.is_visible(), said
+    assert dialog.locator(".line-bubble", has_text=text).is_visible()
+    assert dialog.get_by_role("button", name="キャンセル").is_visible()
+    page.screenshot(path=str(artifacts / "compose_confirm.png"), full_page=False)
     dialog.get_by_role("textbox").fill(str(recipients))
     dialog.get_by_role("textbox").press("Enter")
     dialog.get_by_role("button", name="送信する").click()
@@ -169,6 +177,18 @@ def test_compose_preview_confirm_progress_done_then_sandbox_inbox(send_server, b
     assert summary["duplicates"] == []
     inbox = box.get("/sandbox/inbox")["requests"]
     assert all(r["messages"][0]["text"] == text for r in inbox)
+    # the send made today is on the Deliveries page at once: the default period includes today
+    page.goto(url + "/deliveries")
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+    page.get_by_text("配信 — 1通ごとの成果").wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts / "deliveries_today.png"), full_page=True)
+    import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    today = _dt.datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+    shown = " ".join(i.input_value() for i in page.locator('[data-testid="stDateInput"] input').all())
+    assert today in shown, shown
+    assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("TypeError").count() == 0
     page.close()
 
 

@@ -61,10 +61,52 @@ def test_checks_exact_audience_cost_and_confirm_then_send(page):
     assert "cmp_started" in at.session_state
 
 
+def test_confirm_dialog_says_what_who_when_and_cost_and_can_be_cancelled(page):
+    at, _, sandbox = page
+    at.text_area(key="msg_0_text").set_value("冬のセールのお知らせ").run()
+    at.text_input(key="cmp_title").set_value("12月 冬のセール").run()
+    at.button(key="cmp_confirm").click().run()
+    assert not at.exception, at.exception
+    said = " ".join(m.value for m in at.markdown)
+    assert "配信名:** 12月 冬のセール" in said
+    assert "配信対象:** すべての友だち" in said
+    assert "送信時刻:** 今すぐ" in said
+    labels = [m.label for m in at.metric]
+    assert labels.count("配信人数") == 2 and "超過分の見込み費用" in labels   # the page's and the dialog's
+    previews = [h for h in at.get("html") if "冬のセールのお知らせ" in h.proto.body]
+    assert len(previews) == 2                      # the page's preview and the dialog's
+    at.button(key="cmp_cancel").click().run()
+    assert not at.session_state["cmp_confirming"]
+    assert not [b for b in at.button if b.key == "cmp_go"]   # the dialog is closed: nothing to send with
+    assert sandbox.summary()["recipients"] == 0
+    # scheduled: the time in the account's zone
+    at.radio(key="cmp_when").set_value("schedule").run()
+    at.button(key="cmp_confirm").click().run()
+    said = " ".join(m.value for m in at.markdown)
+    assert "12:00（Asia/Tokyo）に予約" in said
+
+
+def test_test_send_says_it_uses_the_quota_before_sending(page):
+    at, _, _ = page
+    at.text_input(key="cmp_testers").set_value("Ua, Ub").run()
+    note = " ".join(c.value for c in at.caption)
+    assert "テスト送信も今月の配信数を使います: 2通" in note
+
+
+def test_untracked_links_are_said_with_how_to_track_them(page, monkeypatch):
+    at, _, _ = page
+    monkeypatch.delenv("DASHBOARD_PUBLIC_BASE_URL", raising=False)
+    at.text_area(key="msg_0_text").set_value("セール会場 https://example.com/sale").run()
+    said = [w.value for w in at.warning if "計測されずにそのまま送られます" in w.value]
+    assert said and "DASHBOARD_PUBLIC_BASE_URL" in said[0]
+    at.text_area(key="msg_0_text").set_value("リンクなしのお知らせ").run()
+    assert not [w for w in at.warning if "計測されずに" in w.value]
+
+
 def test_over_limit_message_is_blocked_before_sending(page):
     at, _, sandbox = page
     at.text_area(key="msg_0_text").set_value("あ" * 5001).run()
-    assert any("messages[0].text: Length must be between 1 and 5000" in e.value for e in at.error)
+    assert any("吹き出し1の本文: 文字数は1〜5,000にしてください" in e.value for e in at.error)
     assert at.button(key="cmp_confirm").disabled
     assert sandbox.summary()["recipients"] == 0
 
@@ -83,7 +125,7 @@ def test_image_needs_https(page):
     at, _, _ = page
     at.selectbox(key="msg_0_kind").set_value("image").run()
     at.text_input(key="msg_0_url").set_value("http://example.com/a.jpg").run()
-    assert any("originalContentUrl: Must be a valid HTTPS URL" in e.value for e in at.error)
+    assert any("吹き出し1の画像URL: https:// で始まるURLにしてください" in e.value for e in at.error)
 
 
 def test_plan_that_cannot_buy_extra_messages_is_blocked(page, monkeypatch):
@@ -91,7 +133,7 @@ def test_plan_that_cannot_buy_extra_messages_is_blocked(page, monkeypatch):
     sandbox.configure(quota=100)
     monkeypatch.setenv("DASHBOARD_PLAN", "light")
     at.text_area(key="msg_0_text").set_value("こんにちは").run()
-    assert any("cannot buy extra messages" in e.value for e in at.error)
+    assert any("ライトプランは追加メッセージを購入できません" in e.value for e in at.error)
     assert at.button(key="cmp_confirm").disabled
 
 

@@ -26,11 +26,11 @@ def test_data_page_loads_the_spool_and_shows_the_quarantine(demo_copy, monkeypat
     at.switch_page("../pages/data.py").run()
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
-    assert "未取り込み（spool）" in labels and "統計APIの残り回数（1時間）" in labels
-    assert next(m for m in at.metric if m.label == "未取り込み（spool）").value != "0 B"
+    assert "未取り込み（受信ファイル）" in labels and "統計APIの残り回数（1時間）" in labels
+    assert next(m for m in at.metric if m.label == "未取り込み（受信ファイル）").value != "0 B"
     at.button(key="data_load_now").click().run()
     assert not at.exception, at.exception
     assert any("1件を取り込みました" in s.value and "隔離1件" in s.value for s in at.success)
     quarantine = at.dataframe[0].value  # the first table on the page
     assert list(quarantine["reason"]) == ["event has no valid timestamp"]
-    assert next(m for m in at.metric if m.label == "未取り込み（spool）").value == "0 B"
+    assert next(m for m in at.metric if m.label == "未取り込み（受信ファイル）").value == "0 B"

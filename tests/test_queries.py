@@ -522,8 +522,7 @@ def test_deliveries(send_world):
         # D2: 2 in the ledger; never synced; Sora reacted (1 h) and bought (14 h); Ren blocked 12 h
         # after (03-16 08:00, after the period end but within D2's 24 h)
         ("D2", 2, None, None, False, False, False, 1, 1, 1),
-        # D3: LINE reported under 20 for both on its only day: nulls, flagged, but synced
-        ("D3", 1, None, None, True, True, True, 0, 0, 0),
+        # D3 is a test send: listed apart (test_sends), never a delivery
         # D1: LINE's numbers are cumulative: the latest day (03-11) holds the whole delivery's
         # 505 impressions and 35 clicks; day one was under 20, which no longer matters: not flagged.
         # reactors: Aoi (twice, counted once), Ren (23 h 59 min); not Sora (exactly 24 h), not Hina
@@ -533,17 +532,26 @@ def test_deliveries(send_world):
     ]
 
 
+def test_test_sends_are_listed_apart(send_world):
+    cur = send_world.cursor()
+    frame = metrics.test_sends(cur, period("2026-03-09", "2026-03-15"))
+    assert rows(frame, "delivery_id", "title", "recipients") == [("D3", "テスト", 1)]
+    # and never among the deliveries, their reactions or the messages sent to friends
+    assert "D3" not in set(metrics.deliveries(cur, period("2026-03-09", "2026-03-15"))["delivery_id"])
+    assert "D3" not in set(metrics.reactions_per_delivery(cur, period("2026-03-09", "2026-03-15"))["delivery_id"])
+    sent = metrics.overview_kpis(cur, period("2026-03-09", "2026-03-15"))["kpis"]["messages_sent_month"]["value"]
+    assert sent == 5 + 1200 + 2   # D0, D1, D2; not the test D3
+
+
 def test_deliveries_route_filter(send_world):
     frame = metrics.deliveries(send_world.cursor(), period("2026-03-09", "2026-03-15"), ["site_banner"])
     assert rows(frame, "delivery_id", "recipients", "reactors_24h", "blocks_24h", "conversions_7d") == [
         ("D2", 2, 1, 1, 1),      # Sora reacted and bought; Ren (site_banner) blocked within 24 h
-        ("D3", 1, 0, 0, 0),
         ("D1", 1200, 1, 0, 0),   # Ren reacted but did not buy within 7 days; Kai (store_pop) not counted
     ]
     frame = metrics.deliveries(send_world.cursor(), period("2026-03-09", "2026-03-15"), ["parcel_qr"])
     assert rows(frame, "delivery_id", "reactors_24h", "blocks_24h", "conversions_7d") == [
         ("D2", 0, 0, 0),         # Sora is site_banner
-        ("D3", 0, 0, 0),
         ("D1", 1, 0, 1),         # Aoi reacted and bought; Hina's block is exactly 24 h after
     ]
 
@@ -551,8 +559,7 @@ def test_deliveries_route_filter(send_world):
 def test_reactions_per_delivery(send_world):
     frame = metrics.reactions_per_delivery(send_world.cursor(), period("2026-03-09", "2026-03-15"))
     assert rows(frame, "delivery_id", "recipients", "reactors", "reaction_rate") == [   # oldest first
-        approx("D1", 1200, 2, 2 / 1200),   # Aoi, Ren
-        approx("D3", 1, 0, 0.0),
+        approx("D1", 1200, 2, 2 / 1200),   # Aoi, Ren (the test send D3 is not a delivery)
         approx("D2", 2, 1, 0.5),           # Sora
     ]
     frame = metrics.reactions_per_delivery(send_world.cursor(), period("2026-03-09", "2026-03-15"),
@@ -568,7 +575,6 @@ def test_reactions_per_delivery_route_filter_uses_the_send_ledger(send_world):
                                            ["site_banner"])
     assert rows(frame, "delivery_id", "recipients", "reactors", "reaction_rate") == [
         approx("D1", 2, 1, 0.5),      # broadcast: no ledger, the estimate (Ren, Sora following)
-        approx("D3", 0, 0, None),     # test send to Aoi (parcel_qr) only: no site_banner recipient
         approx("D2", 1, 1, 1.0),      # multicast to Aoi, Sora: one site_banner recipient, who reacted
     ]
 

@@ -188,7 +188,7 @@ def test_cli_send_dry_run_and_refusals(tmp_path, sandbox, demo_db):
     too_long = tmp_path / "long.json"
     too_long.write_text(_json.dumps([{"type": "text", "text": "あ" * 5001}]), encoding="utf-8")
     refused = run("--all", "--messages", str(too_long), "--yes")
-    assert refused.returncode == 1 and "messages[0].text: Length must be between 1 and 5000" in refused.stdout
+    assert refused.returncode == 1 and "Bubble 1 text: the length must be between 1 and 5,000" in refused.stdout
     assert sandbox.summary()["recipients"] == 0
     sent = run("--all", "--messages", str(good), "--yes")
     assert sent.returncode == 0, sent.stdout + sent.stderr

@@ -1,7 +1,9 @@
 -- What each delivery reached and what followed.
--- Grain: one row per delivery sent in [start, end).
+-- Grain: one row per delivery sent in [start, end), test sends left out (they are listed apart:
+-- deliveries/test_sends.sql).
 -- Parameters: $start, $end (timestamptz), $routes (varchar[]; empty = all).
 -- Definitions:
+--   status                the delivery's status code (sent, partially_failed, paused, stopped …).
 --   recipients            sent count (messages billed), all routes.
 --   unique_impressions,   LINE Insight aggregates (opens and clicks as LINE counts them, not per
 --   unique_clicks         user), cumulative: the latest day's value. imp_under_20 / clk_under_20 =
@@ -13,9 +15,9 @@
 --   conversions_7d        friends who reacted to this delivery and bought within 7 days of sending.
 --   Route filter: reactors, blocks and conversions count only friends of the chosen routes.
 with d as (
-    select delivery_id, title, kind, is_promotion, sent_at, sent_count
+    select delivery_id, title, kind, is_promotion, status, sent_at, sent_count
     from deliveries
-    where sent_at >= $start and sent_at < $end
+    where sent_at >= $start and sent_at < $end and kind <> 'test'
 ),
 stats as (
     -- LINE's statistics of a delivery are cumulative and updated for 14 days: the latest day's
@@ -47,7 +49,7 @@ blocks as (
     group by d.delivery_id
 ),
 final as (
-    select d.delivery_id, d.sent_at, d.title, d.kind, d.is_promotion, d.sent_count as recipients,
+    select d.delivery_id, d.sent_at, d.title, d.kind, d.is_promotion, d.status, d.sent_count as recipients,
            s.unique_impressions, s.unique_clicks,
            coalesce(s.imp_under_20, false) as imp_under_20,
            coalesce(s.clk_under_20, false) as clk_under_20,

@@ -1,6 +1,6 @@
 -- Reactions per delivery: of the friends a delivery reached, the share who reacted to it (tracked
 -- link click, postback or message attributed to the delivery) within 24 hours.
--- Grain: one row per delivery sent in [start, end).
+-- Grain: one row per delivery sent in [start, end), test sends left out (not a delivery to friends).
 -- Parameters: $start, $end (timestamptz), $routes (varchar[]; empty = all).
 -- Definitions:
 --   recipients  without a route filter: the delivery's sent count. With a route filter: the
@@ -13,7 +13,7 @@
 with d as (
     select delivery_id, title, kind, is_promotion, sent_at, sent_count
     from deliveries
-    where sent_at >= $start and sent_at < $end and sent_count > 0
+    where sent_at >= $start and sent_at < $end and sent_count > 0 and kind <> 'test'
 ),
 per_route as (
     select r.delivery_id, sum(r.recipients) as recipients, bool_or(r.recipients_estimated) as estimated,
