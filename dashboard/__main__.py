@@ -189,6 +189,37 @@ def cmd_user(args) -> int:
     return 0
 
 
+def cmd_staff(args) -> int:
+    """The staff list (test-send recipients). Whoever can write the database file at this machine
+    acts as admin; each change is audited as cli:<login name>."""
+    import getpass
+
+    from dashboard import auth, staff, storage
+    from dashboard.i18n import t
+
+    con = storage.connect(args.db)
+    try:
+        cur = con.cursor()
+        actor = auth.User(f"cli:{getpass.getuser()}", "admin", "cli")
+        try:
+            if args.staff_command == "add":
+                staff.add(cur, actor, args.user_id, args.label or "")
+                print(f"added {args.user_id}")
+            elif args.staff_command == "remove":
+                if not staff.remove(cur, actor, args.user_id):
+                    print(f"error: {args.user_id} is not on the staff list", file=sys.stderr)
+                    return 1
+                print(f"removed {args.user_id}")
+            for row in staff.members(cur).itertuples():
+                print(f"{row.user_id}\t{row.label or ''}\t{row.added_by}\t{row.added_at:%Y-%m-%d %H:%M}")
+        except staff.StaffError as err:
+            print(f"error: {t(f'staff.err.{err.code}', 'en', **err.params)}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        con.close()
+
+
 def cmd_backup(args) -> int:
     from dashboard import backup, storage
 
@@ -283,6 +314,21 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name", help="log-in name (letters, digits, . _ @ -)")
     q.add_argument("--role", required=True, choices=("viewer", "operator", "sender", "admin"))
     q.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("staff", help="the staff list: the only LINE users test sends can reach (audited)")
+    crew = p.add_subparsers(dest="staff_command", required=True)
+    q = crew.add_parser("add", help="put a LINE user ID on the staff list")
+    q.add_argument("user_id", help="LINE user ID (U + 32 hex digits)")
+    q.add_argument("--label", default="", help="who this is, e.g. 'Sato (marketing)'")
+    q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    q.set_defaults(func=cmd_staff)
+    q = crew.add_parser("remove", help="take a LINE user ID off the staff list")
+    q.add_argument("user_id")
+    q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    q.set_defaults(func=cmd_staff)
+    q = crew.add_parser("list", help="print the staff list")
+    q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    q.set_defaults(func=cmd_staff)
 
     p = sub.add_parser("backup", help="copy the database to a dated file (the running dashboard does this daily)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")

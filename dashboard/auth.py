@@ -50,6 +50,7 @@ _LOWEST_ROLE = {
     "approve": "sender",
     "settings": "admin",
     "users": "admin",
+    "staff": "admin",              # the staff list: who test sends may reach (dashboard/staff.py)
     "audit": "admin",
 }
 ACTIONS = tuple(_LOWEST_ROLE)

@@ -68,8 +68,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Terms checked in every message before sending, as `term:block` or `term:warn` separated by "
             "commas; empty uses the built-in list (クレジットカード現金化, 出会い系, ギャンブル … block; "
             "医療, 治る … warn)."),
-    Setting("DASHBOARD_TEST_RECIPIENTS", "",
-            "LINE user IDs of staff who receive test sends (by push), separated by commas."),
+    Setting("DASHBOARD_STAFF_MAX", "20",
+            "Most people the staff list may hold: test sends go only to staff on it (kept by an admin on the "
+            "Audit page or with `python -m dashboard staff`), and a test send reaches at most this many."),
+    Setting("DASHBOARD_TEST_SENDS_PER_DAY", "30",
+            "Most test sends one staff member receives in 24 hours (the frequency cap of test sends); 0 = no cap."),
     Setting("DASHBOARD_CONFIRM_TYPE_ABOVE", "1000",
             "Above this many recipients the operator must type the recipient count to confirm a send."),
     Setting("DASHBOARD_SANDBOX_PORT", "8765",

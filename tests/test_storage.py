@@ -75,12 +75,15 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     con.execute("insert into segments (segment_id, name, definition) values ('s1', 'kept', '{}')")
     con.close()
     con = storage.connect(path)
-    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2, 3]
+    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2, 3, 4]
     cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
                                       "where table_name = 'deliveries'").fetchall()}
     assert "error" in cols
     assert con.execute("select count(*) from segment_sizes").fetchone()[0] == 0
     assert con.execute("select name from segments").fetchone()[0] == "kept"  # nothing lost
+    # 004 (issue 12): the staff list, session revocations, reserved log-in attempts
+    assert con.execute("select count(*) from staff_recipients").fetchone()[0] == 0
+    assert con.execute("select count(*) from session_revocations").fetchone()[0] == 0
 
 
 def test_older_database_is_upgraded_step_by_step(tmp_path):
