@@ -5,8 +5,9 @@ Two ways to log in (issue 6):
   by a server route (dashboard/auth_routes.py), which sets a signed, HttpOnly cookie: a Streamlit
   script cannot set cookies, and a session kept only in st.session_state would end on every refresh.
 - OpenID Connect through Streamlit's own st.login; roles come from DASHBOARD_OIDC_ROLES.
-With neither configured, the single person at the machine is admin — but only while the server
-listens on loopback and the connection is local; otherwise nobody is let in (serving_unprotected).
+With neither configured, the single person at the machine is admin — but only with
+DASHBOARD_SINGLE_USER set, while the server listens on loopback and the connection is local;
+otherwise nobody is let in (serving_unprotected): fail closed.
 
 Every write checks the role here on the server (require), not only in the UI. Passwords, hashes and
 secrets never appear in a message, a log line or the audit log.
@@ -481,8 +482,8 @@ def resolve(*, oidc: dict | None, cookie: str | None, server_address: str | None
     """Decide who this is from what Streamlit knows (pure: tests call it directly).
     1. OIDC (st.login) logged in: role from the e-mail via DASHBOARD_OIDC_ROLES; unmatched is refused.
     2. A live local session cookie (see session_from_cookie).
-    3. No log-in configured at all, a loopback server address, a local connection (no proxy headers)
-       and DASHBOARD_SHARED not set: the single local user, admin. Otherwise nobody, and the page
+    3. No log-in configured at all, DASHBOARD_SINGLE_USER set, a loopback server address, a local
+       connection (no proxy headers) and DASHBOARD_SHARED not set: the single local user, admin. Otherwise nobody, and the page
        explains how to configure log-in."""
     now = now or _utc_now()
     if oidc and oidc.get("is_logged_in"):
@@ -498,7 +499,10 @@ def resolve(*, oidc: dict | None, cookie: str | None, server_address: str | None
             return Status(User(session.name, session.role, "local"), "ok")
         return Status(None, "expired")
     if not login_configured():
-        if is_loopback(server_address) and client_is_local and not _marked_shared():
+        # fail closed: a TCP forwarder (stunnel, ssh -L, HAProxy in TCP mode) looks like a local peer
+        # without proxy headers, so the anonymous admin also needs the explicit setting (issue 12)
+        if (is_loopback(server_address) and client_is_local and not _marked_shared()
+                and config.get_bool("DASHBOARD_SINGLE_USER")):
             return Status(User("local", "admin", "loopback"), "ok")
         return Status(None, "unprotected")
     return Status(None, "logged_out")

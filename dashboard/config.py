@@ -109,6 +109,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_SHARED", "false",
             "`true` marks the dashboard as shared even when it listens on loopback behind a proxy: log-in is then "
             "required. (A non-loopback address or an X-Forwarded-For header also count as shared.)"),
+    Setting("DASHBOARD_SINGLE_USER", "false",
+            "`true` lets the one person at this machine use the dashboard as admin without log-in — only while no "
+            "log-in is configured, Streamlit listens on loopback, the request has no proxy headers and "
+            "DASHBOARD_SHARED is off. `make run` sets it for the local demo. Without it and without log-in, no data is shown."),
     Setting("DASHBOARD_APPROVAL_RECIPIENTS", "10000",
             "A send to more recipients than this needs a second person with the sender role to approve it."),
     Setting("DASHBOARD_APPROVAL_YEN", "30000",

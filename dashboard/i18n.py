@@ -285,17 +285,17 @@ TEXT: dict[str, dict[str, str]] = {
     "auth.no_role": {"ja": "このアカウントには役割が割り当てられていません。管理者に DASHBOARD_OIDC_ROLES への追加を依頼してください。",
                      "en": "This account has no role. Ask an admin to add it to DASHBOARD_OIDC_ROLES."},
     "auth.unprotected": {
-        "ja": "このダッシュボードは他の端末から見える状態ですが、ログインが設定されていません。友だちや顧客のデータは表示しません。",
-        "en": "This dashboard is reachable from other machines, but no log-in is configured. No friend or customer data is shown."},
+        "ja": "ログインが設定されておらず、ひとり用モード（DASHBOARD_SINGLE_USER）でもありません。他の端末から見える可能性があるため、友だちや顧客のデータは表示しません。",
+        "en": "No log-in is configured and single-user mode (DASHBOARD_SINGLE_USER) is off: others may reach this dashboard, so no friend or customer data is shown."},
     "auth.unprotected.how": {
         "ja": "ログインを設定してください：\n\n1. `python -m dashboard user add 名前 --role admin` を実行し、表示された内容を `.streamlit/secrets.toml` に貼り付け、"
               "`DASHBOARD_COOKIE_SECRET` も設定する（ローカルアカウント）\n2. または `.streamlit/secrets.toml` に `[auth]`（OpenID Connect）と "
               "`DASHBOARD_OIDC_ROLES` を設定する\n\n詳しくは README の「Sharing on a server」と docs/deployment.md を参照してください。"
-              "自分のPCだけで使う場合は `server.address = \"127.0.0.1\"` のままにしてください。",
+              "自分のPCだけで使う場合は `server.address = \"127.0.0.1\"` のまま `DASHBOARD_SINGLE_USER = \"true\"` を設定してください（`make run` は設定済み）。",
         "en": "Configure log-in:\n\n1. run `python -m dashboard user add NAME --role admin`, paste what it prints into `.streamlit/secrets.toml` "
               "and set `DASHBOARD_COOKIE_SECRET` (local accounts)\n2. or set `[auth]` (OpenID Connect) and `DASHBOARD_OIDC_ROLES` in "
               "`.streamlit/secrets.toml`\n\nSee the README's \"Sharing on a server\" and docs/deployment.md. For use on this machine only, "
-              "keep `server.address = \"127.0.0.1\"`."},
+              "keep `server.address = \"127.0.0.1\"` and set `DASHBOARD_SINGLE_USER = \"true\"` (`make run` does)."},
     "auth.role.viewer": {"ja": "閲覧者", "en": "viewer"},
     "auth.role.operator": {"ja": "担当者", "en": "operator"},
     "auth.role.sender": {"ja": "配信者", "en": "sender"},

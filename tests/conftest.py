@@ -18,6 +18,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 def _hermetic_settings(tmp_path_factory):
     # Tests never read a developer's real secrets.toml.
     os.environ["DASHBOARD_SECRETS_FILE"] = str(tmp_path_factory.mktemp("secrets") / "none.toml")
+    # Page tests run as the single local user, as `make run` does; the fail-closed tests switch it off.
+    os.environ["DASHBOARD_SINGLE_USER"] = "true"
     yield
 
 

@@ -12,6 +12,7 @@ import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -270,6 +271,22 @@ def test_without_any_login_only_the_local_machine_is_admin(tmp_path, monkeypatch
     status = auth.resolve(oidc={}, cookie=None, server_address=address, client_is_local=client_is_local, now=T0)
     assert status.user == expected
     assert status.reason == ("ok" if expected else "unprotected")
+
+
+@pytest.mark.parametrize("setting", ["false", ""])
+def test_single_user_mode_needs_the_explicit_setting(tmp_path, monkeypatch, setting):
+    """Issue 12 point 2: a TCP forwarder on loopback looks like the local user; without
+    DASHBOARD_SINGLE_USER and without log-in nobody is let in (fail closed)."""
+    monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("DASHBOARD_SINGLE_USER", setting)
+    status = auth.resolve(oidc={}, cookie=None, server_address="127.0.0.1", client_is_local=True, now=T0)
+    assert status == auth.Status(None, "unprotected")
+
+
+def test_makefile_run_sets_single_user_mode_for_the_local_demo():
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text(encoding="utf-8")
+    run = makefile.split("\nrun:")[1].split("\n\n")[0]
+    assert "DASHBOARD_SINGLE_USER=true" in run and "--server.address 127.0.0.1" in run
 
 
 def test_current_user_in_a_streamlit_page(tmp_path, monkeypatch):
