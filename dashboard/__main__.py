@@ -54,7 +54,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_segment(args) -> int:
-    from dashboard import audience, segment_store, segments, storage
+    from dashboard import audience, csv_safe, segment_store, segments, storage
 
     con = storage.connect(args.db, read_only=True)
     try:
@@ -72,7 +72,7 @@ def cmd_segment(args) -> int:
             return 0
         frame = audience.members(cur, rule)
         out = Path(args.export)
-        frame.to_csv(out, index=False, encoding="utf-8")
+        csv_safe.to_csv(frame, out, encoding="utf-8")
         print(f"{len(frame):,} user IDs -> {out}", file=sys.stderr)
         return 0
     finally:

@@ -213,7 +213,9 @@ def definition(text: str) -> None:
 def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
     if not allowed("export"):  # viewers: no downloads (they would carry user IDs)
         return
-    data = frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Japanese correctly
+    from dashboard import csv_safe
+
+    data = csv_safe.to_csv(frame).encode("utf-8-sig")  # formulas neutralised; BOM: Excel opens Japanese correctly
     st.download_button(t("common.csv", lang()), data=data, file_name=f"{name}.csv",
                        mime="text/csv", key=key)
 
@@ -303,11 +305,11 @@ def members_csv(db: str, rule_text: str) -> bytes:
     """The members' LINE user IDs as CSV (column user_id), on its own cursor: it runs on click."""
     import json
 
-    from dashboard import audience
+    from dashboard import audience, csv_safe
 
     cur = cursor(db)
     try:
-        return audience.members(cur, json.loads(rule_text)).to_csv(index=False).encode("utf-8")
+        return csv_safe.to_csv(audience.members(cur, json.loads(rule_text))).encode("utf-8")
     finally:
         cur.close()
 
