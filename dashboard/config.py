@@ -120,7 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_SESSION_MINUTES", "480",
             "A log-in session ends after this many minutes without activity."),
     Setting("DASHBOARD_LOGIN_MAX_FAILURES", "5",
-            "Failed log-ins allowed per user name (and per client) in 15 minutes before log-in is refused."),
+            "Failed log-ins allowed per user name in 15 minutes before that name is refused until they age out; "
+            "from one client address, beyond this many each further attempt waits 1, 2, 4 … seconds (at most 5 minutes)."),
     Setting("DASHBOARD_COOKIE_SECRET", None,
             "Secret that signs the session cookie of local accounts; required when local accounts are "
             "configured in secrets.toml ([users.NAME]).", secret=True),

@@ -148,32 +148,57 @@ def test_a_right_and_a_wrong_password_are_both_recorded_and_the_password_never_i
     assert not bad.ok and not bad.rate_limited and "wrong user name or password" in bad.message
     unknown = auth.check_login(cur, "mallory", "guess-number-two", "10.0.0.1", now=T0)
     assert not unknown.ok and unknown.message == bad.message, "same answer for unknown names"
+    # a password typed into the name field: the unknown name is stored only as a hash (issue 12)
+    typed = auth.check_login(cur, PASSWORDS["olga"], "", "10.0.0.1", now=T0)
+    assert not typed.ok
     attempts = cur.execute("select username, ok, client from login_attempts order by ok desc, username").fetchall()
-    assert attempts == [("alice", True, "10.0.0.1"), ("alice", False, "10.0.0.1"), ("mallory", False, "10.0.0.1")]
+    hashed = sorted(auth.stored_name(n, {}) for n in ("mallory", PASSWORDS["olga"]))
+    assert attempts == [("alice", True, "10.0.0.1"), ("alice", False, "10.0.0.1"),
+                        *[(h, False, "10.0.0.1") for h in hashed]]
+    assert all(h.startswith("unknown:") for h in hashed)
     log = audit.search(cur)
-    assert sorted(log["action"]) == ["login", "login_failed", "login_failed"]
+    assert sorted(log["action"]) == ["login", "login_failed", "login_failed", "login_failed"]
     everything = " ".join(str(v) for row in cur.execute("select * from audit_log").fetchall() for v in row)
-    for secret in (PASSWORDS["alice"], "guess-number-one", "guess-number-two", "scrypt$"):
+    everything += " ".join(str(v) for row in cur.execute("select * from login_attempts").fetchall() for v in row)
+    for secret in (PASSWORDS["alice"], PASSWORDS["olga"], "mallory", "guess-number-one", "guess-number-two", "scrypt$"):
         assert secret not in everything
 
 
-def test_too_many_failures_refuse_even_the_right_password_and_say_until_when(secrets_file, cur):
+def test_a_name_is_limited_and_an_address_backs_off_instead_of_locking_out(secrets_file, cur):
     for i in range(5):
         assert not auth.check_login(cur, "alice", "wrong", "10.0.0.1", now=T0 + dt.timedelta(minutes=i)).ok
     refused = auth.check_login(cur, "alice", PASSWORDS["alice"], "10.0.0.2", now=T0 + dt.timedelta(minutes=6))
     assert not refused.ok and refused.rate_limited
-    # the 2nd-oldest failure (minute 1) leaves the window at minute 16: this refused attempt counts too
-    assert refused.retry_at == T0 + dt.timedelta(minutes=16)
-    assert "try again after 12:16" in refused.message    # 03:16 UTC in Asia/Tokyo
-    # another user from another client is unaffected
-    assert auth.check_login(cur, "olga", PASSWORDS["olga"], "10.0.0.3", now=T0 + dt.timedelta(minutes=6)).ok
-    # the same client is limited for every name it tries (guessing across accounts)
-    assert auth.check_login(cur, "olga", PASSWORDS["olga"], "10.0.0.1", now=T0 + dt.timedelta(minutes=7)).rate_limited
+    # the oldest failure (minute 0) leaves the window at minute 15; refusals do not extend it
+    assert refused.retry_at == T0 + dt.timedelta(minutes=15)
+    assert "try again after 12:15:00" in refused.message    # 03:15 UTC in Asia/Tokyo
+    # the office address is not locked: another person there gets in once the short backoff passed
+    # (5 failures: 1 s after the last one)
+    assert auth.check_login(cur, "olga", PASSWORDS["olga"], "10.0.0.1", now=T0 + dt.timedelta(minutes=6)).ok
+    # but a guesser at one address slows down: 1 s, 2 s, 4 s … after each further failure
+    at = T0 + dt.timedelta(minutes=7)
+    assert not auth.check_login(cur, "olga", "wrong", "10.0.0.1", now=at).rate_limited   # 6th failure
+    quick = auth.check_login(cur, "olga", PASSWORDS["olga"], "10.0.0.1", now=at + dt.timedelta(seconds=1))
+    assert quick.rate_limited and quick.retry_at == at + dt.timedelta(seconds=2)
+    assert auth.check_login(cur, "olga", PASSWORDS["olga"], "10.0.0.1", now=at + dt.timedelta(seconds=2)).ok
     # once the failures leave the 15-minute window, the right password works again
     later = T0 + dt.timedelta(minutes=40)
     assert auth.check_login(cur, "alice", PASSWORDS["alice"], "10.0.0.2", now=later).ok
+    # refused attempts are not written as attempts, and reach the audit log once per name and address
+    assert cur.execute("select count(*) from login_attempts where not ok").fetchone()[0] == 6
     reasons = cur.execute("select count(*) from audit_log where detail->>'reason' = 'rate_limited'").fetchone()[0]
     assert reasons == 2
+
+
+def test_failed_log_ins_in_the_audit_log_are_capped_per_minute(secrets_file, cur, monkeypatch):
+    monkeypatch.setattr(auth, "AUDIT_FAILURES_PER_MINUTE", 3)
+    monkeypatch.setitem(auth._audit_budget, "minute", None)
+    for i in range(8):   # eight names from eight addresses in one minute
+        auth.check_login(cur, f"bot{i}", "x", f"10.1.0.{i}", now=T0 + dt.timedelta(seconds=i))
+    assert cur.execute("select count(*) from audit_log where action = 'login_failed'").fetchone()[0] == 3
+    auth.check_login(cur, "bot9", "x", "10.1.0.9", now=T0 + dt.timedelta(minutes=1))
+    last = cur.execute("select detail->>'not_logged_before' from audit_log order by \"at\" desc limit 1").fetchone()[0]
+    assert last == "5"
 
 
 # ---- session cookies ----------------------------------------------------------------------------
@@ -442,6 +467,21 @@ def test_middleware_slides_an_older_cookie_forward(server, secrets_file, cur):
     assert "Set-Cookie" not in call(server + "/account/login", headers={"Cookie": f"dashboard_session={young}"})[1]
     stale = auth.make_session_cookie("olga", "operator", now - dt.timedelta(hours=2))
     assert "Set-Cookie" not in call(server + "/account/login", headers={"Cookie": f"dashboard_session={stale}"})[1]
+
+
+def test_parallel_guesses_over_http_are_counted_atomically(server, secrets_file, cur):
+    """Issue 12 point 4: 30 parallel wrong guesses and then the right password, over real HTTP:
+    at most the limit of them are checked, and the right one is refused for that name."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    form = {"name": "olga", "password": "wrong-guess"}
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        statuses = list(pool.map(lambda _: call(server + "/account/login", "POST", form, origin(server))[0], range(30)))
+    assert statuses.count(401) <= 5 and statuses.count(401) + statuses.count(429) == 30
+    right = call(server + "/account/login", "POST", {"name": "olga", "password": PASSWORDS["olga"]}, origin(server))
+    assert right[0] == 429
+    checked = cur.execute("select count(*) from login_attempts where username = 'olga'").fetchone()[0]
+    assert checked == statuses.count(401)
 
 
 def test_app_mounts_the_routes_without_shadowing_st_login():
