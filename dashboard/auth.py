@@ -29,7 +29,7 @@ import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dashboard import audit, config, queries
+from dashboard import audit, config, queries, signing
 
 queries.require("auth/record_attempt", "auth/recent_failures", "auth/attempt_ok", "auth/prune_attempts")
 
@@ -317,9 +317,13 @@ def check_login(cur, name: str, password: str, client: str | None, now: dt.datet
 
 
 # ---- session cookie -----------------------------------------------------------------------------
-# value = base64url(JSON payload) "." base64url(HMAC-SHA256). The payload carries the name, the role
-# at log-in, when the session was issued and last seen, and a tag of the user's password hash: a new
-# password (or a removed account) ends every session of that user at once.
+# value = signing.seal(payload) with the session-cookie key derived from DASHBOARD_COOKIE_SECRET.
+# The payload carries a random session id (two log-ins in one second get distinct cookies), the
+# name, the role at log-in, when the session was issued and last seen, and a tag of the user's
+# password hash: a new password (or a removed account) ends every session of that user at once.
+# A session ends after DASHBOARD_SESSION_MINUTES idle, and DASHBOARD_SESSION_MAX_HOURS after log-in
+# whatever the activity (issue 12 point 5). Log-outs are kept in the database (session_revocations,
+# through the store auth_routes registers), so a copied cookie stays dead after a restart.
 
 COOKIE_NAME = "dashboard_session"
 REFRESH_AFTER = dt.timedelta(minutes=5)   # re-issue the cookie on a request when it is older than this
@@ -333,32 +337,24 @@ class Session:
     issued: dt.datetime
     last_seen: dt.datetime
     tag: str
+    sid: str = ""
 
 
-def _cookie_key() -> bytes:
+def _cookie_secret() -> str:
     secret = config.get("DASHBOARD_COOKIE_SECRET")
     if not secret:
         raise AuthConfigError("DASHBOARD_COOKIE_SECRET is not set: local log-in needs it to sign sessions")
     if len(secret) < _MIN_SECRET_LENGTH:
         raise AuthConfigError(f"DASHBOARD_COOKIE_SECRET must be at least {_MIN_SECRET_LENGTH} characters")
-    # derived per purpose, so the same secret reused elsewhere cannot forge our cookies
-    return hmac.new(secret.encode("utf-8"), b"dashboard session cookie v1", hashlib.sha256).digest()
+    return secret
 
 
 def cookie_secret_ok() -> bool:
     try:
-        _cookie_key()
+        _cookie_secret()
         return True
     except AuthConfigError:
         return False
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _password_tag(name: str) -> str:
@@ -366,57 +362,72 @@ def _password_tag(name: str) -> str:
     return hashlib.sha256(entry["password_hash"].encode()).hexdigest()[:16] if entry else ""
 
 
+def max_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=max(1, config.get_int("DASHBOARD_SESSION_MAX_HOURS")))
+
+
 def _encode(session: Session) -> str:
-    payload = json.dumps({"n": session.name, "r": session.role, "i": int(session.issued.timestamp()),
-                          "s": int(session.last_seen.timestamp()), "t": session.tag},
-                         separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    body = _b64(payload)
-    return body + "." + _b64(hmac.new(_cookie_key(), body.encode(), hashlib.sha256).digest())
+    return signing.seal(_cookie_secret(), "session_cookie",
+                        {"j": session.sid, "n": session.name, "r": session.role, "i": int(session.issued.timestamp()),
+                         "s": int(session.last_seen.timestamp()), "t": session.tag})
 
 
 def make_session_cookie(name: str, role: str, now: dt.datetime | None = None) -> str:
     now = now or _utc_now()
-    return _encode(Session(name, role, now, now, _password_tag(name)))
+    return _encode(Session(name, role, now, now, _password_tag(name), secrets.token_urlsafe(12)))
+
+
+def _timed_out(session: Session, seen: dt.datetime, now: dt.datetime) -> bool:
+    return (now - seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES"))
+            or now - session.issued > max_lifetime())
 
 
 def read_session_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
-    """The session in a cookie, or None when it is missing, tampered with or idle for longer than
-    DASHBOARD_SESSION_MINUTES (judged by the cookie alone; see session_from_cookie)."""
+    """The session in a cookie, or None when it is missing, tampered with, idle for longer than
+    DASHBOARD_SESSION_MINUTES or older than DASHBOARD_SESSION_MAX_HOURS (judged by the cookie alone)."""
     session = _decode(value)
     if session is None:
         return None
     now = now or _utc_now()
-    if now - session.last_seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES")):
-        return None
-    return session
+    return None if _timed_out(session, session.last_seen, now) else session
 
 
 def _decode(value: str | None) -> Session | None:
-    if not value or value.count(".") != 1:
-        return None
-    body, signature = value.split(".")
     try:
-        expected = hmac.new(_cookie_key(), body.encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(_unb64(signature), expected):
+        data = signing.unseal(_cookie_secret(), "session_cookie", value or "")
+        if data is None or not data.get("j"):
             return None
-        data = json.loads(_unb64(body))
         return Session(str(data["n"]), str(data["r"]), dt.datetime.fromtimestamp(data["i"], dt.timezone.utc),
-                       dt.datetime.fromtimestamp(data["s"], dt.timezone.utc), str(data["t"]))
-    except (AuthConfigError, ValueError, KeyError, TypeError):
+                       dt.datetime.fromtimestamp(data["s"], dt.timezone.utc), str(data["t"]), str(data["j"]))
+    except (AuthConfigError, ValueError, KeyError, TypeError, OverflowError):
         return None
 
 
 # Activity seen by Streamlit pages. A page runs over a websocket opened at page load, so its cookie
 # is not re-sent while the user works; each rerun notes the time here (same process as the routes),
 # and the idle timeout counts from the later of the cookie's time and this. After a restart the
-# cookie's own time applies. Sessions ended by log-out are remembered here too.
-_activity: dict[tuple[str, int], dt.datetime] = {}
-_ended: set[tuple[str, int]] = set()
+# cookie's own time applies. Sessions ended by log-out are remembered here and in the store.
+_activity: dict[str, dt.datetime] = {}
+_ended: set[str] = set()
 _activity_lock = threading.Lock()
 
 
-def _key(session: Session) -> tuple[str, int]:
-    return session.name, int(session.issued.timestamp())
+class RevocationStore:
+    """Where log-outs are kept beyond this process. The default keeps nothing (memory only);
+    auth_routes registers the database-backed one for the running dashboard."""
+
+    def revoked(self, sid: str) -> bool:
+        return False
+
+    def revoke(self, sid: str, revoked_at: dt.datetime, expires_at: dt.datetime) -> None:
+        return None
+
+
+_store: list[RevocationStore] = [RevocationStore()]
+
+
+def use_revocation_store(store: RevocationStore) -> None:
+    _store[0] = store
 
 
 def note_activity(session: Session, now: dt.datetime) -> None:
@@ -425,38 +436,49 @@ def note_activity(session: Session, now: dt.datetime) -> None:
             cutoff = now - dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES"))
             for key in [k for k, seen in _activity.items() if seen < cutoff]:
                 del _activity[key]
-        _activity[_key(session)] = max(now, _activity.get(_key(session), now))
+        _activity[session.sid] = max(now, _activity.get(session.sid, now))
 
 
-def end_session(session: Session) -> None:
+def end_session(session: Session, now: dt.datetime | None = None) -> None:
+    """Log-out: this session id is refused from now on, here and (through the store) after a restart."""
+    now = now or _utc_now()
     with _activity_lock:
-        _ended.add(_key(session))
-        _activity.pop(_key(session), None)
+        _ended.add(session.sid)
+        _activity.pop(session.sid, None)
+    _store[0].revoke(session.sid, now, session.issued + max_lifetime())
 
 
-def session_from_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
-    """A live session: signed, not logged out, idle for less than DASHBOARD_SESSION_MINUTES counting
-    page activity, and its account still exists with the same password. The role is the account's
-    current role (an admin's change applies at once)."""
+def session_state(value: str | None, now: dt.datetime | None = None) -> tuple[Session | None, str]:
+    """(live session, "ok") or (None, why): "invalid" (missing, tampered, another secret),
+    "logged_out" (ended by log-out), "expired" (idle or past its lifetime) or "account" (the
+    account is gone or its password changed). The role is the account's current role."""
     now = now or _utc_now()
     session = _decode(value)
-    if session is None or _key(session) in _ended:
-        return None
+    if session is None:
+        return None, "invalid"
+    if session.sid in _ended or _store[0].revoked(session.sid):
+        return None, "logged_out"
     with _activity_lock:
-        seen = max(session.last_seen, _activity.get(_key(session), session.last_seen))
-    if now - seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES")):
-        return None
+        seen = max(session.last_seen, _activity.get(session.sid, session.last_seen))
+    if _timed_out(session, seen, now):
+        return None, "expired"
     try:
         entry = local_users().get(session.name)
     except AuthConfigError:
-        return None
+        return None, "account"
     if entry is None or not hmac.compare_digest(_password_tag(session.name), session.tag):
-        return None
-    return Session(session.name, entry["role"], session.issued, seen, session.tag)
+        return None, "account"
+    return Session(session.name, entry["role"], session.issued, seen, session.tag, session.sid), "ok"
+
+
+def session_from_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
+    """A live session (see session_state), or None."""
+    return session_state(value, now)[0]
 
 
 def refreshed_cookie(value: str | None, now: dt.datetime | None = None) -> str | None:
-    """A re-issued cookie (last seen = now) for a live session older than REFRESH_AFTER; else None."""
+    """A re-issued cookie (last seen = now) for a live session older than REFRESH_AFTER; else None.
+    Never past the session's absolute lifetime: issued stays as it was."""
     now = now or _utc_now()
     raw = _decode(value)
     if raw is None or now - raw.last_seen < REFRESH_AFTER:   # cheap check first: runs on every GET
@@ -464,7 +486,7 @@ def refreshed_cookie(value: str | None, now: dt.datetime | None = None) -> str |
     session = session_from_cookie(value, now)
     if session is None:
         return None
-    return _encode(Session(session.name, session.role, session.issued, now, session.tag))
+    return _encode(Session(session.name, session.role, session.issued, now, session.tag, session.sid))
 
 
 # ---- OpenID Connect -----------------------------------------------------------------------------
@@ -509,7 +531,7 @@ _FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 @dataclass(frozen=True)
 class Status:
     user: User | None
-    reason: str   # ok, oidc_unmapped, expired, logged_out, unprotected
+    reason: str   # ok, oidc_unmapped, expired, signed_out (by log-out), logged_out (no session), unprotected
 
 
 def is_loopback(address: str | None) -> bool:
@@ -546,11 +568,12 @@ def resolve(*, oidc: dict | None, cookie: str | None, server_address: str | None
         role = oidc_role(email)
         return Status(User(str(email).strip().casefold(), role, "oidc"), "ok") if role else Status(None, "oidc_unmapped")
     if cookie and config.section("users"):
-        session = session_from_cookie(cookie, now)
+        session, why = session_state(cookie, now)
         if session:
             note_activity(session, now)
             return Status(User(session.name, session.role, "local"), "ok")
-        return Status(None, "expired")
+        # a logged-out cookie is told so, not that it timed out
+        return Status(None, "signed_out" if why == "logged_out" else "expired")
     if not login_configured():
         # fail closed: a TCP forwarder (stunnel, ssh -L, HAProxy in TCP mode) looks like a local peer
         # without proxy headers, so the anonymous admin also needs the explicit setting (issue 12)

@@ -34,7 +34,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import audit, auth, config, storage
+from dashboard import audit, auth, config, queries, storage
+
+queries.require("auth/revoke_session", "auth/revoked_sessions")
 
 LOG = logging.getLogger("dashboard.auth")
 LOGIN_PATH = "/account/login"
@@ -66,6 +68,45 @@ def server_cursor():
         yield cur
     finally:
         cur.close()
+
+
+class DatabaseRevocations(auth.RevocationStore):
+    """Log-outs kept in session_revocations: read once per process (then kept in memory, this
+    process being the database's one writer) and written at each log-out."""
+
+    def __init__(self):
+        self._ids: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> set[str]:
+        path = str(config.db_path())
+        with self._lock:
+            if path not in self._ids:
+                with server_cursor() as cur:
+                    now = dt.datetime.now(dt.timezone.utc)
+                    found = queries.run(cur, "auth/revoked_sessions", now=now)["session_id"]
+                self._ids[path] = set(found)
+            return self._ids[path]
+
+    def revoked(self, sid: str) -> bool:
+        try:
+            return sid in self._loaded()
+        except storage.StorageError:   # the database cannot be read: refuse the session (fail closed)
+            LOG.warning("session revocations could not be read; refusing the session")
+            return True
+
+    def revoke(self, sid: str, revoked_at: dt.datetime, expires_at: dt.datetime) -> None:
+        with server_cursor() as cur:
+            queries.run(cur, "auth/revoke_session", session_id=sid, revoked_at=revoked_at, expires_at=expires_at)
+        self._loaded().add(sid)
+
+    def forget_cache(self) -> None:
+        """What a restart does: the next check reads the database again."""
+        with self._lock:
+            self._ids.clear()
+
+
+REVOCATIONS = DatabaseRevocations()
 
 
 # ---- pages --------------------------------------------------------------------------------------
@@ -229,7 +270,8 @@ async def logout_submit(request: Request) -> Response:
         return _page("ログアウト / Log out", _message(_FORBIDDEN), 403)
     session = auth.session_from_cookie(request.cookies.get(auth.COOKIE_NAME))
     if session is not None:
-        auth.end_session(session)   # a copy of the cookie stops working in this process too
+        # a copy of the cookie stops working, in this process and after a restart (session_revocations)
+        await run_in_threadpool(auth.end_session, session)
         await run_in_threadpool(_record_logout, session, request.client.host if request.client else None)
     response = RedirectResponse(LOGIN_PATH, status_code=303)
     response.delete_cookie(auth.COOKIE_NAME, path="/", secure=is_https(request.url.scheme, request.headers),
@@ -268,6 +310,7 @@ class SessionRefreshMiddleware:
 
 
 def routes() -> list[Route]:
+    auth.use_revocation_store(REVOCATIONS)   # the server's log-outs are kept in its database
     return [
         Route(LOGIN_PATH, login_page, methods=["GET"]),
         Route(LOGIN_PATH, login_submit, methods=["POST"]),

@@ -119,6 +119,8 @@ SETTINGS: tuple[Setting, ...] = (
             "A send whose extra-message cost exceeds this many yen needs a second person's approval."),
     Setting("DASHBOARD_SESSION_MINUTES", "480",
             "A log-in session ends after this many minutes without activity."),
+    Setting("DASHBOARD_SESSION_MAX_HOURS", "12",
+            "A log-in session ends this many hours after log-in, however active (then log in again)."),
     Setting("DASHBOARD_LOGIN_MAX_FAILURES", "5",
             "Failed log-ins allowed per user name in 15 minutes before that name is refused until they age out; "
             "from one client address, beyond this many each further attempt waits 1, 2, 4 … seconds (at most 5 minutes)."),

@@ -196,6 +196,8 @@ def login_page() -> None:
         return
     if status.reason == "expired":
         st.info(t("auth.expired", current))
+    if status.reason == "signed_out":   # a cookie from before a log-out: say so, not that it timed out
+        st.info(t("auth.signed_out", current))
     if auth.local_users():
         st.link_button(t("auth.login_local", current), auth_routes.LOGIN_PATH, type="primary")
     if auth.oidc_configured():

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import config, route_login
+from dashboard import config, route_login, signing
 
 LOG = logging.getLogger("dashboard.webhook")
 
@@ -53,36 +53,19 @@ def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
 
 # ---- tracked links --------------------------------------------------------------------------
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def link_token(secret: str, delivery_id: str, user_id: str, url: str) -> str:
-    """A signed token for /r/<token>: only http(s) targets, so the receiver is no open redirect."""
+    """A signed token for /r/<token>: only http(s) targets, so the receiver is no open redirect.
+    Signed with the tracked-link key derived from the secret (dashboard/signing.py)."""
     if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
         raise ValueError(f"a tracked link must point to an http(s) URL, not {url!r}")
-    payload = _b64(json.dumps({"d": delivery_id, "u": user_id, "t": url}, separators=(",", ":")).encode())
-    mac = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()[:16])
-    return f"{payload}.{mac}"
+    return signing.seal(secret, "tracked_link", {"d": delivery_id, "u": user_id, "t": url}, 16)
 
 
 def read_link_token(secret: str, token: str) -> dict | None:
-    """The token's {"d", "u", "t"}, or None when it is malformed or its signature does not match."""
-    payload, _, mac = token.partition(".")
-    if not payload or not mac:
-        return None
-    expected = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()[:16])
-    if not hmac.compare_digest(expected, mac):
-        return None
-    try:
-        data = json.loads(_unb64(payload))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    url = data.get("t") if isinstance(data, dict) else None
+    """The token's {"d", "u", "t"}, or None when it is malformed or its signature does not match.
+    Links sent before keys were derived (signed with the secret itself) keep working."""
+    data = signing.unseal(secret, "tracked_link", token, 16, legacy_raw_key=True)
+    url = data.get("t") if data else None
     if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https"):
         return None
     return data

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import audit, auth, storage
+from dashboard import audit, auth, signing, storage
 from tests.sandbox_server import ROOT, free_port
 
 COOKIE_SECRET = "a-cookie-secret-for-tests-only-0123456789"
@@ -209,7 +209,7 @@ def test_cookie_round_trip_tampering_and_idle_expiry(secrets_file):
     assert (session.name, session.role, session.issued, session.last_seen) == ("alice", "sender", T0, T0)
     assert auth.read_session_cookie(value, T0 + dt.timedelta(minutes=61)) is None, "idle longer than 60 min"
     body, signature = value.split(".")
-    forged = auth._b64(auth._unb64(body).replace(b'"sender"', b'"admin"'))
+    forged = signing.b64(signing.unb64(body).replace(b'"sender"', b'"admin"'))
     assert auth.read_session_cookie(forged + "." + signature, T0) is None
     assert auth.read_session_cookie(body + "." + signature[:-2] + "AA", T0) is None
     assert auth.read_session_cookie("garbage", T0) is None and auth.read_session_cookie(None, T0) is None
@@ -482,6 +482,46 @@ def test_parallel_guesses_over_http_are_counted_atomically(server, secrets_file,
     assert right[0] == 429
     checked = cur.execute("select count(*) from login_attempts where username = 'olga'").fetchone()[0]
     assert checked == statuses.count(401)
+
+
+def test_sessions_have_distinct_ids_an_absolute_lifetime_and_a_logged_out_reason(secrets_file, monkeypatch):
+    """Issue 12 point 5 (and issue 20 point 6)."""
+    monkeypatch.setenv("DASHBOARD_SESSION_MAX_HOURS", "12")
+    one, two = auth.make_session_cookie("alice", "sender", T0), auth.make_session_cookie("alice", "sender", T0)
+    assert one != two   # two log-ins in the same second
+    auth.end_session(auth.session_from_cookie(one, T0), T0)
+    assert auth.session_state(one, T0)[1] == "logged_out" and auth.session_from_cookie(two, T0) is not None
+    local = {"server_address": "127.0.0.1", "client_is_local": True}
+    assert auth.resolve(oidc={}, cookie=one, now=T0, **local).reason == "signed_out"
+    # kept active all along (page activity every few minutes), it still ends 12 h after log-in
+    t = T0
+    while t < T0 + dt.timedelta(hours=11, minutes=55):
+        t += dt.timedelta(minutes=5)
+        session = auth.session_from_cookie(two, t)
+        assert session is not None
+        auth.note_activity(session, t)
+    refreshed = auth.refreshed_cookie(two, t)
+    assert auth.read_session_cookie(refreshed, t).issued == T0
+    assert auth.session_state(two, T0 + dt.timedelta(hours=12, minutes=1)) == (None, "expired")
+    assert auth.read_session_cookie(refreshed, T0 + dt.timedelta(hours=12, minutes=1)) is None
+    assert auth.resolve(oidc={}, cookie=two, now=T0 + dt.timedelta(hours=13), **local).reason == "expired"
+
+
+def test_a_logged_out_cookie_stays_refused_after_a_restart(server, secrets_file, cur):
+    from dashboard import auth_routes
+
+    status, headers, _ = call(server + "/account/login", "POST", {"name": "alice", "password": PASSWORDS["alice"]},
+                              origin(server))
+    value = headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    assert auth.session_from_cookie(value) is not None
+    status, _, _ = call(server + "/account/logout", "POST", None,
+                        {**origin(server), "Cookie": f"{auth.COOKIE_NAME}={value}"})
+    assert status == 303
+    # a restart: nothing in memory, the next check reads session_revocations
+    auth._ended.clear()
+    auth_routes.REVOCATIONS.forget_cache()
+    assert auth.session_state(value) == (None, "logged_out")
+    assert cur.execute("select count(*) from session_revocations where expires_at > now()").fetchone()[0] == 1
 
 
 def test_app_mounts_the_routes_without_shadowing_st_login():

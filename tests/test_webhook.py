@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import webhook
+from dashboard import signing, webhook
 from tests.sandbox_server import ROOT, free_port
 
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
@@ -144,7 +144,7 @@ def test_tampered_or_foreign_links_are_refused_without_redirect(receiver):
     before = len(spooled(spool))
     token = webhook.link_token(LINK_SECRET, "dlv_1", "U1", "https://shop.example.jp/")
     payload, mac = token.split(".")
-    evil = webhook._b64(json.dumps({"d": "dlv_1", "u": "U1", "t": "https://evil.example/"}).encode())
+    evil = signing.b64(json.dumps({"d": "dlv_1", "u": "U1", "t": "https://evil.example/"}).encode())
     for bad in (f"{evil}.{mac}", f"{payload}.{mac[:-2]}xx", "garbage", webhook.link_token("other", "d", "u", "https://x.jp/")):
         status, headers = get(url, f"/r/{bad}")
         assert status == 400 and "location" not in {k.lower() for k in headers}
