@@ -61,6 +61,8 @@ def cmd_segment(args) -> int:
         cur = con.cursor()
         if args.rule:
             try:
+                if Path(args.rule).stat().st_size > segments.MAX_RULE_CHARS:   # before reading it
+                    raise ValueError(f"rule file {args.rule} is larger than {segments.MAX_RULE_CHARS // 2**20} MB")
                 text = Path(args.rule).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ValueError(f"cannot read rule file {args.rule}: {exc.strerror}") from None
