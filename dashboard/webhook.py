@@ -137,7 +137,7 @@ def _now() -> str:
 
 
 def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | None, add_friend_url: str | None,
-              max_bytes: int, login: dict | None = None) -> Starlette:
+              max_bytes: int, login: dict | None = None, read_timeout_s: float = 10.0) -> Starlette:
     """`login` ({channel_id, channel_secret, authorize, api_base, public_base}) turns on route
     attribution by LINE Login (dashboard/route_login.py) for route links."""
     spool = Spool(spool_dir)
@@ -147,17 +147,21 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
         if declared and declared.isdigit() and int(declared) > max_bytes:
             return PlainTextResponse("body too large", status_code=413)
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_bytes:
-                return PlainTextResponse("body too large", status_code=413)
+        try:   # a slow sender holds a connection: the whole body must arrive within the read timeout
+            async with asyncio.timeout(read_timeout_s):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        return PlainTextResponse("body too large", status_code=413)
+        except TimeoutError:
+            return PlainTextResponse("body not received in time", status_code=408)
         if not channel_secret:
             return PlainTextResponse("LINE_CHANNEL_SECRET is not configured", status_code=503)
         if not valid_signature(channel_secret, body, request.headers.get("x-line-signature")):
             return PlainTextResponse("bad signature", status_code=401)
         try:
             parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):   # RecursionError: signed, deeply nested
             return PlainTextResponse("malformed JSON", status_code=400)
         if not isinstance(parsed, dict) or not isinstance(parsed.get("events"), list):
             return PlainTextResponse("not a webhook body: no events list", status_code=400)
@@ -208,7 +212,8 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
         return RedirectResponse(add_friend_url, status_code=302)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "spool": str(spool_dir)})
+        # no path: a probe needs to know the receiver is up, not where its files are
+        return JSONResponse({"ok": True})
 
     return Starlette(routes=[
         Route("/webhook", webhook, methods=["POST"]),
@@ -230,7 +235,12 @@ def serve(host: str, port: int) -> None:
         login = {"channel_id": config.get("LINE_LOGIN_CHANNEL_ID"), "channel_secret": config.get("LINE_LOGIN_CHANNEL_SECRET"),
                  "authorize": config.get("LINE_LOGIN_AUTHORIZE_URL"), "api_base": config.get("LINE_LOGIN_API_BASE_URL"),
                  "public_base": config.get("DASHBOARD_PUBLIC_BASE_URL").rstrip("/")}
+    read_timeout = config.get_int("DASHBOARD_WEBHOOK_READ_TIMEOUT_S")
     app = build_app(spool_dir, config.get("LINE_CHANNEL_SECRET"), config.get("DASHBOARD_LINK_SECRET"),
-                    config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"), login)
-    # uvloop + httptools (requirements.txt): twice the requests per second of the pure-Python stack
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools")
+                    config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"), login,
+                    read_timeout_s=read_timeout)
+    # uvloop + httptools (requirements.txt): twice the requests per second of the pure-Python stack.
+    # Idle keep-alive connections close after the read timeout; beyond the connection limit, uvicorn
+    # answers 503 at once instead of holding thousands of slow connections open.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools",
+                timeout_keep_alive=read_timeout, limit_concurrency=config.get_int("DASHBOARD_WEBHOOK_MAX_CONNECTIONS"))

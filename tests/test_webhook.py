@@ -198,3 +198,37 @@ def test_sigkill_under_load_loses_no_acknowledged_event(tmp_path):
             except ValueError:
                 pass  # a half-written last line: only possible for a body that was never acknowledged
     assert set(acknowledged) <= set(on_disk)
+
+
+# ---- issue 12 point 6: the receiver under abuse --------------------------------------------------
+
+def test_a_signed_deeply_nested_body_is_400_and_healthz_names_no_path(receiver):
+    url, spool = receiver
+    body = b'{"events": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert post(url, body, {"x-line-signature": webhook.signature(SECRET, body)}) == 400
+    text = urllib.request.urlopen(url + "/healthz", timeout=10).read().decode()
+    assert json.loads(text) == {"ok": True} and str(spool) not in text
+
+
+def test_slow_bodies_time_out_and_connections_are_limited(tmp_path):
+    import socket
+
+    proc, url = start_receiver(tmp_path, DASHBOARD_WEBHOOK_READ_TIMEOUT_S="1", DASHBOARD_WEBHOOK_MAX_CONNECTIONS="5")
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+        slow.sendall(b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nx-line-signature: a\r\n\r\n{\"ev")
+        started = time.monotonic()
+        answer = slow.recv(200)
+        assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 4
+        slow.close()
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(6)]
+        time.sleep(0.2)
+        assert get(url, "/healthz")[0] == 503   # over the limit: refused at once, not queued
+        for s in idle:
+            s.close()
+        time.sleep(1.5)
+        assert get(url, "/healthz")[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
