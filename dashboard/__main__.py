@@ -393,6 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from dashboard import storage
+    storage.private_umask()   # the database, backups and spool this command creates: 0600/0700
     if getattr(args, "db", "x") is None and args.command != "bench":  # bench picks its own file
         from dashboard import config
         args.db = str(config.db_path())

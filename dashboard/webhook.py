@@ -79,7 +79,8 @@ class Spool:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.directory, 0o700)   # the spool holds raw events: the service user's only
         self.pending: list[tuple[bytes, asyncio.Future]] = []
         self.wakeup: asyncio.Event | None = None
         self.writer: asyncio.Task | None = None
@@ -117,7 +118,7 @@ class Spool:
 
     def _write(self, data: bytes) -> None:
         path = self._file()
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if path not in self.started:
                 # A previous receiver may have died mid-append: end its torn line so ours starts
@@ -226,6 +227,8 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
 
 def serve(host: str, port: int) -> None:
     import uvicorn
+
+    os.umask(0o077)   # spool files 0600, folders 0700 (storage.PRIVATE_UMASK; the receiver never opens the DB)
 
     spool_dir = Path(config.get("DASHBOARD_SPOOL") or "data/spool")
     if not spool_dir.is_absolute():
