@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboard import audit, auth, config, queries, storage
@@ -309,6 +309,53 @@ class SessionRefreshMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+# 'self' rather than 'none': Streamlit frames its own components (same origin); no other site can
+FRAME_HEADERS = ((b"x-frame-options", b"SAMEORIGIN"), (b"content-security-policy", b"frame-ancestors 'self'"))
+METRICS_PATH = "/_stcore/metrics"
+
+
+def _may_see_metrics(scope) -> bool:
+    """Streamlit's /_stcore/metrics (sessions, memory) only for a logged-in admin with a local account,
+    or the single local user; never anonymous. (An OIDC session cannot be checked on this route.)"""
+    request = Request(scope)
+    session = auth.session_from_cookie(request.cookies.get(auth.COOKIE_NAME)) if config.section("users") else None
+    if session is not None:
+        return auth.allowed(session.role, "settings")
+    client = request.client.host if request.client else None
+    headers = {k.lower() for k in request.headers.keys()}
+    import streamlit as st
+
+    status = auth.resolve(oidc={}, cookie=None, server_address=st.get_option("server.address"),
+                          client_is_local=auth.is_loopback(client) and not headers & set(auth._FORWARDING_HEADERS))
+    return status.user is not None and status.user.may("settings")
+
+
+class SecurityHeadersMiddleware:
+    """Every response of the server (Streamlit's pages too) refuses to be framed — no clickjacking of
+    a send button — and /_stcore/metrics is closed to anyone not logged in as an admin."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path", "").rstrip("/") == METRICS_PATH and not _may_see_metrics(scope):
+            await PlainTextResponse("log in as an admin to see metrics", status_code=403)(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in FRAME_HEADERS:
+                    if name.decode() not in headers:
+                        headers.append(name.decode(), value.decode())
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def routes() -> list[Route]:
     auth.use_revocation_store(REVOCATIONS)   # the server's log-outs are kept in its database
     return [
@@ -320,7 +367,7 @@ def routes() -> list[Route]:
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(SessionRefreshMiddleware)]
+    return [Middleware(SecurityHeadersMiddleware), Middleware(SessionRefreshMiddleware)]
 
 
 def build_app() -> Starlette:

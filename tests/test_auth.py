@@ -524,9 +524,19 @@ def test_a_logged_out_cookie_stays_refused_after_a_restart(server, secrets_file,
     assert cur.execute("select count(*) from session_revocations where expires_at > now()").fetchone()[0] == 1
 
 
+def test_metrics_are_for_a_logged_in_admin_only(server, secrets_file, cur, hashes):
+    assert call(server + "/_stcore/metrics")[0] == 403
+    for name, allowed in (("alice", False), ("ada", True)):
+        _, headers, _ = call(server + "/account/login", "POST", {"name": name, "password": PASSWORDS[name]},
+                             origin(server))
+        value = headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+        status = call(server + "/_stcore/metrics", headers={"Cookie": f"{auth.COOKIE_NAME}={value}"})[0]
+        assert (status != 403) == allowed, name   # 404 here: the test server has no Streamlit behind it
+
+
 def test_app_mounts_the_routes_without_shadowing_st_login():
     code = ("import app; print(sorted({r.path for r in app.app._user_routes})); "
             "print([m.cls.__name__ for m in app.app._user_middleware])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["['/account/login', '/account/logout']", "['SessionRefreshMiddleware']"]
+    assert out.stdout.splitlines() == ["['/account/login', '/account/logout']", "['SecurityHeadersMiddleware', 'SessionRefreshMiddleware']"]
