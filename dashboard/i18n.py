@@ -529,6 +529,7 @@ TEXT: dict[str, dict[str, str]] = {
     "staff.err.forbidden": {"ja": "禁止ワード「{term}」が含まれるため、テスト送信もできません。", "en": "The restricted term {term!r} blocks test sends too."},
     "staff.err.quiet_hours": {"ja": "配信停止時間帯（{hours}時）はテスト送信もできません。", "en": "No test sends in quiet hours ({hours})."},
     "auth.signed_out": {"ja": "このセッションはログアウト済みです。もう一度ログインしてください。", "en": "This session was logged out: log in again."},
+    "common.db_unavailable": {"ja": "データベースを開けません: {reason}", "en": "The database cannot be opened: {reason}"},
     "staff.err.test_cap": {"ja": "{n}人が24時間のテスト送信上限（{cap}回）に達しています。", "en": "{n} staff member(s) already got {cap} test sends in 24 hours (the cap)."},
 }
 

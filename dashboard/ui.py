@@ -126,6 +126,11 @@ def sidebar() -> Filters | None:
         if not Path(db).exists():
             st.error(t("common.no_db", current) + db)
             return None
+        try:
+            _connection(db)
+        except storage.StorageError as err:   # e.g. a command holds the file: one line, never a traceback
+            st.error(t("common.db_unavailable", current, reason=str(err).replace(str(Path(db).parent) + "/", "")))
+            return None
         version = data_version(db)
         last = _last_day(db, tz, version)
         default = (last - dt.timedelta(days=27), last)
