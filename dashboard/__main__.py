@@ -115,7 +115,7 @@ def _print_plan(plan, messages) -> None:
 
 
 def cmd_send(args) -> int:
-    from dashboard import compose, line_api, segment_store, sending, storage
+    from dashboard import approvals, audit, auth, compose, line_api, segment_store, sending, storage
 
     con = storage.connect(args.db)
     try:
@@ -146,6 +146,21 @@ def cmd_send(args) -> int:
             print("dry run: nothing was sent" if args.dry_run else "nothing was sent: add --yes to send")
             return 0
         delivery_id = sending.new_delivery_id()
+        if sending.approvals_apply() and approvals.needs_approval(plan.recipients, plan.overage_yen):
+            # a shared server: a large send waits for a second sender, who approves it on the Compose page
+            import getpass
+
+            actor = auth.User(f"cli:{getpass.getuser()}", "sender", "cli")
+            sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages, title=args.title,
+                         segment_id=None, created_by=actor.name, link_tracking=plan.link_tracking,
+                         cost_yen=plan.overage_yen, status="awaiting_approval")
+            audit.record(cur, actor, "send.request", f"delivery:{delivery_id}",
+                         {"recipients": plan.recipients, "cost_yen": plan.overage_yen, "title": args.title})
+            approvals.request(cur, delivery_id, actor)
+            print(f"{delivery_id}: waiting for approval — {plan.recipients:,} recipients is above the approval "
+                  "threshold on this shared server; nothing was sent. A second person with the sender role "
+                  "approves it on the Compose page, then it goes out.")
+            return 0
         sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages,
                      title=args.title, segment_id=None, created_by="cli", link_tracking=plan.link_tracking)
         report = sending.run(con, delivery_id, clients)
