@@ -199,7 +199,7 @@ def cmd_user(args) -> int:
     from dashboard import auth
 
     try:
-        print(auth.cli_user_add(args.name, args.role))
+        print(auth.cli_user_add(args.name, args.role, email=args.email))
     except auth.AuthConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -330,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = users.add_parser("add", help="hash a password (asked twice, or read from stdin) for a new account")
     q.add_argument("name", help="log-in name (letters, digits, . _ @ -)")
     q.add_argument("--role", required=True, choices=("viewer", "operator", "sender", "admin"))
+    q.add_argument("--email", default=None, help="the person's company e-mail: ties the account to their OIDC log-in "
+                                                 "(one approver, not two)")
     q.set_defaults(func=cmd_user)
 
     p = sub.add_parser("staff", help="the staff list: the only LINE users test sends can reach (audited)")

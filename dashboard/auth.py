@@ -176,8 +176,24 @@ def local_users() -> dict[str, dict[str, str]]:
         if role not in ROLES:
             raise AuthConfigError(f"[users.{name}] role {role!r} is not one of {', '.join(ROLES)}")
         _parse_hash(entry.get("password_hash"))
-        users[str(name)] = {"password_hash": entry["password_hash"], "role": role}
+        email = entry.get("email")
+        if email is not None and (not isinstance(email, str) or "@" not in email):
+            raise AuthConfigError(f"[users.{name}] email must be an e-mail address")
+        users[str(name)] = {"password_hash": entry["password_hash"], "role": role,
+                            **({"email": email.strip().casefold()} if email else {})}
     return users
+
+
+def identity(name: str | None) -> str:
+    """The person behind an actor name: a local account's e-mail (its `email` in secrets.toml) when
+    set, else the name itself, case-folded. An OIDC user's name is their e-mail, so the same person's
+    local account and company log-in are one identity (one approver, not two)."""
+    name = (name or "").strip()
+    try:
+        entry = local_users().get(name)
+    except AuthConfigError:
+        entry = None
+    return (entry or {}).get("email") or name.casefold()
 
 
 def oidc_configured() -> bool:
@@ -626,7 +642,10 @@ def _read_password() -> str:
     return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
 
 
-def cli_user_add(name: str, role: str, password: str | None = None) -> str:
+_EMAIL = re.compile(r"^[^@\s\"\\]{1,64}@[^@\s\"\\]{1,190}$")
+
+
+def cli_user_add(name: str, role: str, password: str | None = None, email: str | None = None) -> str:
     """The TOML to paste into .streamlit/secrets.toml for a local account. Asks for the password
     twice on a terminal, or reads one line from stdin when it is not a terminal."""
     if not _NAME.match(name or ""):
@@ -636,7 +655,11 @@ def cli_user_add(name: str, role: str, password: str | None = None) -> str:
     password = _read_password() if password is None else password
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthConfigError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if email is not None and not _EMAIL.match(email):
+        raise AuthConfigError("--email must be an e-mail address")
     lines = [f'[users."{name}"]', f'password_hash = "{hash_password(password)}"', f'role = "{role}"']
+    if email:   # ties this account to the same person's OIDC log-in: one approver, not two
+        lines.append(f'email = "{email}"')
     if not config.is_set("DASHBOARD_COOKIE_SECRET"):
         lines = ["# Local log-in also needs DASHBOARD_COOKIE_SECRET near the top of secrets.toml (before any [table]):",
                  "# DASHBOARD_COOKIE_SECRET = \"<output of: python -c 'import secrets; print(secrets.token_urlsafe(32))'>\"",
