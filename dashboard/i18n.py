@@ -507,6 +507,7 @@ TEXT: dict[str, dict[str, str]] = {
     # issue 12: hardening the shared server (staff list, test sends, log-in)
     "staff.pick": {"ja": "テスト送信先（スタッフ一覧から選択）", "en": "Test recipients (from the staff list)"},
     "staff.pick.none": {"ja": "スタッフを選択", "en": "Pick staff"},
+    "staff.pick.one": {"ja": "外すスタッフを選択", "en": "Pick who to remove"},
     "staff.title": {"ja": "スタッフ一覧（テスト送信先）", "en": "Staff list (test recipients)"},
     "staff.def": {"ja": "テスト送信はここに登録されたLINEユーザーにだけ届きます（最大{max}人）。承認なしで送れるため、追加・削除は管理者だけが行え、すべて監査ログに残ります。", "en": "Test sends reach only the LINE users listed here (at most {max}). They need no approval, so only an admin can add or remove people, and every change is in the audit log."},
     "staff.user_id": {"ja": "LINEユーザーID（U + 32桁）", "en": "LINE user ID (U + 32 hex digits)"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, staff
+from dashboard import auth, config, staff
 from dashboard.i18n import t
 
 
@@ -18,6 +18,8 @@ def admin_box(cur, user: auth.User | None, lang: str) -> None:
         if crew.empty:
             st.info(t("staff.empty", lang))
         else:
+            tz = config.timezone()
+            crew = crew.assign(added_at=crew["added_at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M"))
             st.dataframe(crew, hide_index=True, key="staff_table",
                          column_config={c: t(f"staff.col.{c}", lang) for c in crew.columns})
         with st.form("staff_add_form", clear_on_submit=True):
@@ -27,7 +29,10 @@ def admin_box(cur, user: auth.User | None, lang: str) -> None:
             if st.form_submit_button(t("staff.add", lang)):
                 _act(lambda: staff.add(cur, user, user_id, label), "staff.added", lang)
         if not crew.empty:
-            gone = st.selectbox(t("staff.remove", lang), ["", *crew["user_id"]], key="staff_remove_pick")
+            labels = dict(zip(crew["user_id"], crew["label"].fillna("")))
+            gone = st.selectbox(t("staff.remove", lang), list(labels), index=None, key="staff_remove_pick",
+                                placeholder=t("staff.pick.one", lang),
+                                format_func=lambda u: f"{labels[u]} ({u})" if labels[u] else u)
             if st.button(t("staff.remove", lang), key="staff_remove", disabled=not gone):
                 _act(lambda: staff.remove(cur, user, gone), "staff.removed", lang)
 

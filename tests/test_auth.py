@@ -383,6 +383,7 @@ def server():
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
+    auth.use_revocation_store(auth.RevocationStore())   # later tests: no database behind log-outs
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -484,7 +485,7 @@ def test_parallel_guesses_over_http_are_counted_atomically(server, secrets_file,
     assert checked == statuses.count(401)
 
 
-def test_sessions_have_distinct_ids_an_absolute_lifetime_and_a_logged_out_reason(secrets_file, monkeypatch):
+def test_sessions_have_distinct_ids_an_absolute_lifetime_and_a_logged_out_reason(secrets_file, cur, monkeypatch):
     """Issue 12 point 5 (and issue 20 point 6)."""
     monkeypatch.setenv("DASHBOARD_SESSION_MAX_HOURS", "12")
     one, two = auth.make_session_cookie("alice", "sender", T0), auth.make_session_cookie("alice", "sender", T0)
