@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, csv_safe, storage
+from dashboard import audit, auth, csv_safe, storage
 
 ROOT = Path(__file__).resolve().parent.parent
 NAV = ROOT / "dashboard" / "navigation.py"
@@ -97,7 +97,8 @@ def poisoned(demo_copy, monkeypatch):
     con.execute("update friends set display_name = $f", {"f": FORMULA})
     con.execute("update inflow_routes set name_ja = '@SUM(1+1)', name_en = '+cmd|calc'")
     monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(demo_copy.parent / "none.toml"))
-    auth.check_login(con.cursor(), FORMULA, "guess", "203.0.113.9")
+    auth.check_login(con.cursor(), FORMULA, "guess", "203.0.113.9")   # stored hashed since issue 12
+    audit.record(con.cursor(), FORMULA, "segment.save", "segment:" + FORMULA, {"name": FORMULA})
     con.close()
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
     return demo_copy
@@ -118,7 +119,9 @@ def test_every_page_download_is_free_of_formulas(poisoned, downloads):
     for name, data in downloads.items():
         assert unsafe_cells(data) == [], name
     assert "'" + FORMULA.replace('"', '""') in downloads["segment_sample.csv"].decode("utf-8-sig")
-    assert "'=HYPERLINK" in downloads["audit_log.csv"].decode("utf-8-sig")  # the failed log-in name, kept as text
+    log = downloads["audit_log.csv"].decode("utf-8-sig")
+    assert "'=HYPERLINK" in log                      # the actor, kept as text
+    assert log.count("HYPERLINK") == 3               # actor, object, detail; the failed log-in name is only a hash
 
 
 def test_cli_segment_export_is_free_of_formulas(poisoned, tmp_path):
