@@ -1,5 +1,5 @@
 # Two commands that work on a fresh machine with nothing but Python 3.11:
-#   make run    the dashboard on the demo account (built on first run)
+#   make run    the dashboard on the demo account (built on first run), for you alone on 127.0.0.1
 #   make test   the whole test suite (installs Debian's chromium + fonts-noto-cjk when missing)
 # On a server: make install   the venv with the runtime requirements only (no test tools, no
 # browser; docs/deployment.md).
@@ -23,7 +23,7 @@ install:
 
 run: $(STAMP)
 	test -f "$(DB)" || $(BIN)/python -m dashboard demo --db "$(DB)"
-	DASHBOARD_DB="$(DB)" $(BIN)/streamlit run app.py --server.port $(PORT)
+	DASHBOARD_SINGLE_USER=true DASHBOARD_DB="$(DB)" $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q

@@ -11,8 +11,10 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from dashboard import auth_routes, health, worker
+from dashboard import auth_routes, health, storage, worker
 from dashboard.config import ROOT
+
+storage.private_umask()   # the database, its WAL, backups and the spool: 0600/0700 (issue 12)
 
 
 @asynccontextmanager

@@ -54,13 +54,15 @@ def cmd_report(args) -> int:
 
 
 def cmd_segment(args) -> int:
-    from dashboard import audience, segment_store, segments, storage
+    from dashboard import audience, csv_safe, segment_store, segments, storage
 
     con = storage.connect(args.db, read_only=True)
     try:
         cur = con.cursor()
         if args.rule:
             try:
+                if Path(args.rule).stat().st_size > segments.MAX_RULE_CHARS:   # before reading it
+                    raise ValueError(f"rule file {args.rule} is larger than {segments.MAX_RULE_CHARS // 2**20} MB")
                 text = Path(args.rule).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ValueError(f"cannot read rule file {args.rule}: {exc.strerror}") from None
@@ -72,7 +74,7 @@ def cmd_segment(args) -> int:
             return 0
         frame = audience.members(cur, rule)
         out = Path(args.export)
-        frame.to_csv(out, index=False, encoding="utf-8")
+        csv_safe.to_csv(frame, out, encoding="utf-8")
         print(f"{len(frame):,} user IDs -> {out}", file=sys.stderr)
         return 0
     finally:
@@ -115,7 +117,7 @@ def _print_plan(plan, messages) -> None:
 
 
 def cmd_send(args) -> int:
-    from dashboard import compose, line_api, segment_store, sending, storage
+    from dashboard import approvals, audit, auth, compose, line_api, segment_store, sending, storage
 
     con = storage.connect(args.db)
     try:
@@ -146,6 +148,21 @@ def cmd_send(args) -> int:
             print("dry run: nothing was sent" if args.dry_run else "nothing was sent: add --yes to send")
             return 0
         delivery_id = sending.new_delivery_id()
+        if sending.approvals_apply() and approvals.needs_approval(plan.recipients, plan.overage_yen):
+            # a shared server: a large send waits for a second sender, who approves it on the Compose page
+            import getpass
+
+            actor = auth.User(f"cli:{getpass.getuser()}", "sender", "cli")
+            sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages, title=args.title,
+                         segment_id=None, created_by=actor.name, link_tracking=plan.link_tracking,
+                         cost_yen=plan.overage_yen, status="awaiting_approval")
+            audit.record(cur, actor, "send.request", f"delivery:{delivery_id}",
+                         {"recipients": plan.recipients, "cost_yen": plan.overage_yen, "title": args.title})
+            approvals.request(cur, delivery_id, actor)
+            print(f"{delivery_id}: waiting for approval — {plan.recipients:,} recipients is above the approval "
+                  "threshold on this shared server; nothing was sent. A second person with the sender role "
+                  "approves it on the Compose page, then it goes out.")
+            return 0
         sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages,
                      title=args.title, segment_id=None, created_by="cli", link_tracking=plan.link_tracking)
         report = sending.run(con, delivery_id, clients)
@@ -184,11 +201,42 @@ def cmd_user(args) -> int:
     from dashboard import auth
 
     try:
-        print(auth.cli_user_add(args.name, args.role))
+        print(auth.cli_user_add(args.name, args.role, email=args.email))
     except auth.AuthConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_staff(args) -> int:
+    """The staff list (test-send recipients). Whoever can write the database file at this machine
+    acts as admin; each change is audited as cli:<login name>."""
+    import getpass
+
+    from dashboard import auth, staff, storage
+    from dashboard.i18n import t
+
+    con = storage.connect(args.db)
+    try:
+        cur = con.cursor()
+        actor = auth.User(f"cli:{getpass.getuser()}", "admin", "cli")
+        try:
+            if args.staff_command == "add":
+                staff.add(cur, actor, args.user_id, args.label or "")
+                print(f"added {args.user_id}")
+            elif args.staff_command == "remove":
+                if not staff.remove(cur, actor, args.user_id):
+                    print(f"error: {args.user_id} is not on the staff list", file=sys.stderr)
+                    return 1
+                print(f"removed {args.user_id}")
+            for row in staff.members(cur).itertuples():
+                print(f"{row.user_id}\t{row.label or ''}\t{row.added_by}\t{row.added_at:%Y-%m-%d %H:%M}")
+        except staff.StaffError as err:
+            print(f"error: {t(f'staff.err.{err.code}', 'en', **err.params)}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        con.close()
 
 
 def cmd_backup(args) -> int:
@@ -296,7 +344,24 @@ def build_parser() -> argparse.ArgumentParser:
     q = users.add_parser("add", help="hash a password (asked twice, or read from stdin) for a new account")
     q.add_argument("name", help="log-in name (letters, digits, . _ @ -)")
     q.add_argument("--role", required=True, choices=("viewer", "operator", "sender", "admin"))
+    q.add_argument("--email", default=None, help="the person's company e-mail: ties the account to their OIDC log-in "
+                                                 "(one approver, not two)")
     q.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("staff", help="the staff list: the only LINE users test sends can reach (audited)")
+    crew = p.add_subparsers(dest="staff_command", required=True)
+    q = crew.add_parser("add", help="put a LINE user ID on the staff list")
+    q.add_argument("user_id", help="LINE user ID (U + 32 hex digits)")
+    q.add_argument("--label", default="", help="who this is, e.g. 'Sato (marketing)'")
+    q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    q.set_defaults(func=cmd_staff)
+    q = crew.add_parser("remove", help="take a LINE user ID off the staff list")
+    q.add_argument("user_id")
+    q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    q.set_defaults(func=cmd_staff)
+    q = crew.add_parser("list", help="print the staff list")
+    q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    q.set_defaults(func=cmd_staff)
 
     p = sub.add_parser("backup", help="copy the database to a dated file (the running dashboard does this daily)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
@@ -364,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from dashboard import storage
+    storage.private_umask()   # the database, backups and spool this command creates: 0600/0700
     if getattr(args, "db", "x") is None and args.command != "bench":  # bench picks its own file
         from dashboard import config
         args.db = str(config.db_path())

@@ -144,7 +144,9 @@ def _pending_or_fail(cur, delivery_id: str) -> dict:
 
 
 def _same_person(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and a.strip().casefold() == b.strip().casefold()
+    """One person, whichever way they logged in (auth.identity: a local account's e-mail ties it to
+    the same person's OIDC log-in)."""
+    return bool(a) and bool(b) and auth.identity(a) == auth.identity(b)
 
 
 def approve(cur, delivery_id: str, actor: auth.User) -> None:

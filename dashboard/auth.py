@@ -5,8 +5,9 @@ Two ways to log in (issue 6):
   by a server route (dashboard/auth_routes.py), which sets a signed, HttpOnly cookie: a Streamlit
   script cannot set cookies, and a session kept only in st.session_state would end on every refresh.
 - OpenID Connect through Streamlit's own st.login; roles come from DASHBOARD_OIDC_ROLES.
-With neither configured, the single person at the machine is admin — but only while the server
-listens on loopback and the connection is local; otherwise nobody is let in (serving_unprotected).
+With neither configured, the single person at the machine is admin — but only with
+DASHBOARD_SINGLE_USER set, while the server listens on loopback and the connection is local;
+otherwise nobody is let in (serving_unprotected): fail closed.
 
 Every write checks the role here on the server (require), not only in the UI. Passwords, hashes and
 secrets never appear in a message, a log line or the audit log.
@@ -28,9 +29,9 @@ import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dashboard import audit, config, queries
+from dashboard import audit, config, queries, signing
 
-queries.require("auth/record_attempt", "auth/recent_failures")
+queries.require("auth/record_attempt", "auth/recent_failures", "auth/attempt_ok", "auth/prune_attempts")
 
 # ---- roles and permissions ----------------------------------------------------------------------
 
@@ -50,6 +51,7 @@ _LOWEST_ROLE = {
     "approve": "sender",
     "settings": "admin",
     "users": "admin",
+    "staff": "admin",              # the staff list: who test sends may reach (dashboard/staff.py)
     "audit": "admin",
 }
 ACTIONS = tuple(_LOWEST_ROLE)
@@ -174,8 +176,24 @@ def local_users() -> dict[str, dict[str, str]]:
         if role not in ROLES:
             raise AuthConfigError(f"[users.{name}] role {role!r} is not one of {', '.join(ROLES)}")
         _parse_hash(entry.get("password_hash"))
-        users[str(name)] = {"password_hash": entry["password_hash"], "role": role}
+        email = entry.get("email")
+        if email is not None and (not isinstance(email, str) or "@" not in email):
+            raise AuthConfigError(f"[users.{name}] email must be an e-mail address")
+        users[str(name)] = {"password_hash": entry["password_hash"], "role": role,
+                            **({"email": email.strip().casefold()} if email else {})}
     return users
+
+
+def identity(name: str | None) -> str:
+    """The person behind an actor name: a local account's e-mail (its `email` in secrets.toml) when
+    set, else the name itself, case-folded. An OIDC user's name is their e-mail, so the same person's
+    local account and company log-in are one identity (one approver, not two)."""
+    name = (name or "").strip()
+    try:
+        entry = local_users().get(name)
+    except AuthConfigError:
+        entry = None
+    return (entry or {}).get("email") or name.casefold()
 
 
 def oidc_configured() -> bool:
@@ -188,8 +206,23 @@ def login_configured() -> bool:
 
 
 # ---- log-in attempts and rate limiting ----------------------------------------------------------
+# Atomic (issue 12 point 4): under one lock, the recent failures are counted and the attempt is
+# written as a failure before the password is checked, so 30 parallel guesses cannot all be
+# evaluated against a limit of 5; a right password then turns its own row into a success.
+# Per name: DASHBOARD_LOGIN_MAX_FAILURES failures in 15 minutes refuse that name until they age out.
+# Per client address: no hard lock (one person behind an office NAT must not lock everyone out):
+# beyond the same number, each attempt waits 1, 2, 4 … seconds (up to 5 minutes) after the last one.
+# Refused attempts are not written; failed ones reach the audit log at most AUDIT_FAILURES_PER_MINUTE
+# a minute, the rest as a count in the next row. Unknown names are stored only as a hash: a
+# password typed into the name field never lands in clear.
 
 FAILURE_WINDOW = dt.timedelta(minutes=15)
+BACKOFF_MAX = dt.timedelta(minutes=5)
+AUDIT_FAILURES_PER_MINUTE = 30
+_login_lock = threading.Lock()
+_audit_budget = {"minute": None, "written": 0, "suppressed": 0}
+_refusals_noted: dict[tuple[str, str | None], dt.datetime] = {}
+_attempts_since_prune = [0]
 
 
 @dataclass(frozen=True)
@@ -219,52 +252,94 @@ def _retry_at(failures: list[dt.datetime], limit: int) -> dt.datetime | None:
     return failures[len(failures) - limit] + FAILURE_WINDOW
 
 
+def _client_wait_until(failures: list[dt.datetime], limit: int) -> dt.datetime | None:
+    """Backoff for one address: from the limit on, 1 s, 2 s, 4 s … (at most BACKOFF_MAX) after its last failure."""
+    if len(failures) < limit:
+        return None
+    wait = min(dt.timedelta(seconds=2 ** min(len(failures) - limit, 20)), BACKOFF_MAX)
+    return max(failures) + wait
+
+
+def stored_name(name: str, users: dict) -> str:
+    """The name as stored in login_attempts and audit_log: an account's name, or a hash of an unknown one."""
+    if name in users or not name:
+        return name
+    return "unknown:" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+
+
+def _audit_failure(cur, name: str, client: str | None, detail: dict, now: dt.datetime) -> None:
+    """A failed or refused log-in in the audit log, capped per minute (the count of the rest rides along)."""
+    minute = now.replace(second=0, microsecond=0)
+    with _login_lock:
+        if _audit_budget["minute"] != minute:
+            _audit_budget.update(minute=minute, written=0)
+        if _audit_budget["written"] >= AUDIT_FAILURES_PER_MINUTE:
+            _audit_budget["suppressed"] += 1
+            return
+        _audit_budget["written"] += 1
+        suppressed, _audit_budget["suppressed"] = _audit_budget["suppressed"], 0
+    if suppressed:
+        detail = {**detail, "not_logged_before": suppressed}
+    audit.record(cur, "-", "login_failed", f"user:{name}", {"method": "local", "client": client, **detail}, at=now)
+
+
 def check_login(cur, name: str, password: str, client: str | None, now: dt.datetime | None = None) -> LoginResult:
-    """Check a local log-in. At DASHBOARD_LOGIN_MAX_FAILURES failures for this name or this client
-    in 15 minutes even the right password is refused, with the time to retry. Every attempt is
-    stored in login_attempts and audit_log (never the password). Refused attempts count as failures,
-    so a guesser who keeps trying stays locked out."""
-    now = now or _utc_now()
+    """Check a local log-in, atomically against the limits above. The password is never stored."""
     name = (name or "").strip()[:64]
     limit = max(1, config.get_int("DASHBOARD_LOGIN_MAX_FAILURES"))
-    recent = queries.run(cur, "auth/recent_failures", username=name, client=client,
-                         since=now - FAILURE_WINDOW, now=now)
-    by_name = [t.to_pydatetime() for t in recent.loc[recent["for_name"], "at"]]
-    by_client = [t.to_pydatetime() for t in recent.loc[recent["for_client"], "at"]]
     users = local_users()
-    if _retry_at(by_name, limit) or _retry_at(by_client, limit):
-        user, reason = None, "rate_limited"
-        # this refused attempt counts too, so the time shown includes it
-        locked = [_retry_at(by_name + [now], limit), _retry_at(by_client + [now], limit) if client else None]
-        retry_at = max(t for t in locked if t is not None)
-    else:
-        entry = users.get(name)
-        matched = verify_password(password, entry["password_hash"] if entry else _dummy_hash())
-        user = User(name, entry["role"], "local") if entry and matched else None
-        reason, retry_at = (None if user else ("wrong_password" if entry else "unknown_user")), None
-    cur.execute("begin")
-    try:
-        queries.run(cur, "auth/record_attempt", at=now, username=name, ok=user is not None, client=client)
-        audit.record(cur, name or "-", "login" if user else "login_failed", f"user:{name}",
-                     {"method": "local", "client": client, **({"reason": reason} if reason else {})}, at=now)
-        cur.execute("commit")
-    except Exception:
-        cur.execute("rollback")
-        raise
-    if user:
-        return LoginResult(user, "ログインしました / logged in")
-    if retry_at:
-        local = retry_at.astimezone(ZoneInfo(config.timezone())).strftime("%H:%M")
-        return LoginResult(None, f"ログインの失敗が多すぎます。{local} 以降に再度お試しください（それまでの試行も失敗として数えます） / "
-                                 f"Too many failed log-ins: try again after {local} "
-                                 f"({config.timezone()}); attempts before then count as failures too", retry_at)
+    key = stored_name(name, users)
+    attempt_id = secrets.token_hex(12)
+    given_now = now
+    with _login_lock:   # count and reserve in one step: parallel requests see each other's reservations
+        now = given_now or _utc_now()   # read under the lock: a reservation is never "in the future"
+        recent = queries.run(cur, "auth/recent_failures", username=key, client=client,
+                             since=now - FAILURE_WINDOW, now=now)
+        by_name = [t.to_pydatetime() for t in recent.loc[recent["for_name"], "at"]]
+        by_client = [t.to_pydatetime() for t in recent.loc[recent["for_client"], "at"]] if client else []
+        waits = [t for t in (_retry_at(by_name, limit), _client_wait_until(by_client, limit)) if t and t > now]
+        if not waits:
+            queries.run(cur, "auth/record_attempt", attempt_id=attempt_id, at=now, username=key, ok=False,
+                        client=client)
+            _attempts_since_prune[0] += 1
+            if _attempts_since_prune[0] >= 500:
+                _attempts_since_prune[0] = 0
+                queries.run(cur, "auth/prune_attempts", before=now - dt.timedelta(days=1))
+    if waits:
+        retry_at = max(waits)
+        noted = _refusals_noted.get((key, client))
+        if noted is None or now - noted > FAILURE_WINDOW:   # one audit row per name and address per window
+            if len(_refusals_noted) > 10_000:
+                _refusals_noted.clear()
+            _refusals_noted[(key, client)] = now
+            _audit_failure(cur, key, client, {"reason": "rate_limited"}, now)
+        local = retry_at.astimezone(ZoneInfo(config.timezone())).strftime("%H:%M:%S")
+        return LoginResult(None, f"ログインの失敗が多すぎます。{local} 以降に再度お試しください / "
+                                 f"Too many failed log-ins: try again after {local} ({config.timezone()})", retry_at)
+    entry = users.get(name)
+    matched = verify_password(password, entry["password_hash"] if entry else _dummy_hash())
+    if entry and matched:
+        cur.execute("begin")
+        try:
+            queries.run(cur, "auth/attempt_ok", attempt_id=attempt_id)
+            audit.record(cur, name, "login", f"user:{name}", {"method": "local", "client": client}, at=now)
+            cur.execute("commit")
+        except Exception:
+            cur.execute("rollback")
+            raise
+        return LoginResult(User(name, entry["role"], "local"), "ログインしました / logged in")
+    _audit_failure(cur, key, client, {"reason": "wrong_password" if entry else "unknown_user"}, now)
     return LoginResult(None, "ユーザー名またはパスワードが違います / wrong user name or password")
 
 
 # ---- session cookie -----------------------------------------------------------------------------
-# value = base64url(JSON payload) "." base64url(HMAC-SHA256). The payload carries the name, the role
-# at log-in, when the session was issued and last seen, and a tag of the user's password hash: a new
-# password (or a removed account) ends every session of that user at once.
+# value = signing.seal(payload) with the session-cookie key derived from DASHBOARD_COOKIE_SECRET.
+# The payload carries a random session id (two log-ins in one second get distinct cookies), the
+# name, the role at log-in, when the session was issued and last seen, and a tag of the user's
+# password hash: a new password (or a removed account) ends every session of that user at once.
+# A session ends after DASHBOARD_SESSION_MINUTES idle, and DASHBOARD_SESSION_MAX_HOURS after log-in
+# whatever the activity (issue 12 point 5). Log-outs are kept in the database (session_revocations,
+# through the store auth_routes registers), so a copied cookie stays dead after a restart.
 
 COOKIE_NAME = "dashboard_session"
 REFRESH_AFTER = dt.timedelta(minutes=5)   # re-issue the cookie on a request when it is older than this
@@ -278,32 +353,24 @@ class Session:
     issued: dt.datetime
     last_seen: dt.datetime
     tag: str
+    sid: str = ""
 
 
-def _cookie_key() -> bytes:
+def _cookie_secret() -> str:
     secret = config.get("DASHBOARD_COOKIE_SECRET")
     if not secret:
         raise AuthConfigError("DASHBOARD_COOKIE_SECRET is not set: local log-in needs it to sign sessions")
     if len(secret) < _MIN_SECRET_LENGTH:
         raise AuthConfigError(f"DASHBOARD_COOKIE_SECRET must be at least {_MIN_SECRET_LENGTH} characters")
-    # derived per purpose, so the same secret reused elsewhere cannot forge our cookies
-    return hmac.new(secret.encode("utf-8"), b"dashboard session cookie v1", hashlib.sha256).digest()
+    return secret
 
 
 def cookie_secret_ok() -> bool:
     try:
-        _cookie_key()
+        _cookie_secret()
         return True
     except AuthConfigError:
         return False
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _password_tag(name: str) -> str:
@@ -311,57 +378,72 @@ def _password_tag(name: str) -> str:
     return hashlib.sha256(entry["password_hash"].encode()).hexdigest()[:16] if entry else ""
 
 
+def max_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=max(1, config.get_int("DASHBOARD_SESSION_MAX_HOURS")))
+
+
 def _encode(session: Session) -> str:
-    payload = json.dumps({"n": session.name, "r": session.role, "i": int(session.issued.timestamp()),
-                          "s": int(session.last_seen.timestamp()), "t": session.tag},
-                         separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    body = _b64(payload)
-    return body + "." + _b64(hmac.new(_cookie_key(), body.encode(), hashlib.sha256).digest())
+    return signing.seal(_cookie_secret(), "session_cookie",
+                        {"j": session.sid, "n": session.name, "r": session.role, "i": int(session.issued.timestamp()),
+                         "s": int(session.last_seen.timestamp()), "t": session.tag})
 
 
 def make_session_cookie(name: str, role: str, now: dt.datetime | None = None) -> str:
     now = now or _utc_now()
-    return _encode(Session(name, role, now, now, _password_tag(name)))
+    return _encode(Session(name, role, now, now, _password_tag(name), secrets.token_urlsafe(12)))
+
+
+def _timed_out(session: Session, seen: dt.datetime, now: dt.datetime) -> bool:
+    return (now - seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES"))
+            or now - session.issued > max_lifetime())
 
 
 def read_session_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
-    """The session in a cookie, or None when it is missing, tampered with or idle for longer than
-    DASHBOARD_SESSION_MINUTES (judged by the cookie alone; see session_from_cookie)."""
+    """The session in a cookie, or None when it is missing, tampered with, idle for longer than
+    DASHBOARD_SESSION_MINUTES or older than DASHBOARD_SESSION_MAX_HOURS (judged by the cookie alone)."""
     session = _decode(value)
     if session is None:
         return None
     now = now or _utc_now()
-    if now - session.last_seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES")):
-        return None
-    return session
+    return None if _timed_out(session, session.last_seen, now) else session
 
 
 def _decode(value: str | None) -> Session | None:
-    if not value or value.count(".") != 1:
-        return None
-    body, signature = value.split(".")
     try:
-        expected = hmac.new(_cookie_key(), body.encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(_unb64(signature), expected):
+        data = signing.unseal(_cookie_secret(), "session_cookie", value or "")
+        if data is None or not data.get("j"):
             return None
-        data = json.loads(_unb64(body))
         return Session(str(data["n"]), str(data["r"]), dt.datetime.fromtimestamp(data["i"], dt.timezone.utc),
-                       dt.datetime.fromtimestamp(data["s"], dt.timezone.utc), str(data["t"]))
-    except (AuthConfigError, ValueError, KeyError, TypeError):
+                       dt.datetime.fromtimestamp(data["s"], dt.timezone.utc), str(data["t"]), str(data["j"]))
+    except (AuthConfigError, ValueError, KeyError, TypeError, OverflowError):
         return None
 
 
 # Activity seen by Streamlit pages. A page runs over a websocket opened at page load, so its cookie
 # is not re-sent while the user works; each rerun notes the time here (same process as the routes),
 # and the idle timeout counts from the later of the cookie's time and this. After a restart the
-# cookie's own time applies. Sessions ended by log-out are remembered here too.
-_activity: dict[tuple[str, int], dt.datetime] = {}
-_ended: set[tuple[str, int]] = set()
+# cookie's own time applies. Sessions ended by log-out are remembered here and in the store.
+_activity: dict[str, dt.datetime] = {}
+_ended: set[str] = set()
 _activity_lock = threading.Lock()
 
 
-def _key(session: Session) -> tuple[str, int]:
-    return session.name, int(session.issued.timestamp())
+class RevocationStore:
+    """Where log-outs are kept beyond this process. The default keeps nothing (memory only);
+    auth_routes registers the database-backed one for the running dashboard."""
+
+    def revoked(self, sid: str) -> bool:
+        return False
+
+    def revoke(self, sid: str, revoked_at: dt.datetime, expires_at: dt.datetime) -> None:
+        return None
+
+
+_store: list[RevocationStore] = [RevocationStore()]
+
+
+def use_revocation_store(store: RevocationStore) -> None:
+    _store[0] = store
 
 
 def note_activity(session: Session, now: dt.datetime) -> None:
@@ -370,38 +452,49 @@ def note_activity(session: Session, now: dt.datetime) -> None:
             cutoff = now - dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES"))
             for key in [k for k, seen in _activity.items() if seen < cutoff]:
                 del _activity[key]
-        _activity[_key(session)] = max(now, _activity.get(_key(session), now))
+        _activity[session.sid] = max(now, _activity.get(session.sid, now))
 
 
-def end_session(session: Session) -> None:
+def end_session(session: Session, now: dt.datetime | None = None) -> None:
+    """Log-out: this session id is refused from now on, here and (through the store) after a restart."""
+    now = now or _utc_now()
     with _activity_lock:
-        _ended.add(_key(session))
-        _activity.pop(_key(session), None)
+        _ended.add(session.sid)
+        _activity.pop(session.sid, None)
+    _store[0].revoke(session.sid, now, session.issued + max_lifetime())
 
 
-def session_from_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
-    """A live session: signed, not logged out, idle for less than DASHBOARD_SESSION_MINUTES counting
-    page activity, and its account still exists with the same password. The role is the account's
-    current role (an admin's change applies at once)."""
+def session_state(value: str | None, now: dt.datetime | None = None) -> tuple[Session | None, str]:
+    """(live session, "ok") or (None, why): "invalid" (missing, tampered, another secret),
+    "logged_out" (ended by log-out), "expired" (idle or past its lifetime) or "account" (the
+    account is gone or its password changed). The role is the account's current role."""
     now = now or _utc_now()
     session = _decode(value)
-    if session is None or _key(session) in _ended:
-        return None
+    if session is None:
+        return None, "invalid"
+    if session.sid in _ended or _store[0].revoked(session.sid):
+        return None, "logged_out"
     with _activity_lock:
-        seen = max(session.last_seen, _activity.get(_key(session), session.last_seen))
-    if now - seen > dt.timedelta(minutes=config.get_int("DASHBOARD_SESSION_MINUTES")):
-        return None
+        seen = max(session.last_seen, _activity.get(session.sid, session.last_seen))
+    if _timed_out(session, seen, now):
+        return None, "expired"
     try:
         entry = local_users().get(session.name)
     except AuthConfigError:
-        return None
+        return None, "account"
     if entry is None or not hmac.compare_digest(_password_tag(session.name), session.tag):
-        return None
-    return Session(session.name, entry["role"], session.issued, seen, session.tag)
+        return None, "account"
+    return Session(session.name, entry["role"], session.issued, seen, session.tag, session.sid), "ok"
+
+
+def session_from_cookie(value: str | None, now: dt.datetime | None = None) -> Session | None:
+    """A live session (see session_state), or None."""
+    return session_state(value, now)[0]
 
 
 def refreshed_cookie(value: str | None, now: dt.datetime | None = None) -> str | None:
-    """A re-issued cookie (last seen = now) for a live session older than REFRESH_AFTER; else None."""
+    """A re-issued cookie (last seen = now) for a live session older than REFRESH_AFTER; else None.
+    Never past the session's absolute lifetime: issued stays as it was."""
     now = now or _utc_now()
     raw = _decode(value)
     if raw is None or now - raw.last_seen < REFRESH_AFTER:   # cheap check first: runs on every GET
@@ -409,7 +502,7 @@ def refreshed_cookie(value: str | None, now: dt.datetime | None = None) -> str |
     session = session_from_cookie(value, now)
     if session is None:
         return None
-    return _encode(Session(session.name, session.role, session.issued, now, session.tag))
+    return _encode(Session(session.name, session.role, session.issued, now, session.tag, session.sid))
 
 
 # ---- OpenID Connect -----------------------------------------------------------------------------
@@ -454,7 +547,7 @@ _FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 @dataclass(frozen=True)
 class Status:
     user: User | None
-    reason: str   # ok, oidc_unmapped, expired, logged_out, unprotected
+    reason: str   # ok, oidc_unmapped, expired, signed_out (by log-out), logged_out (no session), unprotected
 
 
 def is_loopback(address: str | None) -> bool:
@@ -480,8 +573,8 @@ def resolve(*, oidc: dict | None, cookie: str | None, server_address: str | None
     """Decide who this is from what Streamlit knows (pure: tests call it directly).
     1. OIDC (st.login) logged in: role from the e-mail via DASHBOARD_OIDC_ROLES; unmatched is refused.
     2. A live local session cookie (see session_from_cookie).
-    3. No log-in configured at all, a loopback server address, a local connection (no proxy headers)
-       and DASHBOARD_SHARED not set: the single local user, admin. Otherwise nobody, and the page
+    3. No log-in configured at all, DASHBOARD_SINGLE_USER set, a loopback server address, a local
+       connection (no proxy headers) and DASHBOARD_SHARED not set: the single local user, admin. Otherwise nobody, and the page
        explains how to configure log-in."""
     now = now or _utc_now()
     if oidc and oidc.get("is_logged_in"):
@@ -491,13 +584,17 @@ def resolve(*, oidc: dict | None, cookie: str | None, server_address: str | None
         role = oidc_role(email)
         return Status(User(str(email).strip().casefold(), role, "oidc"), "ok") if role else Status(None, "oidc_unmapped")
     if cookie and config.section("users"):
-        session = session_from_cookie(cookie, now)
+        session, why = session_state(cookie, now)
         if session:
             note_activity(session, now)
             return Status(User(session.name, session.role, "local"), "ok")
-        return Status(None, "expired")
+        # a logged-out cookie is told so, not that it timed out
+        return Status(None, "signed_out" if why == "logged_out" else "expired")
     if not login_configured():
-        if is_loopback(server_address) and client_is_local and not _marked_shared():
+        # fail closed: a TCP forwarder (stunnel, ssh -L, HAProxy in TCP mode) looks like a local peer
+        # without proxy headers, so the anonymous admin also needs the explicit setting (issue 12)
+        if (is_loopback(server_address) and client_is_local and not _marked_shared()
+                and config.get_bool("DASHBOARD_SINGLE_USER")):
             return Status(User("local", "admin", "loopback"), "ok")
         return Status(None, "unprotected")
     return Status(None, "logged_out")
@@ -545,7 +642,10 @@ def _read_password() -> str:
     return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
 
 
-def cli_user_add(name: str, role: str, password: str | None = None) -> str:
+_EMAIL = re.compile(r"^[^@\s\"\\]{1,64}@[^@\s\"\\]{1,190}$")
+
+
+def cli_user_add(name: str, role: str, password: str | None = None, email: str | None = None) -> str:
     """The TOML to paste into .streamlit/secrets.toml for a local account. Asks for the password
     twice on a terminal, or reads one line from stdin when it is not a terminal."""
     if not _NAME.match(name or ""):
@@ -555,7 +655,11 @@ def cli_user_add(name: str, role: str, password: str | None = None) -> str:
     password = _read_password() if password is None else password
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthConfigError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if email is not None and not _EMAIL.match(email):
+        raise AuthConfigError("--email must be an e-mail address")
     lines = [f'[users."{name}"]', f'password_hash = "{hash_password(password)}"', f'role = "{role}"']
+    if email:   # ties this account to the same person's OIDC log-in: one approver, not two
+        lines.append(f'email = "{email}"')
     if not config.is_set("DASHBOARD_COOKIE_SECRET"):
         lines = ["# Local log-in also needs DASHBOARD_COOKIE_SECRET near the top of secrets.toml (before any [table]):",
                  "# DASHBOARD_COOKIE_SECRET = \"<output of: python -c 'import secrets; print(secrets.token_urlsafe(32))'>\"",

@@ -31,10 +31,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import audit, auth, config, storage
+from dashboard import audit, auth, config, queries, storage
+
+queries.require("auth/revoke_session", "auth/revoked_sessions")
 
 LOG = logging.getLogger("dashboard.auth")
 LOGIN_PATH = "/account/login"
@@ -66,6 +68,45 @@ def server_cursor():
         yield cur
     finally:
         cur.close()
+
+
+class DatabaseRevocations(auth.RevocationStore):
+    """Log-outs kept in session_revocations: read once per process (then kept in memory, this
+    process being the database's one writer) and written at each log-out."""
+
+    def __init__(self):
+        self._ids: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> set[str]:
+        path = str(config.db_path())
+        with self._lock:
+            if path not in self._ids:
+                with server_cursor() as cur:
+                    now = dt.datetime.now(dt.timezone.utc)
+                    found = queries.run(cur, "auth/revoked_sessions", now=now)["session_id"]
+                self._ids[path] = set(found)
+            return self._ids[path]
+
+    def revoked(self, sid: str) -> bool:
+        try:
+            return sid in self._loaded()
+        except storage.StorageError:   # the database cannot be read: refuse the session (fail closed)
+            LOG.warning("session revocations could not be read; refusing the session")
+            return True
+
+    def revoke(self, sid: str, revoked_at: dt.datetime, expires_at: dt.datetime) -> None:
+        with server_cursor() as cur:
+            queries.run(cur, "auth/revoke_session", session_id=sid, revoked_at=revoked_at, expires_at=expires_at)
+        self._loaded().add(sid)
+
+    def forget_cache(self) -> None:
+        """What a restart does: the next check reads the database again."""
+        with self._lock:
+            self._ids.clear()
+
+
+REVOCATIONS = DatabaseRevocations()
 
 
 # ---- pages --------------------------------------------------------------------------------------
@@ -229,7 +270,8 @@ async def logout_submit(request: Request) -> Response:
         return _page("ログアウト / Log out", _message(_FORBIDDEN), 403)
     session = auth.session_from_cookie(request.cookies.get(auth.COOKIE_NAME))
     if session is not None:
-        auth.end_session(session)   # a copy of the cookie stops working in this process too
+        # a copy of the cookie stops working, in this process and after a restart (session_revocations)
+        await run_in_threadpool(auth.end_session, session)
         await run_in_threadpool(_record_logout, session, request.client.host if request.client else None)
     response = RedirectResponse(LOGIN_PATH, status_code=303)
     response.delete_cookie(auth.COOKIE_NAME, path="/", secure=is_https(request.url.scheme, request.headers),
@@ -267,7 +309,55 @@ class SessionRefreshMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+# 'self' rather than 'none': Streamlit frames its own components (same origin); no other site can
+FRAME_HEADERS = ((b"x-frame-options", b"SAMEORIGIN"), (b"content-security-policy", b"frame-ancestors 'self'"))
+METRICS_PATH = "/_stcore/metrics"
+
+
+def _may_see_metrics(scope) -> bool:
+    """Streamlit's /_stcore/metrics (sessions, memory) only for a logged-in admin with a local account,
+    or the single local user; never anonymous. (An OIDC session cannot be checked on this route.)"""
+    request = Request(scope)
+    session = auth.session_from_cookie(request.cookies.get(auth.COOKIE_NAME)) if config.section("users") else None
+    if session is not None:
+        return auth.allowed(session.role, "settings")
+    client = request.client.host if request.client else None
+    headers = {k.lower() for k in request.headers.keys()}
+    import streamlit as st
+
+    status = auth.resolve(oidc={}, cookie=None, server_address=st.get_option("server.address"),
+                          client_is_local=auth.is_loopback(client) and not headers & set(auth._FORWARDING_HEADERS))
+    return status.user is not None and status.user.may("settings")
+
+
+class SecurityHeadersMiddleware:
+    """Every response of the server (Streamlit's pages too) refuses to be framed — no clickjacking of
+    a send button — and /_stcore/metrics is closed to anyone not logged in as an admin."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path", "").rstrip("/") == METRICS_PATH and not _may_see_metrics(scope):
+            await PlainTextResponse("log in as an admin to see metrics", status_code=403)(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in FRAME_HEADERS:
+                    if name.decode() not in headers:
+                        headers.append(name.decode(), value.decode())
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def routes() -> list[Route]:
+    auth.use_revocation_store(REVOCATIONS)   # the server's log-outs are kept in its database
     return [
         Route(LOGIN_PATH, login_page, methods=["GET"]),
         Route(LOGIN_PATH, login_submit, methods=["POST"]),
@@ -277,7 +367,7 @@ def routes() -> list[Route]:
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(SessionRefreshMiddleware)]
+    return [Middleware(SecurityHeadersMiddleware), Middleware(SessionRefreshMiddleware)]
 
 
 def build_app() -> Starlette:

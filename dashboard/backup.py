@@ -38,7 +38,7 @@ def make(con, directory: Path, now: dt.datetime | None = None, keep: int | None 
     """Copy the database behind `con` into directory/dashboard-YYYYMMDD-HHMM.duckdb."""
     now = now or dt.datetime.now(ZoneInfo(config.timezone()))
     keep = keep or config.get_int("DASHBOARD_BACKUP_KEEP")
-    directory.mkdir(parents=True, exist_ok=True)
+    storage.private_dir(directory)
     target = directory / f"dashboard-{now:%Y%m%d-%H%M}.duckdb"
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
@@ -54,6 +54,7 @@ def make(con, directory: Path, now: dt.datetime | None = None, keep: int | None 
     finally:
         cur.close()
     Path(str(partial) + ".wal").unlink(missing_ok=True)
+    storage.make_private(partial)
     partial.rename(target)  # only complete backups carry the .duckdb name
     for old in sorted(directory.glob(PATTERN))[:-keep]:
         old.unlink()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from dashboard import approvals, audit, auth, compose, line_api, line_ids, sending
+from dashboard import approvals, audit, auth, compose, line_api, sending, staff
 
 
 class AudienceChanged(Exception):
@@ -20,24 +20,31 @@ class AudienceChanged(Exception):
         self.now_counted = now_counted
 
 
-class BadRecipients(ValueError):
-    """Test recipients that are not LINE user IDs (U + 32 hex digits): nothing was sent to anyone."""
+class TestSendRefused(Exception):
+    """A test send did not go: `problems` are (code, params) pairs, rendered as staff.err.<code>."""
 
-    def __init__(self, invalid: list[str]):
-        super().__init__(", ".join(invalid))
-        self.invalid = invalid
+    def __init__(self, problems: list[tuple[str, dict]]):
+        super().__init__("; ".join(code for code, _ in problems))
+        self.problems = problems
 
 
-def test_send(con, cur, user: auth.User | None, staff: list[str], messages: list[dict],
-              clients: line_api.Clients) -> sending.Report:
-    """Push the messages to the staff's own LINE user IDs, through the same engine and ledger."""
+def test_send(con, cur, user: auth.User | None, recipients: list[str], messages: list[dict],
+              clients: line_api.Clients, now: dt.datetime | None = None) -> sending.Report:
+    """Push the messages to staff members picked from the staff list, through the same engine and
+    ledger. Needs no approval, so every other check is made here (staff.test_send_problems): only
+    people on the admin's staff list, at most DASHBOARD_STAFF_MAX, LINE's limits, no blocked term,
+    not in quiet hours, the test-send cap. Refused sends are audited too."""
     auth.require(user, "test_send")
-    if bad := line_ids.invalid_user_ids(staff):
-        raise BadRecipients(bad)
+    problems = staff.test_send_problems(cur, recipients, messages, now)
+    if problems:
+        audit.record(cur, user, "test_send.refused", None,
+                     {"recipients": len(recipients), "reasons": [code for code, _ in problems]})
+        raise TestSendRefused(problems)
     delivery_id = "test_" + uuid.uuid4().hex[:12]
-    sending.plan(con, delivery_id=delivery_id, user_ids=staff, messages=messages, kind="test", title="test",
+    wanted = list(dict.fromkeys(r.strip() for r in recipients))
+    sending.plan(con, delivery_id=delivery_id, user_ids=wanted, messages=messages, kind="test", title="test",
                  created_by=user.name)
-    audit.record(cur, user, "test_send", f"delivery:{delivery_id}", {"recipients": len(staff)})
+    audit.record(cur, user, "test_send", f"delivery:{delivery_id}", {"recipients": len(wanted)})
     return sending.run(con, delivery_id, clients)
 
 

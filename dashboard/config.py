@@ -36,6 +36,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder of the webhook spool (append-only JSONL files the loader reads)."),
     Setting("DASHBOARD_WEBHOOK_MAX_BYTES", "1048576",
             "Largest webhook body the receiver accepts; larger ones get 413."),
+    Setting("DASHBOARD_WEBHOOK_READ_TIMEOUT_S", "10",
+            "Seconds the webhook receiver waits for a request body (then 408) and keeps an idle connection open."),
+    Setting("DASHBOARD_WEBHOOK_MAX_CONNECTIONS", "1000",
+            "Connections the webhook receiver serves at once; beyond that it answers 503 at once."),
     Setting("DASHBOARD_LINK_SECRET", None,
             "Secret that signs tracked links (/r/<token>); without it the receiver refuses every tracked link.",
             secret=True),
@@ -68,8 +72,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Terms checked in every message before sending, as `term:block` or `term:warn` separated by "
             "commas; empty uses the built-in list (クレジットカード現金化, 出会い系, ギャンブル … block; "
             "医療, 治る … warn)."),
-    Setting("DASHBOARD_TEST_RECIPIENTS", "",
-            "LINE user IDs of staff who receive test sends (by push), separated by commas."),
+    Setting("DASHBOARD_STAFF_MAX", "20",
+            "Most people the staff list may hold: test sends go only to staff on it (kept by an admin on the "
+            "Audit page or with `python -m dashboard staff`), and a test send reaches at most this many."),
+    Setting("DASHBOARD_TEST_SENDS_PER_DAY", "30",
+            "Most test sends one staff member receives in 24 hours (the frequency cap of test sends); 0 = no cap."),
     Setting("DASHBOARD_CONFIRM_TYPE_ABOVE", "1000",
             "Above this many recipients the operator must type the recipient count to confirm a send."),
     Setting("DASHBOARD_SANDBOX_PORT", "8765",
@@ -106,14 +113,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_SHARED", "false",
             "`true` marks the dashboard as shared even when it listens on loopback behind a proxy: log-in is then "
             "required. (A non-loopback address or an X-Forwarded-For header also count as shared.)"),
+    Setting("DASHBOARD_SINGLE_USER", "false",
+            "`true` lets the one person at this machine use the dashboard as admin without log-in — only while no "
+            "log-in is configured, Streamlit listens on loopback, the request has no proxy headers and "
+            "DASHBOARD_SHARED is off. `make run` sets it for the local demo. Without it and without log-in, no data is shown."),
     Setting("DASHBOARD_APPROVAL_RECIPIENTS", "10000",
             "A send to more recipients than this needs a second person with the sender role to approve it."),
     Setting("DASHBOARD_APPROVAL_YEN", "30000",
             "A send whose extra-message cost exceeds this many yen needs a second person's approval."),
     Setting("DASHBOARD_SESSION_MINUTES", "480",
             "A log-in session ends after this many minutes without activity."),
+    Setting("DASHBOARD_SESSION_MAX_HOURS", "12",
+            "A log-in session ends this many hours after log-in, however active (then log in again)."),
     Setting("DASHBOARD_LOGIN_MAX_FAILURES", "5",
-            "Failed log-ins allowed per user name (and per client) in 15 minutes before log-in is refused."),
+            "Failed log-ins allowed per user name in 15 minutes before that name is refused until they age out; "
+            "from one client address, beyond this many each further attempt waits 1, 2, 4 … seconds (at most 5 minutes)."),
     Setting("DASHBOARD_COOKIE_SECRET", None,
             "Secret that signs the session cookie of local accounts; required when local accounts are "
             "configured in secrets.toml ([users.NAME]).", secret=True),

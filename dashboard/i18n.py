@@ -285,17 +285,17 @@ TEXT: dict[str, dict[str, str]] = {
     "auth.no_role": {"ja": "このアカウントには役割が割り当てられていません。管理者に DASHBOARD_OIDC_ROLES への追加を依頼してください。",
                      "en": "This account has no role. Ask an admin to add it to DASHBOARD_OIDC_ROLES."},
     "auth.unprotected": {
-        "ja": "このダッシュボードは他の端末から見える状態ですが、ログインが設定されていません。友だちや顧客のデータは表示しません。",
-        "en": "This dashboard is reachable from other machines, but no log-in is configured. No friend or customer data is shown."},
+        "ja": "ログインが設定されておらず、ひとり用モード（DASHBOARD_SINGLE_USER）でもありません。他の端末から見える可能性があるため、友だちや顧客のデータは表示しません。",
+        "en": "No log-in is configured and single-user mode (DASHBOARD_SINGLE_USER) is off: others may reach this dashboard, so no friend or customer data is shown."},
     "auth.unprotected.how": {
         "ja": "ログインを設定してください：\n\n1. `python -m dashboard user add 名前 --role admin` を実行し、表示された内容を `.streamlit/secrets.toml` に貼り付け、"
               "`DASHBOARD_COOKIE_SECRET` も設定する（ローカルアカウント）\n2. または `.streamlit/secrets.toml` に `[auth]`（OpenID Connect）と "
               "`DASHBOARD_OIDC_ROLES` を設定する\n\n詳しくは README の「Sharing on a server」と docs/deployment.md を参照してください。"
-              "自分のPCだけで使う場合は `server.address = \"127.0.0.1\"` のままにしてください。",
+              "自分のPCだけで使う場合は `server.address = \"127.0.0.1\"` のまま `DASHBOARD_SINGLE_USER = \"true\"` を設定してください（`make run` は設定済み）。",
         "en": "Configure log-in:\n\n1. run `python -m dashboard user add NAME --role admin`, paste what it prints into `.streamlit/secrets.toml` "
               "and set `DASHBOARD_COOKIE_SECRET` (local accounts)\n2. or set `[auth]` (OpenID Connect) and `DASHBOARD_OIDC_ROLES` in "
               "`.streamlit/secrets.toml`\n\nSee the README's \"Sharing on a server\" and docs/deployment.md. For use on this machine only, "
-              "keep `server.address = \"127.0.0.1\"`."},
+              "keep `server.address = \"127.0.0.1\"` and set `DASHBOARD_SINGLE_USER = \"true\"` (`make run` does)."},
     "auth.role.viewer": {"ja": "閲覧者", "en": "viewer"},
     "auth.role.operator": {"ja": "担当者", "en": "operator"},
     "auth.role.sender": {"ja": "配信者", "en": "sender"},
@@ -667,6 +667,34 @@ TEXT: dict[str, dict[str, str]] = {
     "dlv.detail.reactors": {"ja": "反応者", "en": "Reactors"},
     "dlv.detail.buyers": {"ja": "購入者", "en": "Buyers"},
     "dlv.test.recipients": {"ja": "使用した配信数", "en": "Messages used"},
+    # issue 12: hardening the shared server (staff list, test sends, log-in)
+    "staff.pick": {"ja": "テスト送信先（スタッフ一覧から選択）", "en": "Test recipients (from the staff list)"},
+    "staff.pick.none": {"ja": "スタッフを選択", "en": "Pick staff"},
+    "staff.pick.one": {"ja": "外すスタッフを選択", "en": "Pick who to remove"},
+    "staff.title": {"ja": "スタッフ一覧（テスト送信先）", "en": "Staff list (test recipients)"},
+    "staff.def": {"ja": "テスト送信はここに登録されたLINEユーザーにだけ届きます（最大{max}人）。承認なしで送れるため、追加・削除は管理者だけが行え、すべて監査ログに残ります。", "en": "Test sends reach only the LINE users listed here (at most {max}). They need no approval, so only an admin can add or remove people, and every change is in the audit log."},
+    "staff.user_id": {"ja": "LINEユーザーID（U + 32桁）", "en": "LINE user ID (U + 32 hex digits)"},
+    "staff.label": {"ja": "名前・メモ", "en": "Name or note"},
+    "staff.add": {"ja": "追加する", "en": "Add"},
+    "staff.added": {"ja": "スタッフ一覧に追加しました", "en": "Added to the staff list"},
+    "staff.remove": {"ja": "一覧から外す", "en": "Remove from the list"},
+    "staff.removed": {"ja": "スタッフ一覧から外しました", "en": "Removed from the staff list"},
+    "staff.empty": {"ja": "スタッフが登録されていません。テスト送信はできません。", "en": "Nobody is on the staff list: test sends are not possible."},
+    "staff.col.user_id": {"ja": "LINEユーザーID", "en": "LINE user ID"},
+    "staff.col.label": {"ja": "名前・メモ", "en": "Name or note"},
+    "staff.col.added_by": {"ja": "追加した人", "en": "Added by"},
+    "staff.col.added_at": {"ja": "追加日時", "en": "Added at"},
+    "staff.err.bad_id": {"ja": "「{value}」はLINEユーザーIDの形（U + 32桁の英数字）ではありません。", "en": "{value!r} is not a LINE user ID (U followed by 32 hex digits)."},
+    "staff.err.full": {"ja": "スタッフ一覧は{n}人までです（DASHBOARD_STAFF_MAX）。", "en": "The staff list holds at most {n} people (DASHBOARD_STAFF_MAX)."},
+    "staff.err.none": {"ja": "テスト送信先を選んでください（スタッフ一覧から）。", "en": "Pick test recipients from the staff list."},
+    "staff.err.too_many": {"ja": "テスト送信は{max}人までです（{n}人が選ばれています）。", "en": "A test send reaches at most {max} people ({n} picked)."},
+    "staff.err.not_staff": {"ja": "{n}人がスタッフ一覧にありません。テスト送信はスタッフ一覧の人にだけ送れます。", "en": "{n} recipient(s) are not on the staff list: test sends go only to staff on it."},
+    "staff.err.limit": {"ja": "LINEの上限を超えています: {detail}", "en": "Over LINE's limits: {detail}"},
+    "staff.err.forbidden": {"ja": "禁止ワード「{term}」が含まれるため、テスト送信もできません。", "en": "The restricted term {term!r} blocks test sends too."},
+    "staff.err.quiet_hours": {"ja": "配信停止時間帯（{hours}時）はテスト送信もできません。", "en": "No test sends in quiet hours ({hours})."},
+    "auth.signed_out": {"ja": "このセッションはログアウト済みです。もう一度ログインしてください。", "en": "This session was logged out: log in again."},
+    "common.db_unavailable": {"ja": "データベースを開けません: {reason}", "en": "The database cannot be opened: {reason}"},
+    "staff.err.test_cap": {"ja": "{n}人が24時間のテスト送信上限（{cap}回）に達しています。", "en": "{n} staff member(s) already got {cap} test sends in 24 hours (the cap)."},
 }
 
 

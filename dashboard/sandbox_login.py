@@ -13,10 +13,7 @@
 """
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 import secrets
 import time
 from urllib.parse import parse_qs, urlencode
@@ -25,21 +22,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from dashboard import signing
+
 LOGIN_USER_ID = "U" + hashlib.sha256(b"sandbox-login-user").hexdigest()[:32]
 CODE_TTL_S = 600          # LINE: an authorization code is valid for 10 minutes
 ACCESS_TOKEN_TTL_S = 30 * 24 * 3600
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def id_token(claims: dict, secret: str) -> str:
     """A JWT signed HS256 with `secret` (LINE Login signs web log-in ID tokens so)."""
-    header = _b64url(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
-    payload = _b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64url(signature)}"
+    return signing.jwt_hs256(claims, secret)
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:

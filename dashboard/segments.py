@@ -32,6 +32,7 @@ MAX_DEPTH = 8
 MAX_CONDITIONS = 50
 MAX_LIST = 200_000  # e-mail lists can be long
 MAX_TEXT = 500
+MAX_RULE_CHARS = 16 * 1024 * 1024   # checked before parsing: a 680 MB rule took 8.5 GB (issue 12)
 REACTION_TYPES = ("message", "postback", "richmenu_tap", "survey_answer", "link_click")
 INTEREST_LEVELS = ("hot", "warm", "cold", "dormant")
 ROLLUP_WINDOWS = {7: "reactions_7d", 30: "reactions_30d", 90: "reactions_90d"}
@@ -186,7 +187,7 @@ def _attribute(c: _Compiler, n: dict, path: str) -> str:
     _only(n, path, {"key", "op", "value"})
     key = _text(n, "key", path)
     op = n.get("op", "eq")
-    if op not in _ATTRIBUTE_OPS:
+    if not isinstance(op, str) or op not in _ATTRIBUTE_OPS:   # a list is unhashable: say so, no TypeError
         raise RuleError(path, f"'op' must be one of {', '.join(_ATTRIBUTE_OPS)}")
     if op == "in":
         value = _texts(n, "value", path)
@@ -352,7 +353,7 @@ def _node(c: _Compiler, node, path: str, depth: int, counter: list[int]) -> str:
         parts = [_node(c, child, f"{path}.{kind}[{i}]", depth + 1, counter) for i, child in enumerate(children)]
         return "(" + joiner.join(parts) + ")"
     name = node.get("field")
-    if name not in CONDITIONS:
+    if not isinstance(name, str) or name not in CONDITIONS:   # a list or object is no field name
         raise RuleError(path, f"unknown field {name!r}; known: {', '.join(sorted(CONDITIONS))}")
     counter[0] += 1
     if counter[0] > MAX_CONDITIONS:
@@ -374,10 +375,14 @@ class Compiled:
 def parse(rule) -> dict:
     """A rule from JSON text or a dict, checked for its envelope."""
     if isinstance(rule, (str, bytes)):
+        if len(rule) > MAX_RULE_CHARS:
+            raise RuleError("rule", f"is larger than {MAX_RULE_CHARS // (1024 * 1024)} MB; a rule this big cannot be right")
         try:
             rule = json.loads(rule)
         except json.JSONDecodeError as exc:
             raise RuleError("rule", f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        except (RecursionError, UnicodeDecodeError):
+            raise RuleError("rule", "is not valid JSON (nested too deeply or not UTF-8)") from None
     if not isinstance(rule, dict):
         raise RuleError("rule", "must be a JSON object with 'version' and 'rule'")
     if rule.get("version") != RULE_VERSION:

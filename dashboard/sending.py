@@ -386,6 +386,13 @@ def run(con, delivery_id: str, clients: line_api.Clients | None = None, *, rate:
             except approvals.ApprovalError as err:
                 _finish(cur, delivery_id, "awaiting_approval", str(err))
                 return progress(cur, delivery_id)
+        if kind == "test":  # whoever planned it: a test reaches only the admin's staff list
+            from dashboard import staff
+
+            problem = staff.ledger_problem(cur, delivery_id)
+            if problem:
+                _finish(cur, delivery_id, "failed", f"test send refused: {problem[0]} {problem[1]}")
+                return progress(cur, delivery_id)
         if status == "scheduled":
             due = cur.execute("select scheduled_at <= current_timestamp from deliveries where delivery_id = $id",
                               {"id": delivery_id}).fetchone()[0]

@@ -5,6 +5,7 @@ One process owns the file read-write (DESIGN §4); within it, each thread takes 
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -19,6 +20,29 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 class StorageError(RuntimeError):
     """The database cannot be used; the message says why in one line."""
+
+
+PRIVATE_UMASK = 0o077   # files 0600, folders 0700: friends' data is nobody else's on a shared machine
+
+
+def private_umask() -> None:
+    """For the dashboard's own processes (app.py, the CLI, the receiver): every file they create —
+    the database and its WAL, backups, the spool — is readable by the service user only."""
+    os.umask(PRIVATE_UMASK)
+
+
+def make_private(path: Path) -> None:
+    """chmod 0600 (a file) or 0700 (a folder) when it exists; quietly skips what is not ours."""
+    try:
+        os.chmod(path, 0o700 if Path(path).is_dir() else 0o600)
+    except (FileNotFoundError, PermissionError):
+        pass
+
+
+def private_dir(path: Path) -> None:
+    """Create a folder (and its parents) 0700; an existing folder made by us is tightened too."""
+    Path(path).mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private(path)
 
 
 def migrations(directory: Path = MIGRATIONS_DIR) -> dict[int, Path]:
@@ -41,7 +65,8 @@ def connect(path: Path | str, *, read_only: bool = False, timezone: str | None =
     path = Path(path)
     if read_only and not path.exists():
         raise StorageError(f"database {path} does not exist")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_dir(path.parent)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
@@ -53,6 +78,7 @@ def connect(path: Path | str, *, read_only: bool = False, timezone: str | None =
     # GLOBAL: cursors are sessions of their own and would otherwise compute days in UTC.
     con.execute("set global TimeZone = $tz", {"tz": timezone or config.timezone()})
     if not read_only:
+        make_private(path)   # even without the umask: the file holds friends' data
         ensure_schema(con, migrations_dir)
     else:
         _check_version(con, migrations_dir)

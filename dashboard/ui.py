@@ -136,6 +136,11 @@ def sidebar() -> Filters | None:
         if not Path(db).exists():
             st.error(t("common.no_db", current) + db)
             return None
+        try:
+            _connection(db)
+        except storage.StorageError as err:   # e.g. a command holds the file: one line, never a traceback
+            st.error(t("common.db_unavailable", current, reason=str(err).replace(str(Path(db).parent) + "/", "")))
+            return None
         version = data_version(db)
         last, newest, refreshed = _freshness(db, tz, version)
         default = (last - dt.timedelta(days=DEFAULT_DAYS - 1), last)
@@ -207,6 +212,8 @@ def login_page() -> None:
         return
     if status.reason == "expired":
         st.info(t("auth.expired", current))
+    if status.reason == "signed_out":   # a cookie from before a log-out: say so, not that it timed out
+        st.info(t("auth.signed_out", current))
     if auth.local_users():
         st.link_button(t("auth.login_local", current), auth_routes.LOGIN_PATH, type="primary")
     if auth.oidc_configured():
@@ -230,7 +237,9 @@ def definition(text: str) -> None:
 def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
     if not allowed("export"):  # viewers: no downloads (they would carry user IDs)
         return
-    data = frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Japanese correctly
+    from dashboard import csv_safe
+
+    data = csv_safe.to_csv(frame).encode("utf-8-sig")  # formulas neutralised; BOM: Excel opens Japanese correctly
     st.download_button(t("common.csv", lang()), data=data, file_name=f"{name}.csv",
                        mime="text/csv", key=key)
 
@@ -339,11 +348,11 @@ def members_csv(db: str, rule_text: str) -> bytes:
     """The members' LINE user IDs as CSV (column user_id), on its own cursor: it runs on click."""
     import json
 
-    from dashboard import audience
+    from dashboard import audience, csv_safe
 
     cur = cursor(db)
     try:
-        return audience.members(cur, json.loads(rule_text)).to_csv(index=False).encode("utf-8")
+        return csv_safe.to_csv(audience.members(cur, json.loads(rule_text))).encode("utf-8")
     finally:
         cur.close()
 

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import config, route_login
+from dashboard import config, route_login, signing
 
 LOG = logging.getLogger("dashboard.webhook")
 
@@ -53,36 +53,19 @@ def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
 
 # ---- tracked links --------------------------------------------------------------------------
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def link_token(secret: str, delivery_id: str, user_id: str, url: str) -> str:
-    """A signed token for /r/<token>: only http(s) targets, so the receiver is no open redirect."""
+    """A signed token for /r/<token>: only http(s) targets, so the receiver is no open redirect.
+    Signed with the tracked-link key derived from the secret (dashboard/signing.py)."""
     if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
         raise ValueError(f"a tracked link must point to an http(s) URL, not {url!r}")
-    payload = _b64(json.dumps({"d": delivery_id, "u": user_id, "t": url}, separators=(",", ":")).encode())
-    mac = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()[:16])
-    return f"{payload}.{mac}"
+    return signing.seal(secret, "tracked_link", {"d": delivery_id, "u": user_id, "t": url}, 16)
 
 
 def read_link_token(secret: str, token: str) -> dict | None:
-    """The token's {"d", "u", "t"}, or None when it is malformed or its signature does not match."""
-    payload, _, mac = token.partition(".")
-    if not payload or not mac:
-        return None
-    expected = _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()[:16])
-    if not hmac.compare_digest(expected, mac):
-        return None
-    try:
-        data = json.loads(_unb64(payload))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    url = data.get("t") if isinstance(data, dict) else None
+    """The token's {"d", "u", "t"}, or None when it is malformed or its signature does not match.
+    Links sent before keys were derived (signed with the secret itself) keep working."""
+    data = signing.unseal(secret, "tracked_link", token, 16, legacy_raw_key=True)
+    url = data.get("t") if data else None
     if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https"):
         return None
     return data
@@ -96,7 +79,8 @@ class Spool:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.directory, 0o700)   # the spool holds raw events: the service user's only
         self.pending: list[tuple[bytes, asyncio.Future]] = []
         self.wakeup: asyncio.Event | None = None
         self.writer: asyncio.Task | None = None
@@ -134,7 +118,7 @@ class Spool:
 
     def _write(self, data: bytes) -> None:
         path = self._file()
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if path not in self.started:
                 # A previous receiver may have died mid-append: end its torn line so ours starts
@@ -154,7 +138,7 @@ def _now() -> str:
 
 
 def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | None, add_friend_url: str | None,
-              max_bytes: int, login: dict | None = None) -> Starlette:
+              max_bytes: int, login: dict | None = None, read_timeout_s: float = 10.0) -> Starlette:
     """`login` ({channel_id, channel_secret, authorize, api_base, public_base}) turns on route
     attribution by LINE Login (dashboard/route_login.py) for route links."""
     spool = Spool(spool_dir)
@@ -164,17 +148,21 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
         if declared and declared.isdigit() and int(declared) > max_bytes:
             return PlainTextResponse("body too large", status_code=413)
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_bytes:
-                return PlainTextResponse("body too large", status_code=413)
+        try:   # a slow sender holds a connection: the whole body must arrive within the read timeout
+            async with asyncio.timeout(read_timeout_s):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        return PlainTextResponse("body too large", status_code=413)
+        except TimeoutError:
+            return PlainTextResponse("body not received in time", status_code=408)
         if not channel_secret:
             return PlainTextResponse("LINE_CHANNEL_SECRET is not configured", status_code=503)
         if not valid_signature(channel_secret, body, request.headers.get("x-line-signature")):
             return PlainTextResponse("bad signature", status_code=401)
         try:
             parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):   # RecursionError: signed, deeply nested
             return PlainTextResponse("malformed JSON", status_code=400)
         if not isinstance(parsed, dict) or not isinstance(parsed.get("events"), list):
             return PlainTextResponse("not a webhook body: no events list", status_code=400)
@@ -225,7 +213,8 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
         return RedirectResponse(add_friend_url, status_code=302)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "spool": str(spool_dir)})
+        # no path: a probe needs to know the receiver is up, not where its files are
+        return JSONResponse({"ok": True})
 
     return Starlette(routes=[
         Route("/webhook", webhook, methods=["POST"]),
@@ -239,6 +228,8 @@ def build_app(spool_dir: Path, channel_secret: str | None, link_secret: str | No
 def serve(host: str, port: int) -> None:
     import uvicorn
 
+    os.umask(0o077)   # spool files 0600, folders 0700 (storage.PRIVATE_UMASK; the receiver never opens the DB)
+
     spool_dir = Path(config.get("DASHBOARD_SPOOL") or "data/spool")
     if not spool_dir.is_absolute():
         spool_dir = config.ROOT / spool_dir
@@ -247,7 +238,12 @@ def serve(host: str, port: int) -> None:
         login = {"channel_id": config.get("LINE_LOGIN_CHANNEL_ID"), "channel_secret": config.get("LINE_LOGIN_CHANNEL_SECRET"),
                  "authorize": config.get("LINE_LOGIN_AUTHORIZE_URL"), "api_base": config.get("LINE_LOGIN_API_BASE_URL"),
                  "public_base": config.get("DASHBOARD_PUBLIC_BASE_URL").rstrip("/")}
+    read_timeout = config.get_int("DASHBOARD_WEBHOOK_READ_TIMEOUT_S")
     app = build_app(spool_dir, config.get("LINE_CHANNEL_SECRET"), config.get("DASHBOARD_LINK_SECRET"),
-                    config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"), login)
-    # uvloop + httptools (requirements.txt): twice the requests per second of the pure-Python stack
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools")
+                    config.get("DASHBOARD_ADD_FRIEND_URL"), config.get_int("DASHBOARD_WEBHOOK_MAX_BYTES"), login,
+                    read_timeout_s=read_timeout)
+    # uvloop + httptools (requirements.txt): twice the requests per second of the pure-Python stack.
+    # Idle keep-alive connections close after the read timeout; beyond the connection limit, uvicorn
+    # answers 503 at once instead of holding thousands of slow connections open.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools",
+                timeout_keep_alive=read_timeout, limit_concurrency=config.get_int("DASHBOARD_WEBHOOK_MAX_CONNECTIONS"))

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard import audit, ui
+from dashboard import audit, staff_ui, ui
 from dashboard.i18n import t
 
 f = ui.page("audit.title")
@@ -12,6 +12,7 @@ if f is None:
     st.stop()
 L, tz = f.lang, f.period.tz
 cur = ui.connection(f).cursor()
+staff_ui.admin_box(cur, ui.user(), L)  # who test sends may reach: kept by admins (issue 12)
 ui.definition(t("audit.def", L))
 
 today = dt.datetime.now(ZoneInfo(tz)).date()

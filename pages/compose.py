@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard import (account_ui, approvals, auth, compose, compose_actions, compose_ui, config, line_api, segment_store,
-                       segment_ui, sending, ui)
+from dashboard import (account_ui, approvals, auth, compose, compose_actions, compose_ui, config, line_api,
+                       segment_store, segment_ui, sending, staff, ui)
 from dashboard.i18n import t
 
 f = ui.page("cmp.page_title")
@@ -40,7 +40,11 @@ left, right = st.columns(2)
 exclude_id = left.selectbox(t("cmp.exclude_segment", L), ["", *names], key="cmp_exclude",
                             format_func=lambda s: names.get(s) or t("cmp.none", L)) or None
 emails = right.text_area(t("cmp.emails", L), key="cmp_emails", height=68)
-testers = st.text_input(t("cmp.testers", L), value=config.get("DASHBOARD_TEST_RECIPIENTS") or "", key="cmp_testers")
+# test recipients only from the admin's staff list (dashboard/staff.py); the server checks again
+crew = staff.members(cur)
+crew_names = dict(zip(crew["user_id"], crew["label"].fillna("")))
+testers = st.multiselect(t("staff.pick", L), list(crew_names), key="cmp_testers", placeholder=t("staff.pick.none", L),
+                         format_func=lambda u: f"{crew_names[u]} ({u[:9]}…)" if crew_names[u] else u)
 
 # ---- 2. messages and 3. preview ------------------------------------------------------------
 edit, look = st.columns([3, 2])
@@ -94,20 +98,17 @@ if v.button(t("cmp.validate", L), key="cmp_validate"):
         v.success(t("cmp.validate.ok", L))
     except line_api.LineError as err:
         v.error(err.message + ("; " + sending.line_api_details(err) if err.details else ""))
-ts.caption(compose_ui.test_quota_note(len([u for u in testers.split(",") if u.strip()]), plan.quota_left, L))
+ts.caption(compose_ui.test_quota_note(len(testers), plan.quota_left, L))
 if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
-    staff = [u.strip() for u in testers.split(",") if u.strip()]
-    if not staff:
-        ts.warning(t("cmp.test_send.none", L))
-    else:
-        try:
-            report = compose_actions.test_send(con, cur, user, staff, messages, clients)
-            (ts.success if report.status == "sent" else ts.error)(
-                f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
-        except auth.PermissionDenied as exc:
-            ui.refuse(exc)
-        except compose_actions.BadRecipients as exc:
-            ts.error(t("i11.test_send.bad_ids", L, ids=", ".join(exc.invalid[:5])))
+    try:
+        report = compose_actions.test_send(con, cur, user, testers, messages, clients)
+        (ts.success if report.status == "sent" else ts.error)(
+            f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
+    except compose_actions.TestSendRefused as refused:
+        for code, params in refused.problems:
+            ts.error(t(f"staff.err.{code}", L, **params))
+    except auth.PermissionDenied as exc:
+        ui.refuse(exc)
 
 title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
 promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")

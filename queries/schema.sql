@@ -1,4 +1,4 @@
--- Schema of the dashboard database (DuckDB), version 3 (see migrations/ for the steps from 1).
+-- Schema of the dashboard database (DuckDB), version 4 (see migrations/ for the steps from 1).
 --
 -- Public contract (DESIGN §3): the tables and columns below are read directly by operators and
 -- their analysts. Add tables and columns freely; never rename or drop one. A change of shape is a
@@ -388,5 +388,21 @@ create table if not exists login_attempts (
     "at"      timestamptz not null,
     username  varchar not null,
     ok        boolean not null,
-    client    varchar
+    client    varchar,
+    attempt_id varchar             -- reserved before the password is checked (atomic rate limit)
+);
+
+-- LINE users who may receive test sends: kept by an admin (audited), nobody else can be a test recipient.
+create table if not exists staff_recipients (
+    user_id   varchar primary key,     -- LINE user ID (U + 32 hex)
+    label     varchar,                 -- who this is, e.g. "Sato (marketing)"
+    added_by  varchar not null,
+    added_at  timestamptz not null
+);
+
+-- Sessions ended by log-out: a copy of the cookie stays refused after a restart, until it would have expired anyway.
+create table if not exists session_revocations (
+    session_id  varchar primary key,
+    revoked_at  timestamptz not null,
+    expires_at  timestamptz not null
 );

@@ -22,6 +22,8 @@ def _hermetic_settings(tmp_path_factory):
     from dashboard import errors
 
     errors.RERAISE = True
+    # Page tests run as the single local user, as `make run` does; the fail-closed tests switch it off.
+    os.environ["DASHBOARD_SINGLE_USER"] = "true"
     yield
 
 

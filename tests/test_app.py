@@ -137,3 +137,25 @@ def test_overview_quota_kpi_and_a_neutral_messages_sent(app):
     assert labels["今月の超過費用の見込み（今のペース）"].value.startswith("¥")
     sent = labels["今月の送信数"].proto
     assert sent.color == Metric.MetricColor.GRAY   # more messages sent is a cost, not a success
+def test_a_database_held_by_another_process_gives_the_one_line_reason(demo_copy, monkeypatch):
+    """Issue 12 point 6: was a raw traceback."""
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)", str(demo_copy)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        errors = [e.value for e in at.error]
+        assert any("データベースを開けません" in e and "held by another process" in e for e in errors), errors
+        assert not any(str(demo_copy.parent) in e for e in errors)
+        assert not at.metric
+    finally:
+        holder.kill()
+        holder.wait()

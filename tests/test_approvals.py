@@ -73,6 +73,22 @@ def test_self_approval_is_refused(con, cur):
     assert approvals.state(cur, delivery) == "pending"
 
 
+def test_one_persons_local_account_and_oidc_identity_are_one_approver(con, cur, tmp_path, monkeypatch):
+    """Issue 12 point 6: alice (local, email alice@example.jp) requests; alice@example.jp by OIDC may not approve."""
+    from dashboard import auth
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(auth.cli_user_add("alice", "sender", "alice-password-1", email="Alice@Example.jp"),
+                       encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(secrets))
+    delivery = plan(con)
+    approvals.request(cur, delivery, ALICE)
+    with pytest.raises(approvals.ApprovalError, match="cannot approve your own send"):
+        approvals.approve(cur, delivery, User("alice@example.jp", "sender", "oidc"))
+    approvals.approve(cur, delivery, User("bob@example.jp", "sender", "oidc"))
+    assert approvals.state(cur, delivery) == "approved"
+
+
 def test_the_creator_cannot_approve_a_send_someone_else_requested(con, cur):
     delivery = plan(con, created_by="carol")
     approvals.request(cur, delivery, ALICE)

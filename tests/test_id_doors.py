@@ -6,11 +6,13 @@ import datetime as dt
 
 import pytest
 
-from dashboard import compose_actions, imports, line_api, storage, sync
+from dashboard import compose_actions, imports, line_api, staff, storage, sync
 from dashboard.auth import User
 from tests.test_sync import add_friend, calls, users
 
 ALICE = User("alice", "sender", "local")
+ADMIN = User("ada", "admin", "local")
+NOON_JST = dt.datetime.now(dt.timezone.utc).replace(hour=3, minute=0, second=0, microsecond=0)  # 12:00 JST
 BAD = ["U" + "A" * 32, "not-a-line-id", "U123", "C" + "0" * 32, "../../v2/bot/message/push"]
 
 
@@ -48,14 +50,21 @@ def test_sync_never_puts_a_malformed_id_into_a_profile_url(db, sandbox, clients)
 
 
 def test_a_test_send_to_a_malformed_id_sends_to_nobody(db, sandbox, clients):
+    """Test recipients come from the staff list, whose door refuses other shapes; a value that is
+    not on the list (a typo included) is refused by the server and nothing is planned."""
     cur = db.cursor()
     good = users(1, prefix="c")[0]
-    with pytest.raises(compose_actions.BadRecipients) as err:
-        compose_actions.test_send(db, cur, ALICE, [good, "U-typo"], [{"type": "text", "text": "テスト"}], clients)
-    assert err.value.invalid == ["U-typo"]
+    with pytest.raises(staff.StaffError):
+        staff.add(cur, ADMIN, "U-typo")
+    staff.add(cur, ADMIN, good)
+    with pytest.raises(compose_actions.TestSendRefused) as err:
+        compose_actions.test_send(db, cur, ALICE, [good, "U-typo"], [{"type": "text", "text": "テスト"}], clients,
+                                  now=NOON_JST)
+    assert [code for code, _ in err.value.problems] == ["not_staff"]
     assert db.execute("select count(*) from deliveries").fetchone()[0] == 0
     assert sandbox.summary()["recipients"] == 0
-    report = compose_actions.test_send(db, cur, ALICE, [good], [{"type": "text", "text": "テスト"}], clients)
+    report = compose_actions.test_send(db, cur, ALICE, [good], [{"type": "text", "text": "テスト"}], clients,
+                                       now=NOON_JST)
     assert report.status == "sent" and sandbox.summary()["recipients"] == 1
 
 

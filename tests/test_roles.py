@@ -89,9 +89,14 @@ def test_shared_server_without_log_in_shows_nothing_and_explains(demo_copy, tmp_
     monkeypatch.setenv("DASHBOARD_SHARED", "true")
     at = session(None)
     assert not at.metric and not at.get("plotly_chart")
-    assert any("ログインが設定されていません" in e.value for e in at.error)
+    assert any("ログインが設定されておらず" in e.value for e in at.error)
     monkeypatch.setenv("DASHBOARD_SHARED", "false")
-    at = session(None)  # loopback, no log-in configured: the single local user is admin
+    monkeypatch.setenv("DASHBOARD_SINGLE_USER", "false")
+    at = session(None)  # loopback, no proxy headers, but single-user mode not asked for: fail closed
+    assert not at.metric and not at.get("plotly_chart") and "audit" not in _registered(at)
+    assert any("ログインが設定されておらず" in e.value for e in at.error)
+    monkeypatch.setenv("DASHBOARD_SINGLE_USER", "true")
+    at = session(None)  # loopback, no log-in configured, single-user mode: the local user is admin
     assert "audit" in _registered(at)
 
 

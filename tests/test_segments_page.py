@@ -118,3 +118,27 @@ def test_a_delete_confirmation_is_good_for_one_delete(page):
     assert not at.exception, at.exception
     assert not at.checkbox(key="seg_delete_sure").value
     assert at.button(key="seg_delete").disabled
+
+
+@pytest.mark.parametrize("rule", [
+    '{"version": 1, "rule": {"field": ["route"], "in": ["coupon_ad"]}}',
+    '{"version": 1, "rule": {"field": "attribute", "key": "plan", "op": ["eq"], "value": "gold"}}',
+    '{"version": 1, "rule": {"any": [{"field": {"x": 1}}]}}',
+])
+def test_a_rule_with_a_list_for_op_or_field_gets_a_reason_not_a_traceback(page, rule):
+    """Issue 12 point 6: these gave an uncaught TypeError naming server paths."""
+    at, _ = page
+    _widget_prefix(at, "text_area", "seg_json_").set_value(rule).run()
+    at.button(key="seg_json_apply").click().run()
+    assert not at.exception, at.exception
+    assert any("must be one of" in e.value or "unknown field" in e.value for e in at.error)
+
+
+def test_an_oversized_rule_is_refused_before_parsing():
+    from dashboard import segments
+
+    huge = '{"version": 1, "rule": {"field": "route", "in": [' + '"x",' * (segments.MAX_RULE_CHARS // 4) + '"x"]}}'
+    with pytest.raises(segments.RuleError, match="larger than 16 MB"):
+        segments.parse(huge)
+    with pytest.raises(segments.RuleError, match="nested too deeply"):
+        segments.parse('{"version": 1, "rule": ' + "[" * 100_000 + "]" * 100_000 + "}")

@@ -198,6 +198,10 @@ def test_cli_send_dry_run_and_refusals(tmp_path, sandbox, demo_db):
 
 def test_test_send_goes_by_push_to_each_staff_member(db, sandbox):
     staff = users(2, prefix="f")
+    from dashboard import staff as staff_list
+    from dashboard.auth import User
+    for member in staff:  # test sends reach only the admin's staff list (issue 12)
+        staff_list.add(db.cursor(), User("boss", "admin", "local"), member)
     sending.plan(db, delivery_id="t1", user_ids=staff, messages=MESSAGES, kind="test")
     report = sending.run(db, "t1", line_api.clients(sandbox.url, "token"))
     assert report.status == "sent" and report.sent == 2
@@ -291,3 +295,31 @@ def test_sandbox_insight_counts_what_it_accepted(db, sandbox):
     stats = c.insight.get_statistics_per_unit(sending.aggregation_unit("d_test"), "20260101", "20260130",
                                               _request_timeout=line_api.TIMEOUT)
     assert stats.overview.unique_impression == 350
+
+
+def test_cli_large_send_on_a_shared_server_asks_for_approval_and_says_so(tmp_path, sandbox, demo_db):
+    """Issue 12 point 6: it used to wait for an approval nobody could give (no request was made)."""
+    import shutil
+    import json as _json
+
+    from dashboard import approvals
+
+    db = tmp_path / "shared.duckdb"
+    shutil.copy(demo_db, db)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "x"\n'
+                       'client_id = "d"\nclient_secret = "x"\n'
+                       'server_metadata_url = "https://idp.example.jp/.well-known/openid-configuration"\n')
+    good = tmp_path / "messages.json"
+    good.write_text(_json.dumps(MESSAGES, ensure_ascii=False), encoding="utf-8")
+    env = {**os.environ, "LINE_API_BASE_URL": sandbox.url, "DASHBOARD_QUIET_HOURS": "off", "DASHBOARD_FREQUENCY_CAP": "50",
+           "DASHBOARD_SECRETS_FILE": str(secrets), "DASHBOARD_APPROVAL_RECIPIENTS": "10"}
+    done = subprocess.run([sys.executable, "-m", "dashboard", "send", "--db", str(db), "--all", "--messages", str(good),
+                           "--yes"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "waiting for approval" in done.stdout and "Compose page" in done.stdout
+    assert sandbox.summary()["recipients"] == 0
+    con = storage.connect(db)
+    waiting = approvals.pending(con.cursor())
+    con.close()
+    assert len(waiting) == 1 and waiting["requested_by"][0].startswith("cli:")

@@ -75,12 +75,15 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     con.execute("insert into segments (segment_id, name, definition) values ('s1', 'kept', '{}')")
     con.close()
     con = storage.connect(path)
-    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2, 3]
+    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2, 3, 4]
     cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
                                       "where table_name = 'deliveries'").fetchall()}
     assert "error" in cols
     assert con.execute("select count(*) from segment_sizes").fetchone()[0] == 0
     assert con.execute("select name from segments").fetchone()[0] == "kept"  # nothing lost
+    # 004 (issue 12): the staff list, session revocations, reserved log-in attempts
+    assert con.execute("select count(*) from staff_recipients").fetchone()[0] == 0
+    assert con.execute("select count(*) from session_revocations").fetchone()[0] == 0
 
 
 def test_older_database_is_upgraded_step_by_step(tmp_path):
@@ -168,3 +171,40 @@ def test_upgraded_database_has_the_shape_of_a_new_one(tmp_path):
     upgraded = storage.connect(old)
     new = storage.connect(tmp_path / "new.duckdb")
     assert _shape(upgraded) == _shape(new)
+
+
+def test_database_backups_and_spool_are_private(tmp_path):
+    """Issue 12 point 6: created 0600/0700 even under a umask of 022."""
+    import asyncio
+    import os
+    import stat
+
+    from dashboard import backup, webhook
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "new" / "dash.duckdb"
+        con = storage.connect(path)
+        copy = backup.make(con, tmp_path / "backups")
+        con.close()
+        spool = webhook.Spool(tmp_path / "spool")
+        asyncio.run(spool.append({"kind": "test"}))
+    finally:
+        os.umask(old)
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert (mode(path), mode(path.parent)) == (0o600, 0o700)
+    assert (mode(copy), mode(copy.parent)) == (0o600, 0o700)
+    files = list((tmp_path / "spool").glob("*.jsonl"))
+    assert files and {mode(f) for f in files} == {0o600} and mode(tmp_path / "spool") == 0o700
+
+
+def test_the_cli_creates_files_under_a_private_umask(tmp_path):
+    import stat
+    import subprocess
+    import sys
+
+    db = tmp_path / "cli.duckdb"
+    done = subprocess.run([sys.executable, "-m", "dashboard", "staff", "list", "--db", str(db)],
+                          cwd=storage.config.ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in tmp_path.iterdir())

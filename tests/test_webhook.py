@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import webhook
+from dashboard import signing, webhook
 from tests.sandbox_server import ROOT, free_port
 
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
@@ -144,7 +144,7 @@ def test_tampered_or_foreign_links_are_refused_without_redirect(receiver):
     before = len(spooled(spool))
     token = webhook.link_token(LINK_SECRET, "dlv_1", "U1", "https://shop.example.jp/")
     payload, mac = token.split(".")
-    evil = webhook._b64(json.dumps({"d": "dlv_1", "u": "U1", "t": "https://evil.example/"}).encode())
+    evil = signing.b64(json.dumps({"d": "dlv_1", "u": "U1", "t": "https://evil.example/"}).encode())
     for bad in (f"{evil}.{mac}", f"{payload}.{mac[:-2]}xx", "garbage", webhook.link_token("other", "d", "u", "https://x.jp/")):
         status, headers = get(url, f"/r/{bad}")
         assert status == 400 and "location" not in {k.lower() for k in headers}
@@ -198,3 +198,37 @@ def test_sigkill_under_load_loses_no_acknowledged_event(tmp_path):
             except ValueError:
                 pass  # a half-written last line: only possible for a body that was never acknowledged
     assert set(acknowledged) <= set(on_disk)
+
+
+# ---- issue 12 point 6: the receiver under abuse --------------------------------------------------
+
+def test_a_signed_deeply_nested_body_is_400_and_healthz_names_no_path(receiver):
+    url, spool = receiver
+    body = b'{"events": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert post(url, body, {"x-line-signature": webhook.signature(SECRET, body)}) == 400
+    text = urllib.request.urlopen(url + "/healthz", timeout=10).read().decode()
+    assert json.loads(text) == {"ok": True} and str(spool) not in text
+
+
+def test_slow_bodies_time_out_and_connections_are_limited(tmp_path):
+    import socket
+
+    proc, url = start_receiver(tmp_path, DASHBOARD_WEBHOOK_READ_TIMEOUT_S="1", DASHBOARD_WEBHOOK_MAX_CONNECTIONS="5")
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+        slow.sendall(b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nx-line-signature: a\r\n\r\n{\"ev")
+        started = time.monotonic()
+        answer = slow.recv(200)
+        assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 4
+        slow.close()
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(6)]
+        time.sleep(0.2)
+        assert get(url, "/healthz")[0] == 503   # over the limit: refused at once, not queued
+        for s in idle:
+            s.close()
+        time.sleep(1.5)
+        assert get(url, "/healthz")[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
