@@ -43,7 +43,8 @@ emails = right.text_area(t("cmp.emails", L), key="cmp_emails", height=68)
 # test recipients only from the admin's staff list (dashboard/staff.py); the server checks again
 crew = staff.members(cur)
 crew_names = dict(zip(crew["user_id"], crew["label"].fillna("")))
-testers = st.multiselect(t("staff.pick", L), list(crew_names), key="cmp_testers", placeholder=t("staff.pick.none", L),
+testers = st.multiselect(t("staff.pick", L), list(crew_names), key="cmp_testers",
+                         **{**ui.multi(L), "placeholder": t("staff.pick.none", L)},
                          format_func=lambda u: f"{crew_names[u]} ({u[:9]}…)" if crew_names[u] else u)
 
 # ---- 2. messages and 3. preview ------------------------------------------------------------

@@ -87,8 +87,16 @@ def test_confirm_dialog_says_what_who_when_and_cost_and_can_be_cancelled(page):
 
 
 def test_test_send_says_it_uses_the_quota_before_sending(page):
-    at, _, _ = page
-    at.text_input(key="cmp_testers").set_value("Ua, Ub").run()
+    at, db, _ = page
+    from dashboard import staff
+    from dashboard.auth import User
+
+    con = storage.connect(db)
+    pair = ["U" + "a" * 32, "U" + "b" * 32]
+    for user_id in pair:
+        staff.add(con.cursor(), User("ada", "admin", "local"), user_id)
+    at.run()
+    at.multiselect(key="cmp_testers").set_value(pair).run()
     note = " ".join(c.value for c in at.caption)
     assert "テスト送信も今月の配信数を使います: 2通" in note
 
