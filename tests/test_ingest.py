@@ -417,3 +417,18 @@ def test_route_link_through_line_login_attributes_the_follow(tmp_path, sandbox):
     ingest.load_all(con, tmp_path / "spool")
     assert rows(con, "select inflow_route from friends where user_id = $u", {"u": user}) == [("store_pop",)]
     assert rows(con, "select method from route_attributions") == [("line_login",)]
+
+
+def test_an_unfollow_from_a_user_never_seen_loads_and_later_rounds_flow(db):
+    # issue 11: every real account has friends older than the dashboard; their block used to fail
+    # the round on NOT NULL friends.is_following, and every later round with it
+    con, directory = db
+    spool(directory, record(event("unfollow", BOB, ts=T0)))
+    result = ingest.load_once(con, directory)
+    assert (result.loaded, result.quarantined) == (1, 0)
+    assert rows(con, "select epoch_ms(followed_at), last_followed_at, epoch_ms(blocked_at), is_following, added_by "
+                     "from friends") == [(T0, None, T0, False, "webhook")]
+    spool(directory, record(event("follow", BOB, ts=T0 + 1000, follow={"isUnblocked": True})),
+          name="20260101-01.jsonl")
+    assert ingest.load_once(con, directory).loaded == 1
+    assert rows(con, "select epoch_ms(followed_at), is_following from friends") == [(T0 + 1000, True)]
