@@ -504,6 +504,12 @@ TEXT: dict[str, dict[str, str]] = {
     "seg.followed_at": {"ja": "友だち追加", "en": "Added"},
     "seg.last_reaction": {"ja": "最終反応", "en": "Last reaction"},
     "seg.genre.none": {"ja": "なし", "en": "none"},
+    # issue 11: loader (rounds the database refused part of; user IDs at the webhook door)
+    "data.refused": {"ja": "データベースが {n} 件の行またはイベントを受け付けませんでした（最新 {last}）。"
+                           "それらは理由つきで隔離し、残りはすべて取り込み済みです。"
+                           "理由（データベースのエラー）: {reason}",
+                     "en": "The database refused {n} line(s) or event(s) (latest {last}). They are quarantined "
+                           "with the reason and everything else was loaded. Reason (the database's error): {reason}"},
 }
 
 
