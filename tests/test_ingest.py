@@ -500,3 +500,23 @@ def test_ingest_command_exits_non_zero_with_one_line_when_the_database_refused_s
     assert len(first.stderr.strip().splitlines()) == 1 and "refused 1" in first.stderr and "Constraint" in first.stderr
     second = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0 and second.stdout.startswith("0 lines"), second.stderr
+
+
+@pytest.mark.parametrize("user_id", ["U" + "A" * 32, "U" + "a" * 31, "Ua" + "a" * 32, "X" + "a" * 32, "",
+                                     "U" + "a" * 32 + "\n", "C" + "1" * 32])
+def test_a_user_id_not_in_lines_format_is_quarantined_with_a_reason_and_the_rest_loads(db, user_id):
+    # issue 11 point 4, the webhook door: the receiver only spools signed bodies; the loader checks
+    con, directory = db
+    bad = event("message", user_id, ts=T0 + 1, eid="01BADUSER", message={"type": "text", "text": "x"})
+    spool(directory, record(event("follow", ALICE), bad),
+          {"kind": "link_click", "id": "c1", "received_at": "2026-01-01T00:00:09+00:00", "user_id": user_id,
+           "url": "https://shop.example.jp/"} if user_id else record())
+    result = ingest.load_once(con, directory)
+    assert result.loaded == 1 and result.refused == 0
+    reasons = {r[0] for r in rows(con, "select reason from ingest_quarantine")}
+    assert "source.userId is not a LINE user ID (U and 32 lower-case hex digits)" in reasons
+    if user_id:
+        assert "user_id is not a LINE user ID (U and 32 lower-case hex digits)" in reasons
+    assert rows(con, "select user_id from friends") == [(ALICE,)]
+    from dashboard import line_ids, queries  # the SQL check is line_ids' shape, not a copy that drifts
+    assert queries.sql("ingest/stage_events").count(f"'{line_ids._USER.pattern}'") == 2
