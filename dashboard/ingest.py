@@ -57,6 +57,8 @@ class Round:
     since: dt.datetime | None = None            # earliest event time written
     refused: int = 0          # of `quarantined`, lines and events the database refused (a failed round, bisected)
     refusal: str | None = None                  # the first such reason (the database's error text)
+    friends_since: dt.datetime | None = None    # earliest add of a friend whose follow/block changed
+    rerouted: set = field(default_factory=set)  # friends (user_key) new, or whose route changed
 
     def __bool__(self) -> bool:
         return self.lines > 0
@@ -171,7 +173,8 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
         _bisect(cur, table, result, exc)
     if refresh_rollups and (result.touched or result.route_hits):
         applied = time.perf_counter()
-        rollups.apply(cur, user_keys=result.touched, since=result.since)
+        rollups.apply(cur, user_keys=result.touched, since=result.since, friends_since=result.friends_since,
+                      rerouted=result.rerouted)
         result.rollup_seconds = time.perf_counter() - applied
     result.seconds = time.perf_counter() - started
     return result
@@ -275,8 +278,12 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
         got.events = events
         got.loaded = cur.execute("select count(*) from _ingest_new").fetchone()[0]
         got.duplicates = valid - got.loaded
-        for name in ("ingest/insert_friends", "ingest/update_friends"):
-            cur.execute(queries.sql(name))
+        # before the follow state moves: broadcasts sent after this add may count the friend differently
+        friends_since = cur.execute(
+            "select min(followed_at) from friends where user_id in "
+            "(select user_id from _ingest_new where type in ('follow', 'unfollow'))").fetchone()[0]
+        new_friends = {r[0] for r in cur.execute(queries.sql("ingest/insert_friends")).fetchall()}
+        cur.execute(queries.sql("ingest/update_friends"))
         cur.execute(queries.sql("ingest/insert_events"), {"reaction_types": REACTION_TYPES, "min_ts": lo})
         for name in ("ingest/upsert_attributes", "ingest/insert_tags", "ingest/insert_attributions"):
             cur.execute(queries.sql(name))
@@ -328,6 +335,9 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
     result.refused += refused
     result.refusal = result.refusal or refusal
     result.touched |= touched
+    result.rerouted |= new_friends | {k for k, _ in rerouted}
+    if friends_since is not None:
+        result.friends_since = min(friends_since, result.friends_since or friends_since)
     if firsts:
         result.since = min(firsts) if result.since is None else min(result.since, *firsts)
 
@@ -346,11 +356,15 @@ def load_all(con, directory: Path | None = None, budget: int = BATCH_BYTES) -> R
         total.refusal = total.refusal or one.refusal
         total.files.update(one.files)
         total.touched |= one.touched
+        total.rerouted |= one.rerouted
+        if one.friends_since is not None:
+            total.friends_since = min(one.friends_since, total.friends_since or one.friends_since)
         if one.since is not None:
             total.since = one.since if total.since is None else min(total.since, one.since)
     if total.touched or total.route_hits:  # rounds committed with the rollups marked dirty
         applied = time.perf_counter()
-        rollups.apply(con, user_keys=total.touched, since=total.since)
+        rollups.apply(con, user_keys=total.touched, since=total.since, friends_since=total.friends_since,
+                      rerouted=total.rerouted)
         total.rollup_seconds = time.perf_counter() - applied
     total.seconds = time.perf_counter() - started
     return total

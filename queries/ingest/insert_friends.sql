@@ -5,7 +5,7 @@
 -- after the latest block: an unfollow alone (a friend older than the dashboard) is a block.
 -- inflow_route comes from route_attributions when the route was learnt before the follow.
 -- Only one-to-one sources count: a user who writes in a group the bot is in need not be a friend.
--- Grain: one row per new friend. Parameters: none.
+-- Grain: one row per new friend (returns their user_key). Parameters: none.
 insert into friends (user_key, user_id, followed_at, last_followed_at, blocked_at, is_following,
                      inflow_route, added_by)
 with seen as (
@@ -26,3 +26,4 @@ select (select coalesce(max(user_key), 0) from friends) + row_number() over (ord
        last_block is null or coalesce(last_follow > last_block, false),
        a.route, 'webhook'
 from fresh left join route_attributions a using (user_id)
+returning user_key
