@@ -32,7 +32,8 @@ if not PROFILE.startswith("loader-"):
 
 T0 = 1767225600000                      # 2026-01-01 00:00 UTC, LINE's milliseconds
 DAY = 86_400_000
-USERS = ["U" + f"{i:x}" * 32 for i in range(1, 7)]   # all unknown to the database at the start
+USERS = ["U" + f"{i:x}" * 32 for i in range(1, 7)]   # unknown to the database at the start but the last:
+SYNCED, SYNCED_AT = USERS[-1], T0 + 10 * 86_400_000   # a follower found by `sync` (added_by 'sync')
 GROUP, ROOM = "C" + "0" * 32, "R" + "0" * 32
 SENT_BROADCAST, SENT_MULTICAST = T0 + 15 * DAY, T0 + 20 * DAY
 
@@ -177,7 +178,8 @@ def reference(rounds) -> tuple[list[dict], dict]:
         for body in lines:
             for ev in body:
                 stored.setdefault(identity(ev), ev)
-    people: dict[str, dict] = {}
+    # the synced follower: LINE listed them as following at SYNCED_AT, which counts as a follow
+    people: dict[str, dict] = {SYNCED: {"follows": [SYNCED_AT], "blocks": [], "seen": [SYNCED_AT]}}
     for ev in stored.values():
         source = ev.get("source") or {}
         if source.get("type") != "user" or "userId" not in source:
@@ -210,6 +212,8 @@ def _database(path: Path):
     for i, user in enumerate(USERS[:4]):
         con.execute("insert into delivery_recipients (delivery_id, user_id, batch_no, retry_key, status, sent_at) "
                     "values ('dlv-multi', $u, 0, 'k', 'sent', $m)", {"u": user, "m": ms(SENT_MULTICAST)})
+    con.execute("insert into friends (user_key, user_id, followed_at, last_followed_at, is_following, added_by) "
+                "values (1, $u, $t, $t, true, 'sync')", {"u": SYNCED, "t": ms(SYNCED_AT)})
     rollups.refresh(con)
     return con
 
