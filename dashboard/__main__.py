@@ -166,7 +166,11 @@ def cmd_ingest(args) -> int:
     try:
         rollups.ensure(con)
         while True:
-            total = ingest.load_all(con, directory)
+            try:
+                total = ingest.load_all(con, directory)
+            except ingest.LoaderStopped as exc:
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+                return 1
             if total.lines or not args.follow:
                 print(f"{total.lines:,} lines: {total.loaded:,} events loaded, {total.duplicates:,} duplicates, "
                       f"{total.quarantined:,} quarantined, {total.route_hits:,} route hits ({total.seconds:.1f} s)",

@@ -183,6 +183,13 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
 # The reason of an event quarantined because the database refused it (a failed round, bisected):
 # the Data page and `ingest` look for it.
 REFUSED = "refused by the database: "
+# A database that refuses this many lines of one round refuses everything (full disk, a broken
+# upgrade), not an event: the round stops with the reason instead of quarantining the whole spool.
+MAX_REFUSED_LINES = 100
+
+
+class LoaderStopped(RuntimeError):
+    """The database refuses more than MAX_REFUSED_LINES lines of a round; what loaded stays loaded."""
 
 
 def _bisect(cur, table: pa.Table, result: Round, error: Exception) -> None:
@@ -197,8 +204,14 @@ def _bisect(cur, table: pa.Table, result: Round, error: Exception) -> None:
             return exc
         return None
 
+    isolated = [0]
+
     def solve(lo: int, hi: int, exc: Exception) -> None:
         if hi - lo == 1:
+            isolated[0] += 1
+            if isolated[0] > MAX_REFUSED_LINES:
+                raise LoaderStopped(f"the database refused more than {MAX_REFUSED_LINES} lines of one round; "
+                                    f"stopped, the rest stays in the spool: {' '.join(str(exc).split())[:500]}") from exc
             _isolate(cur, table.slice(lo, 1), result, exc)
             return
         mid = (lo + hi) // 2

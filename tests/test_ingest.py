@@ -520,3 +520,20 @@ def test_a_user_id_not_in_lines_format_is_quarantined_with_a_reason_and_the_rest
     assert rows(con, "select user_id from friends") == [(ALICE,)]
     from dashboard import line_ids, queries  # the SQL check is line_ids' shape, not a copy that drifts
     assert queries.sql("ingest/stage_events").count(f"'{line_ids._USER.pattern}'") == 2
+
+
+def test_a_database_that_refuses_everything_stops_the_round_with_the_reason(db, monkeypatch):
+    # a broken database is no bad event: the loader says so instead of quarantining the whole spool
+    con, directory = db
+    monkeypatch.setattr(ingest, "MAX_REFUSED_LINES", 1)
+    con.execute("create unique index customers_one_user on customers (line_user_id)")
+    con.execute("insert into customers (customer_id, line_user_id, updated_at) values ('C0009', $u, now()), "
+                "('C0008', $v, now())", {"u": ALICE, "v": BOB})
+    spool(directory, record(event("follow", CAROL)),
+          record(event("accountLink", ALICE, ts=T0, link={"result": "ok", "nonce": "C0001.n"})),
+          record(event("accountLink", BOB, ts=T0 + 1, link={"result": "ok", "nonce": "C0002.n"})))
+    with pytest.raises(ingest.LoaderStopped, match="refused more than 1 lines.*Constraint Error"):
+        ingest.load_once(con, directory)
+    assert rows(con, "select user_id from friends") == [(CAROL,)]          # what loaded stays loaded
+    assert rows(con, "select count(*) from ingest_quarantine") == [(1,)]
+    assert rows(con, "select lines from ingest_offsets") == [(2,)]         # the rest is read again
