@@ -26,10 +26,11 @@ from dashboard import config, queries, rollups
 
 # The statements of one round, in order (see each file's header).
 STEPS = ("ingest/stage_records", "ingest/reject_records", "ingest/stage_events", "ingest/reject_events",
-         "ingest/new_events", "ingest/insert_friends",
+         "ingest/new_events", "ingest/changed_users", "ingest/broadcast_members", "ingest/insert_friends",
          "ingest/update_friends", "ingest/insert_events", "ingest/upsert_attributes", "ingest/insert_tags",
          "ingest/insert_attributions", "ingest/apply_attributions", "ingest/account_links",
-         "ingest/link_friends", "ingest/insert_route_hits", "ingest/add_site_visits", "ingest/quarantine")
+         "ingest/link_friends", "ingest/changed_broadcasts", "ingest/insert_route_hits", "ingest/add_site_visits",
+         "ingest/quarantine")
 queries.require(*STEPS)
 
 BATCH_BYTES = 512 * 1024 * 1024  # per round (~1,200,000 events, ~3 GiB peak); a backlog takes several
@@ -57,8 +58,9 @@ class Round:
     since: dt.datetime | None = None            # earliest event time written
     refused: int = 0          # of `quarantined`, lines and events the database refused (a failed round, bisected)
     refusal: str | None = None                  # the first such reason (the database's error text)
-    friends_since: dt.datetime | None = None    # earliest add of a friend whose follow/block changed
-    rerouted: set = field(default_factory=set)  # friends (user_key) new, or whose route changed
+    deliveries: set = field(default_factory=set)  # broadcasts whose estimated recipients changed
+    rerouted: set = field(default_factory=set)  # friends (user_key) whose route changed
+    new_friends: set = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return self.lines > 0
@@ -173,8 +175,8 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
         _bisect(cur, table, result, exc)
     if refresh_rollups and (result.touched or result.route_hits):
         applied = time.perf_counter()
-        rollups.apply(cur, user_keys=result.touched, since=result.since, friends_since=result.friends_since,
-                      rerouted=result.rerouted)
+        rollups.apply(cur, user_keys=result.touched, since=result.since, deliveries=result.deliveries,
+                      rerouted=result.rerouted, new_friends=result.new_friends)
         result.rollup_seconds = time.perf_counter() - applied
     result.seconds = time.perf_counter() - started
     return result
@@ -291,10 +293,9 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
         got.events = events
         got.loaded = cur.execute("select count(*) from _ingest_new").fetchone()[0]
         got.duplicates = valid - got.loaded
-        # before the follow state moves: broadcasts sent after this add may count the friend differently
-        friends_since = cur.execute(
-            "select min(followed_at) from friends where user_id in "
-            "(select user_id from _ingest_new where type in ('follow', 'unfollow'))").fetchone()[0]
+        # which broadcasts count the friends this round changes, before and after (rollup_delivery_route)
+        cur.execute(queries.sql("ingest/changed_users"))
+        cur.execute("create or replace temp table _ingest_members_before as " + queries.sql("ingest/broadcast_members"))
         new_friends = {r[0] for r in cur.execute(queries.sql("ingest/insert_friends")).fetchall()}
         cur.execute(queries.sql("ingest/update_friends"))
         cur.execute(queries.sql("ingest/insert_events"), {"reaction_types": REACTION_TYPES, "min_ts": lo})
@@ -303,6 +304,8 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
         rerouted = cur.execute(queries.sql("ingest/apply_attributions")).fetchall()
         for name in ("ingest/account_links", "ingest/link_friends"):
             cur.execute(queries.sql(name))
+        cur.execute("create or replace temp table _ingest_members_after as " + queries.sql("ingest/broadcast_members"))
+        broadcasts = {r[0] for r in cur.execute(queries.sql("ingest/changed_broadcasts")).fetchall()}
         hits = cur.execute(queries.sql("ingest/insert_route_hits")).fetchall()
         got.route_hits = len(hits)
         if hits:
@@ -348,9 +351,9 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
     result.refused += refused
     result.refusal = result.refusal or refusal
     result.touched |= touched
-    result.rerouted |= new_friends | {k for k, _ in rerouted}
-    if friends_since is not None:
-        result.friends_since = min(friends_since, result.friends_since or friends_since)
+    result.rerouted |= {k for k, _ in rerouted}
+    result.new_friends |= new_friends
+    result.deliveries |= broadcasts
     if firsts:
         result.since = min(firsts) if result.since is None else min(result.since, *firsts)
 
@@ -370,14 +373,14 @@ def load_all(con, directory: Path | None = None, budget: int = BATCH_BYTES) -> R
         total.files.update(one.files)
         total.touched |= one.touched
         total.rerouted |= one.rerouted
-        if one.friends_since is not None:
-            total.friends_since = min(one.friends_since, total.friends_since or one.friends_since)
+        total.new_friends |= one.new_friends
+        total.deliveries |= one.deliveries
         if one.since is not None:
             total.since = one.since if total.since is None else min(total.since, one.since)
     if total.touched or total.route_hits:  # rounds committed with the rollups marked dirty
         applied = time.perf_counter()
-        rollups.apply(con, user_keys=total.touched, since=total.since, friends_since=total.friends_since,
-                      rerouted=total.rerouted)
+        rollups.apply(con, user_keys=total.touched, since=total.since, deliveries=total.deliveries,
+                      rerouted=total.rerouted, new_friends=total.new_friends)
         total.rollup_seconds = time.perf_counter() - applied
     total.seconds = time.perf_counter() - started
     return total

@@ -146,12 +146,12 @@ def _unshadow(cur) -> None:
         cur.execute(f"drop view if exists temp.{table}")
 
 
-def apply(con, user_keys=None, since: dt.datetime | None = None, *, friends_since: dt.datetime | None = None,
-          rerouted=None) -> dict[str, float]:
+def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=None,
+          rerouted=None, new_friends=None) -> dict[str, float]:
     """Bring the rollups up to date after a committed write that touched the friends in
-    `user_keys` and events at or after `since` (None: no event times to redo). `friends_since`:
-    the earliest add (before the write) of a friend whose follow or block changed; `rerouted`: the
-    friends whose route changed or who are new (see queries/rollups/scope_deliveries.sql). A
+    `user_keys` and events at or after `since` (None: no event times to redo). `deliveries`: the
+    broadcasts whose estimated recipients the write changed; `rerouted` and `new_friends`: the
+    friends whose route changed, and the new ones (see queries/rollups/scope_deliveries.sql). A
     database whose rollups are missing, outdated or marked dirty by an interrupted writer is
     rebuilt whole."""
     from dashboard.metrics import REACTION_TYPES
@@ -203,9 +203,9 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, friends_sinc
                         timings[table] = _redo(cur, table, name, params, "day >= $day", {"day": day})
                 _unshadow(cur)
                 cur.execute("create or replace temp table _rollup_deliveries as " + queries.sql("rollups/scope_deliveries"),
-                            {"sent_from": since - dt.timedelta(days=7),
-                             "friends_since": min(since, friends_since or since),
-                             "keys": sorted({int(k) for k in (rerouted or ())})})
+                            {"sent_from": since - dt.timedelta(days=7), "deliveries": sorted(deliveries or ()),
+                             "keys": sorted({int(k) for k in (rerouted or ())} | {int(k) for k in (new_friends or ())}),
+                             "rerouted": sorted({int(k) for k in (rerouted or ())})})
                 _shadow(cur, "deliveries", "delivery_id in (select delivery_id from temp._rollup_deliveries)")
                 for table, name in ROLLUPS:
                     if table in PER_DELIVERY:
