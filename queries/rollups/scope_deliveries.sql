@@ -13,6 +13,7 @@ union
 select unnest($deliveries::varchar[])
 union
 select r.delivery_id from delivery_recipients r join friends f on f.user_id = r.user_id
-where f.user_key in (select unnest($keys::integer[]))
+where len($keys::integer[]) > 0 and f.user_key in (select unnest($keys::integer[]))
 union
-select delivery_id from events where delivery_id is not null and user_key in (select unnest($rerouted::integer[]))
+select delivery_id from events  -- the len() guards skip the scans when nobody is new or rerouted
+where len($rerouted::integer[]) > 0 and delivery_id is not null and user_key in (select unnest($rerouted::integer[]))
