@@ -185,13 +185,20 @@ def cmd_ingest(args) -> int:
     try:
         rollups.ensure(con)
         while True:
-            total = ingest.load_all(con, directory)
+            try:
+                total = ingest.load_all(con, directory)
+            except ingest.LoaderStopped as exc:
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+                return 1
             if total.lines or not args.follow:
                 print(f"{total.lines:,} lines: {total.loaded:,} events loaded, {total.duplicates:,} duplicates, "
                       f"{total.quarantined:,} quarantined, {total.route_hits:,} route hits ({total.seconds:.1f} s)",
                       flush=True)
+            if total.refused:  # the rest loaded; say so in one line (the Data page lists them)
+                print(f"error: the database refused {total.refused:,} line(s) or event(s), quarantined with its "
+                      f"reason: {total.refusal[len(ingest.REFUSED):][:300]}", file=sys.stderr, flush=True)
             if not args.follow:
-                return 0
+                return 1 if total.refused else 0
             time.sleep(args.interval)
     finally:
         con.close()

@@ -107,7 +107,7 @@ def main(friends: int, db: str | None = None, repeat: int = 7, pandas: bool = Tr
     table = render(info, period, route, build_s, sidebar_ms, duck, pandas_result) + "\n\n" + segment_lines
     print()
     print(table)
-    out = config.ROOT / "data" / f"bench-{friends}.md"
+    out = data_dir() / f"bench-{friends}.md"
     out.write_text(table + "\n", encoding="utf-8")
     print(f"\n(written to {out})")
     if pandas_result and any(not c[3] for checks in pandas_result["checks"].values() for c in checks):
@@ -163,6 +163,14 @@ def _time_segments(cur, repeat: int) -> str:
 
 
 # ---- the database -----------------------------------------------------------------------------
+
+def data_dir() -> Path:
+    """data/ of the checkout, where the benchmark writes its report and scratch files; a fresh
+    clone has none (it is not in git), so it is made here."""
+    path = config.ROOT / "data"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
 
 def _bench_path(friends: int, db: str | None) -> tuple[Path, bool]:
     """The database to time, and whether it is the benchmark's own (rebuilt when outdated)."""
@@ -700,7 +708,7 @@ def send_bench(recipients_list: list[int]) -> str:
     lines = ["| Recipients | Batches | Plan (s) | Send (s) | Recipients/s | Peak memory (MiB) | Sandbox check |",
              "|---:|---:|---:|---:|---:|---:|---|"]
     for n in recipients_list:
-        with tempfile.TemporaryDirectory(dir=config.ROOT / "data") as tmp:
+        with tempfile.TemporaryDirectory(dir=data_dir()) as tmp:
             out = subprocess.run([sys.executable, "-c", _SEND_CHILD, tmp, str(n)], cwd=config.ROOT,
                                  capture_output=True, text=True, timeout=1800)
             if out.returncode != 0:
@@ -755,7 +763,7 @@ def webhook_bench(seconds: float = 10.0, connections: int = 32) -> str:
     from dashboard import webhook
 
     secret = "bench-secret"
-    with tempfile.TemporaryDirectory(dir=config.ROOT / "data") as tmp:
+    with tempfile.TemporaryDirectory(dir=data_dir()) as tmp:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]

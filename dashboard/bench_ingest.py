@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dashboard import config, ingest, rollups, storage
+from dashboard import ingest, rollups, storage
 
 
 def _spool(directory: Path, events: int, user_ids: list[str], start_ms: int, seed: int = 7) -> int:
@@ -64,14 +64,13 @@ def _spool(directory: Path, events: int, user_ids: list[str], start_ms: int, see
 
 def ingest_bench(events: int, db: str | None = None, runs: int = 2) -> str:
     """Loads the same spool `runs` times, each into a fresh copy of the database."""
-    from dashboard.bench import _bench_path, _build, _cpu_model
+    from dashboard.bench import _bench_path, _build, _cpu_model, data_dir
 
     source, _ = _bench_path(1_000_000, db)
     if not source.exists():
         _build(source, 1_000_000)
     lines = []
-    (config.ROOT / "data").mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=config.ROOT / "data") as tmp:
+    with tempfile.TemporaryDirectory(dir=data_dir()) as tmp:
         prepared, spool, copy = Path(tmp) / "prepared.duckdb", Path(tmp) / "spool", Path(tmp) / "ingest.duckdb"
         shutil.copyfile(source, prepared)
         con = storage.connect(prepared)

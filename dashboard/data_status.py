@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashboard import ingest, queries
 
-queries.require("data/loads_per_minute", "data/last_loads", "data/quarantine", "data/offsets")
+queries.require("data/loads_per_minute", "data/last_loads", "data/quarantine", "data/offsets", "data/refused")
 
 
 @dataclass
@@ -63,3 +63,12 @@ def last_loads(cur, limit: int = 20):
 
 def quarantined(cur, limit: int = 200):
     return queries.run(cur, "data/quarantine", limit=limit)
+
+
+def refused(cur) -> dict | None:
+    """Lines and events the database refused in a loader round (quarantined, the rest loaded):
+    {refused, first_at, last_at, latest_reason}, or None when there are none."""
+    from dashboard.ingest import REFUSED
+
+    row = queries.run(cur, "data/refused", prefix=REFUSED).iloc[0]
+    return None if not row["refused"] else row.to_dict()

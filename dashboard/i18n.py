@@ -695,6 +695,12 @@ TEXT: dict[str, dict[str, str]] = {
     "auth.signed_out": {"ja": "このセッションはログアウト済みです。もう一度ログインしてください。", "en": "This session was logged out: log in again."},
     "common.db_unavailable": {"ja": "データベースを開けません: {reason}", "en": "The database cannot be opened: {reason}"},
     "staff.err.test_cap": {"ja": "{n}人が24時間のテスト送信上限（{cap}回）に達しています。", "en": "{n} staff member(s) already got {cap} test sends in 24 hours (the cap)."},
+    # issue 11: loader (rounds the database refused part of; user IDs at the webhook door)
+    "data.refused": {"ja": "データベースが {n} 件の行またはイベントを受け付けませんでした（最新 {last}）。"
+                           "それらは理由つきで隔離し、残りはすべて取り込み済みです。"
+                           "理由（データベースのエラー）: {reason}",
+                     "en": "The database refused {n} line(s) or event(s) (latest {last}). They are quarantined "
+                           "with the reason and everything else was loaded. Reason (the database's error): {reason}"},
 }
 
 

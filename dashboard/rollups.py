@@ -22,7 +22,7 @@ ROLLUPS = (
     ("rollup_daily_route", "rollups/daily_route"),
     ("rollup_friend_activity", "rollups/friend_activity"),
 )
-queries.require(*(q for _, q in ROLLUPS))
+queries.require(*(q for _, q in ROLLUPS), "rollups/scope_deliveries")
 
 
 def genre_areas() -> dict[str, str]:
@@ -146,10 +146,14 @@ def _unshadow(cur) -> None:
         cur.execute(f"drop view if exists temp.{table}")
 
 
-def apply(con, user_keys=None, since: dt.datetime | None = None) -> dict[str, float]:
+def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=None,
+          rerouted=None, new_friends=None) -> dict[str, float]:
     """Bring the rollups up to date after a committed write that touched the friends in
-    `user_keys` and events at or after `since` (None: no event times to redo). A database whose
-    rollups are missing, outdated or marked dirty by an interrupted writer is rebuilt whole."""
+    `user_keys` and events at or after `since` (None: no event times to redo). `deliveries`: the
+    broadcasts whose estimated recipients the write changed; `rerouted` and `new_friends`: the
+    friends whose route changed, and the new ones (see queries/rollups/scope_deliveries.sql). A
+    database whose rollups are missing, outdated or marked dirty by an interrupted writer is
+    rebuilt whole."""
     from dashboard.metrics import REACTION_TYPES
 
     with _lock:
@@ -198,8 +202,11 @@ def apply(con, user_keys=None, since: dt.datetime | None = None) -> dict[str, fl
                     if table in PER_DAY:
                         timings[table] = _redo(cur, table, name, params, "day >= $day", {"day": day})
                 _unshadow(cur)
-                _shadow(cur, "deliveries", "sent_at >= (select sent_from from temp._rollup_scope)")
-                cur.execute("create or replace temp table _rollup_deliveries as select delivery_id from deliveries")
+                cur.execute("create or replace temp table _rollup_deliveries as " + queries.sql("rollups/scope_deliveries"),
+                            {"sent_from": since - dt.timedelta(days=7), "deliveries": sorted(deliveries or ()),
+                             "keys": sorted({int(k) for k in (rerouted or ())} | {int(k) for k in (new_friends or ())}),
+                             "rerouted": sorted({int(k) for k in (rerouted or ())})})
+                _shadow(cur, "deliveries", "delivery_id in (select delivery_id from temp._rollup_deliveries)")
                 for table, name in ROLLUPS:
                     if table in PER_DELIVERY:
                         timings[table] = _redo(cur, table, name, params,

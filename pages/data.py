@@ -46,6 +46,9 @@ if not per_minute.empty:  # naive JST times: the chart would otherwise show the 
                  y_label=t("data.events", L))
 
 st.markdown("**" + t("data.quarantine", L) + "**")
+if (refused := data_status.refused(cur)) is not None:  # issue 11: a round the database refused part of
+    st.error(t("data.refused", L, n=f"{refused['refused']:,}", last=jst(refused["last_at"]),
+               reason=refused["latest_reason"][:300]))
 bad = data_status.quarantined(cur)
 if bad.empty:
     st.caption(t("data.quarantine.none", L))

@@ -87,3 +87,17 @@ def test_loader_bench_loads_every_spooled_event_once(demo_copy):
         events, redeliveries, new = (int(x.replace(",", "")) for x in re.search(
             r"([\d,]+) events \(.*?([\d,]+) redeliveries\).*?([\d,]+) new rows", line).groups())
         assert events >= 3000 and new == events - redeliveries
+
+
+def test_bench_on_a_fresh_clone_writes_its_report_though_data_is_missing(demo_copy, tmp_path):
+    # issue 11 point 7: data/ is not in git, and the bench failed at the very end writing into it
+    import shutil
+
+    clone = tmp_path / "clone"
+    for part in ("dashboard", "pages", "queries"):
+        shutil.copytree(ROOT / part, clone / part, ignore=shutil.ignore_patterns("__pycache__"))
+    result = subprocess.run([sys.executable, "-m", "dashboard", "bench", "--friends", "3000", "--db", str(demo_copy),
+                             "--repeat", "1", "--no-pandas"], cwd=clone, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = (clone / "data" / "bench-3000.md").read_text(encoding="utf-8")
+    assert "| overview |" in report

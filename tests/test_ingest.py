@@ -417,3 +417,123 @@ def test_route_link_through_line_login_attributes_the_follow(tmp_path, sandbox):
     ingest.load_all(con, tmp_path / "spool")
     assert rows(con, "select inflow_route from friends where user_id = $u", {"u": user}) == [("store_pop",)]
     assert rows(con, "select method from route_attributions") == [("line_login",)]
+
+
+def test_an_unfollow_from_a_user_never_seen_loads_and_later_rounds_flow(db):
+    # issue 11: every real account has friends older than the dashboard; their block used to fail
+    # the round on NOT NULL friends.is_following, and every later round with it
+    con, directory = db
+    spool(directory, record(event("unfollow", BOB, ts=T0)))
+    result = ingest.load_once(con, directory)
+    assert (result.loaded, result.quarantined) == (1, 0)
+    assert rows(con, "select epoch_ms(followed_at), last_followed_at, epoch_ms(blocked_at), is_following, added_by "
+                     "from friends") == [(T0, None, T0, False, "webhook")]
+    spool(directory, record(event("follow", BOB, ts=T0 + 1000, follow={"isUnblocked": True})),
+          name="20260101-01.jsonl")
+    assert ingest.load_once(con, directory).loaded == 1
+    assert rows(con, "select epoch_ms(followed_at), is_following from friends") == [(T0 + 1000, True)]
+
+
+def test_a_round_the_database_refuses_is_bisected_and_only_the_refused_event_is_quarantined(db):
+    # issue 11: nothing may wedge the loader. A real constraint: one LINE user per CRM customer, and
+    # customer C0001 is already linked to CAROL, so ALICE's account link to C0001 is refused
+    con, directory = db
+    con.execute("create unique index customers_one_user on customers (line_user_id)")
+    con.execute("insert into customers (customer_id, line_user_id, updated_at) values ('C0009', $u, now())",
+                {"u": ALICE})
+    users = ["U" + f"{i:032x}" for i in range(40)]
+    records = [record(event("follow", u, ts=T0 + i, follow={"isUnblocked": False})) for i, u in enumerate(users)]
+    refused = event("accountLink", ALICE, ts=T0 + 100, eid="01LINKREFUSED", link={"result": "ok", "nonce": "C0001.n"})
+    records.insert(17, record(event("message", ALICE, ts=T0 + 99, message={"type": "text", "text": "a"}), refused,
+                              event("postback", ALICE, ts=T0 + 101, postback={"data": "menu=shop"})))
+    spool(directory, *records)
+    result = ingest.load_once(con, directory)
+    assert (result.loaded, result.quarantined, result.refused) == (42, 1, 1)
+    assert "Constraint Error" in result.refusal and result.refusal.startswith(ingest.REFUSED)
+    (event_id, reason, raw), = rows(con, "select event_id, reason, raw from ingest_quarantine")
+    assert event_id == "01LINKREFUSED" and reason.startswith(ingest.REFUSED + "Constraint Error")
+    assert json.loads(raw) == refused  # nothing lost: the event as LINE sent it
+    assert rows(con, "select count(*) from friends") == [(41,)]
+    assert rows(con, "select lines from ingest_offsets") == [(41,)]
+    assert ingest.load_once(con, directory).lines == 0  # nothing read twice
+    # the next rounds flow
+    spool(directory, record(event("follow", BOB, ts=T0 + 200)), name="20260101-01.jsonl")
+    nxt = ingest.load_once(con, directory)
+    assert (nxt.loaded, nxt.refused) == (1, 0)
+    assert rows(con, "select count(*) from events") == [(43,)]
+    rollups_after = {t: sorted(rows(con, f"select * from {t}"), key=repr) for t, _ in rollups.ROLLUPS
+                     if t != "rollup_friend_activity"}
+    rollups.refresh(con)
+    for table, got in rollups_after.items():
+        assert sorted(rows(con, f"select * from {table}"), key=repr) == got, table
+
+
+def test_a_line_the_database_refuses_whole_is_quarantined_with_its_text(db):
+    con, directory = db
+    con.execute("create unique index customers_one_user on customers (line_user_id)")
+    con.execute("insert into customers (customer_id, line_user_id, updated_at) values ('C0009', $u, now())",
+                {"u": ALICE})
+    link = record(event("accountLink", ALICE, ts=T0, link={"result": "ok", "nonce": "C0001.n"}))
+    spool(directory, record(event("follow", BOB)), link, record(event("follow", CAROL, ts=T0 + 1)))
+    result = ingest.load_once(con, directory)
+    assert (result.loaded, result.refused) == (2, 1)
+    assert rows(con, "select line_no, event_id is not null from ingest_quarantine") == [(2, True)]
+
+
+def test_ingest_command_exits_non_zero_with_one_line_when_the_database_refused_something(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "cli.duckdb"
+    con = storage.connect(path)
+    con.execute("create unique index customers_one_user on customers (line_user_id)")
+    con.execute("insert into customers (customer_id, line_user_id, updated_at) values ('C0009', $u, now())",
+                {"u": ALICE})
+    con.close()
+    directory = tmp_path / "spool"
+    spool(directory, record(event("follow", BOB)),
+          record(event("accountLink", ALICE, ts=T0, link={"result": "ok", "nonce": "C0001.n"})))
+    command = [sys.executable, "-m", "dashboard", "ingest", "--db", str(path), "--spool", str(directory)]
+    root = Path(__file__).resolve().parent.parent
+    first = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 1 and "2 lines: 1 events loaded" in first.stdout
+    assert len(first.stderr.strip().splitlines()) == 1 and "refused 1" in first.stderr and "Constraint" in first.stderr
+    second = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0 and second.stdout.startswith("0 lines"), second.stderr
+
+
+@pytest.mark.parametrize("user_id", ["U" + "A" * 32, "U" + "a" * 31, "Ua" + "a" * 32, "X" + "a" * 32, "",
+                                     "U" + "a" * 32 + "\n", "C" + "1" * 32])
+def test_a_user_id_not_in_lines_format_is_quarantined_with_a_reason_and_the_rest_loads(db, user_id):
+    # issue 11 point 4, the webhook door: the receiver only spools signed bodies; the loader checks
+    con, directory = db
+    bad = event("message", user_id, ts=T0 + 1, eid="01BADUSER", message={"type": "text", "text": "x"})
+    spool(directory, record(event("follow", ALICE), bad),
+          {"kind": "link_click", "id": "c1", "received_at": "2026-01-01T00:00:09+00:00", "user_id": user_id,
+           "url": "https://shop.example.jp/"} if user_id else record())
+    result = ingest.load_once(con, directory)
+    assert result.loaded == 1 and result.refused == 0
+    reasons = {r[0] for r in rows(con, "select reason from ingest_quarantine")}
+    assert "source.userId is not a LINE user ID (U and 32 lower-case hex digits)" in reasons
+    if user_id:
+        assert "user_id is not a LINE user ID (U and 32 lower-case hex digits)" in reasons
+    assert rows(con, "select user_id from friends") == [(ALICE,)]
+    from dashboard import line_ids, queries  # the SQL check is line_ids' shape, not a copy that drifts
+    assert queries.sql("ingest/stage_events").count(f"'{line_ids._USER.pattern}'") == 2
+
+
+def test_a_database_that_refuses_everything_stops_the_round_with_the_reason(db, monkeypatch):
+    # a broken database is no bad event: the loader says so instead of quarantining the whole spool
+    con, directory = db
+    monkeypatch.setattr(ingest, "MAX_REFUSED_LINES", 1)
+    con.execute("create unique index customers_one_user on customers (line_user_id)")
+    con.execute("insert into customers (customer_id, line_user_id, updated_at) values ('C0009', $u, now()), "
+                "('C0008', $v, now())", {"u": ALICE, "v": BOB})
+    spool(directory, record(event("follow", CAROL)),
+          record(event("accountLink", ALICE, ts=T0, link={"result": "ok", "nonce": "C0001.n"})),
+          record(event("accountLink", BOB, ts=T0 + 1, link={"result": "ok", "nonce": "C0002.n"})))
+    with pytest.raises(ingest.LoaderStopped, match="refused more than 1 lines.*Constraint Error"):
+        ingest.load_once(con, directory)
+    assert rows(con, "select user_id from friends") == [(CAROL,)]          # what loaded stays loaded
+    assert rows(con, "select count(*) from ingest_quarantine") == [(1,)]
+    assert rows(con, "select lines from ingest_offsets") == [(2,)]         # the rest is read again

@@ -79,7 +79,9 @@ webhook_events as (
                 when line_type is null then 'event has no type'
                 when ts is null or ts < 0 or ts > 32503680000000 then 'event has no valid timestamp'
                 when user_id_type not in ('VARCHAR', 'NULL') then 'source.userId is not a string'
-                when length(user_id) > 64 then 'source.userId is longer than a LINE user ID'
+                -- LINE's user ID shape (dashboard/line_ids.py): anything else is no LINE user
+                when not regexp_full_match(user_id, 'U[0-9a-f]{32}')
+                    then 'source.userId is not a LINE user ID (U and 32 lower-case hex digits)'
                 when length(e::varchar) > 1000000 then 'event is larger than 1 MB'
            end as reason
     from postback
@@ -95,7 +97,8 @@ clicks as (
            line::json as payload,
            null as survey, null as answer, null as tag, null as route, null as message_text,
            null as link_result, null as link_nonce,
-           case when length(user_id) > 64 then 'user_id is longer than a LINE user ID' end as reason
+           case when nullif(user_id, '') is not null and not regexp_full_match(user_id, 'U[0-9a-f]{32}')
+                then 'user_id is not a LINE user ID (U and 32 lower-case hex digits)' end as reason
     from _ingest_records
     where kind = 'link_click' and reason is null
 )

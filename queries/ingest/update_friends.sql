@@ -1,19 +1,30 @@
--- Loader step 4b: follows and blocks of known friends, whatever order they arrive in: the latest
--- follow and the latest block win, and the friend follows when the latest follow is after the
--- latest block (a follow with isUnblocked after a block re-follows).
--- Grain: one update per friend with a follow or unfollow in the batch. Parameters: none.
+-- Loader step 4b: follows, blocks and first sightings of known friends, whatever order and rounds
+-- they arrive in (the result depends only on the set of events: tests/test_ingest_property.py):
+--   followed_at       the first follow; a friend the webhook found without a follow (added_by
+--                     'webhook', last_followed_at null) keeps its first sighting until a follow
+--                     arrives, and an earlier sighting moves it back;
+--   last_followed_at  the latest follow; blocked_at the latest block;
+--   is_following      no block, or the latest follow after the latest block (for a friend from
+--                     sync, import or the demo, its recorded add counts as a follow).
+-- Grain: one update per friend whose row changes. Parameters: none.
 update friends set
-    followed_at = least(friends.followed_at, coalesce(s.first_follow, friends.followed_at)),
+    followed_at = case when friends.added_by = 'webhook' and friends.last_followed_at is null
+                       then coalesce(s.first_follow, least(friends.followed_at, s.first_seen))
+                       else least(friends.followed_at, coalesce(s.first_follow, friends.followed_at)) end,
     last_followed_at = greatest(friends.last_followed_at, s.last_follow),
     blocked_at = greatest(friends.blocked_at, s.last_block),
     is_following = greatest(friends.blocked_at, s.last_block) is null
-                   or coalesce(greatest(friends.last_followed_at, s.last_follow), friends.followed_at)
-                      > greatest(friends.blocked_at, s.last_block)
+                   or coalesce(coalesce(greatest(friends.last_followed_at, s.last_follow),
+                                        case when friends.added_by is distinct from 'webhook' then friends.followed_at end)
+                               > greatest(friends.blocked_at, s.last_block), false)
 from (select user_id,
              min(occurred_at) filter (where type = 'follow') as first_follow,
              max(occurred_at) filter (where type = 'follow') as last_follow,
-             max(occurred_at) filter (where type = 'unfollow') as last_block
+             max(occurred_at) filter (where type = 'unfollow') as last_block,
+             min(occurred_at) as first_seen
       from _ingest_new
-      where type in ('follow', 'unfollow') and user_id is not null
+      where user_id is not null and source_type = 'user'
       group by user_id) s
 where friends.user_id = s.user_id
+  and (s.last_follow is not null or s.last_block is not null
+       or (friends.added_by = 'webhook' and friends.last_followed_at is null and s.first_seen < friends.followed_at))

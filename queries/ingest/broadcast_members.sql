@@ -1,0 +1,15 @@
+-- Loader steps 3c and 6g: which broadcasts count each changed friend among their estimated
+-- recipients, and under which route — run before and after the friend rows change; the deliveries
+-- where the two differ get their rollup_delivery_route rows redone (rollups.apply). The condition
+-- is the one of `estimated` in queries/rollups/delivery_route.sql: keep them the same
+-- (tests/test_ingest_property.py compares the incremental rollups with a full rebuild).
+-- Grain: one row per broadcast and changed friend counted. Parameters: none.
+select d.delivery_id, f.user_id, f.inflow_route
+from deliveries d
+join friends f
+  on f.followed_at < d.sent_at
+ and (f.blocked_at is null or f.blocked_at >= d.sent_at
+      or (f.last_followed_at > f.blocked_at and f.last_followed_at < d.sent_at))
+where d.sent_at is not null
+  and not exists (select 1 from delivery_recipients r where r.delivery_id = d.delivery_id)
+  and f.user_id in (select user_id from _ingest_changed)
