@@ -102,3 +102,28 @@ def test_before_any_sync_the_overview_says_so(tmp_path):
     assert c.line_followers is None and c.known == 0
     assert [key for key, _ in c.lines] == ["i11.line.none", "i11.line.known"]
     con.close()
+
+
+def test_a_friend_sync_listed_just_after_their_add_is_a_new_friend_when_the_add_arrives(tmp_path, sandbox):
+    """Sync lists a friend who had just added the account; their follow (not an unblock) is loaded
+    after it: that add is a new friend, while an unblock of a listed friend is not."""
+    con = storage.connect(tmp_path / "late.duckdb")
+    just_added, unblocker = EXISTING[3], EXISTING[4]
+    sandbox.configure(followers=[just_added, unblocker])
+    clients = line_api.clients(sandbox.url, "token")
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    sync.run(con, ["followers"], now=now, clients=clients)
+    clients.close()
+    ms = int(now.timestamp() * 1000) - 5_000   # both happened seconds before the sync listed them
+    events = [_event("follow", just_added, ms, follow={"isUnblocked": False}),
+              _event("follow", unblocker, ms, follow={"isUnblocked": True})]
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / f"{now:%Y%m%d-%H}.jsonl").write_text(json.dumps(
+        {"kind": "webhook", "received_at": now.isoformat(),
+         "body": json.dumps({"destination": "Ubot", "events": events})}) + "\n")
+    ingest.load_all(con, spool)
+    rows = dict((u, (a, f)) for u, a, f in con.execute("select user_id, added_by, followed_at from friends").fetchall())
+    assert rows[just_added][0] == "webhook" and rows[just_added][1] < now
+    assert rows[unblocker][0] == "sync"
+    con.close()

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import delivery_view, errors, line_api, sending, storage, sync
+from dashboard import delivery_view, errors, line_api, sending, staff, storage, sync
+from dashboard.auth import User
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
 PAGES = sorted(p.stem for p in (APP.parent.parent / "pages").glob("*.py"))
@@ -25,6 +26,8 @@ def synced(demo_copy, sandbox, monkeypatch):
     ids = [r[0] for r in con.execute("select user_id from friends where is_following order by user_key limit 400").fetchall()]
     sandbox.configure(followers=ids)
     clients = line_api.clients(sandbox.url, "token")
+    for user_id in ids[:2]:   # a test send reaches only the staff list (issue 12)
+        staff.add(con.cursor(), User("ada", "admin", "local"), user_id)
     try:
         # sizes: 3 (every LINE number null), 30 (clicks null, opens not), 400 (none null)
         for delivery_id, kind, n in (("t_small", "multicast", 3), ("t_mid", "multicast", 30),
