@@ -26,7 +26,7 @@ def _positive(text: str) -> int:
 
 
 def cmd_demo(args) -> int:
-    from dashboard import demo
+    from dashboard.analytics import demo
 
     path = Path(args.db)
     if path.exists():
@@ -41,7 +41,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from dashboard import metrics, report, storage
+    from dashboard.analytics import metrics, report
+    from dashboard.core import storage
 
     con = storage.connect(args.db, read_only=True)
     try:
@@ -54,25 +55,26 @@ def cmd_report(args) -> int:
 
 
 def cmd_segment(args) -> int:
-    from dashboard import audience, csv_safe, segment_store, segments, storage
+    from dashboard.audience import rules, running, saved
+    from dashboard.core import csv_safe, storage
 
     con = storage.connect(args.db, read_only=True)
     try:
         cur = con.cursor()
         if args.rule:
             try:
-                if Path(args.rule).stat().st_size > segments.MAX_RULE_CHARS:   # before reading it
-                    raise ValueError(f"rule file {args.rule} is larger than {segments.MAX_RULE_CHARS // 2**20} MB")
+                if Path(args.rule).stat().st_size > rules.MAX_RULE_CHARS:   # before reading it
+                    raise ValueError(f"rule file {args.rule} is larger than {rules.MAX_RULE_CHARS // 2**20} MB")
                 text = Path(args.rule).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ValueError(f"cannot read rule file {args.rule}: {exc.strerror}") from None
-            rule = segments.parse(text)
+            rule = rules.parse(text)
         else:
-            rule = segment_store.get(cur, name=args.name)["rule"]
+            rule = saved.get(cur, name=args.name)["rule"]
         if args.count:
-            print(audience.count(cur, rule))
+            print(running.count(cur, rule))
             return 0
-        frame = audience.members(cur, rule)
+        frame = running.members(cur, rule)
         out = Path(args.export)
         csv_safe.to_csv(frame, out, encoding="utf-8")
         print(f"{len(frame):,} user IDs -> {out}", file=sys.stderr)
@@ -82,16 +84,16 @@ def cmd_segment(args) -> int:
 
 
 def cmd_webhook(args) -> int:
-    from dashboard import webhook
+    from dashboard.intake import receiver
 
     print(f"webhook receiver on http://{args.host}:{args.port} (POST /webhook, GET /r/<token>, GET /f/<route>)",
           flush=True)
-    webhook.serve(args.host, args.port)
+    receiver.serve(args.host, args.port)
     return 0
 
 
 def cmd_sandbox(args) -> int:
-    from dashboard import sandbox
+    from dashboard.line import sandbox
 
     faults = sandbox.Faults(p429=args.p429, p500=args.p500, p500_after=args.p500_after,
                             latency_ms=args.latency_ms, seed=args.seed)
@@ -103,10 +105,10 @@ def cmd_sandbox(args) -> int:
 
 def _print_plan(plan, messages) -> None:
     print(f"audience (rule members):        {plan.audience:>10,}")
-    from dashboard import compose
+    from dashboard.messaging import planning
 
     for code, removed, params in plan.exclusions:   # the CLI speaks English throughout
-        print(f"  - {compose.exclusion_text(code, params, 'en')}: {removed:,}")
+        print(f"  - {planning.exclusion_text(code, params, 'en')}: {removed:,}")
     print(f"recipients:                     {plan.recipients:>10,}")
     print(f"messages this send uses:        {plan.recipients:>10,}  (one per recipient, {len(messages)} bubble(s) each)")
     if plan.quota_limit is not None:
@@ -117,12 +119,16 @@ def _print_plan(plan, messages) -> None:
 
 
 def cmd_send(args) -> int:
-    from dashboard import approvals, audit, auth, compose, line_api, segment_store, sending, storage
+    from dashboard.messaging import approvals, planning, sending
+    from dashboard.core import audit, storage
+    from dashboard.access import auth
+    from dashboard.line import api
+    from dashboard.audience import saved
 
     con = storage.connect(args.db)
     try:
         cur = con.cursor()
-        clients = line_api.clients()
+        clients = api.clients()
         if args.resume:  # the operator asks: paused and stopped sends too
             reports = sending.resume_all(con, clients, include_paused=True)
             for r in reports:
@@ -137,9 +143,9 @@ def cmd_send(args) -> int:
             messages = json.loads(Path(args.messages).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read messages from {args.messages}: {exc}") from None
-        rule = (segment_store.get(cur, name=args.segment)["rule"] if args.segment
+        rule = (saved.get(cur, name=args.segment)["rule"] if args.segment
                 else {"version": 1, "rule": {"field": "following", "value": True}})
-        plan = compose.plan_send(cur, rule, messages, clients=clients)
+        plan = planning.plan_send(cur, rule, messages, clients=clients)
         _print_plan(plan, messages)
         if plan.blocked:
             print("error: the send is blocked (see [block] above); nothing was sent", file=sys.stderr)
@@ -178,16 +184,18 @@ def cmd_send(args) -> int:
 def cmd_ingest(args) -> int:
     import time
 
-    from dashboard import ingest, rollups, storage
+    from dashboard.intake import loader
+    from dashboard.analytics import rollups
+    from dashboard.core import storage
 
-    directory = Path(args.spool) if args.spool else ingest.spool_dir()
+    directory = Path(args.spool) if args.spool else loader.spool_dir()
     con = storage.connect(args.db)
     try:
         rollups.ensure(con)
         while True:
             try:
-                total = ingest.load_all(con, directory)
-            except ingest.LoaderStopped as exc:
+                total = loader.load_all(con, directory)
+            except loader.LoaderStopped as exc:
                 print(f"error: {exc}", file=sys.stderr, flush=True)
                 return 1
             if total.lines or not args.follow:
@@ -196,7 +204,7 @@ def cmd_ingest(args) -> int:
                       flush=True)
             if total.refused:  # the rest loaded; say so in one line (the Data page lists them)
                 print(f"error: the database refused {total.refused:,} line(s) or event(s), quarantined with its "
-                      f"reason: {total.refusal[len(ingest.REFUSED):][:300]}", file=sys.stderr, flush=True)
+                      f"reason: {total.refusal[len(loader.REFUSED):][:300]}", file=sys.stderr, flush=True)
             if not args.follow:
                 return 1 if total.refused else 0
             time.sleep(args.interval)
@@ -205,7 +213,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_user(args) -> int:
-    from dashboard import auth
+    from dashboard.access import auth
 
     try:
         print(auth.cli_user_add(args.name, args.role, email=args.email))
@@ -220,8 +228,10 @@ def cmd_staff(args) -> int:
     acts as admin; each change is audited as cli:<login name>."""
     import getpass
 
-    from dashboard import auth, staff, storage
-    from dashboard.i18n import t
+    from dashboard.access import auth
+    from dashboard.messaging import staff
+    from dashboard.core import storage
+    from dashboard.core.i18n import t
 
     con = storage.connect(args.db)
     try:
@@ -247,7 +257,7 @@ def cmd_staff(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from dashboard import backup, storage
+    from dashboard.core import backup, storage
 
     directory = Path(args.dir) if args.dir else backup.backup_dir()
     if directory is None:
@@ -261,7 +271,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from dashboard import backup
+    from dashboard.core import backup
 
     done = backup.restore(Path(args.backup), Path(args.db))
     for aside in done.set_aside:
@@ -273,32 +283,32 @@ def cmd_restore(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from dashboard import sync
+    from dashboard.intake import sync
 
     return sync.cli(args)
 
 
 def cmd_import(args) -> int:
-    from dashboard import imports
+    from dashboard.intake import imports
 
     return imports.cli(args)
 
 
 def cmd_bench(args) -> int:
-    from dashboard import bench
+    from bench import measure
 
     if args.send:
-        print(bench.send_bench(args.send))
+        print(measure.send_bench(args.send))
         return 0
     if args.webhook:
-        print(bench.webhook_bench(seconds=args.webhook))
+        print(measure.webhook_bench(seconds=args.webhook))
         return 0
     if args.ingest:
-        from dashboard import bench_ingest
+        from bench import ingest
 
-        print(bench_ingest.ingest_bench(args.ingest, db=args.db))
+        print(ingest.ingest_bench(args.ingest, db=args.db))
         return 0
-    return bench.main(friends=args.friends, db=args.db, repeat=args.repeat, pandas=not args.no_pandas)
+    return measure.main(friends=args.friends, db=args.db, repeat=args.repeat, pandas=not args.no_pandas)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -436,10 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dashboard import storage
+    from dashboard.core import storage
     storage.private_umask()   # the database, backups and spool this command creates: 0600/0700
     if getattr(args, "db", "x") is None and args.command != "bench":  # bench picks its own file
-        from dashboard import config
+        from dashboard.core import config
         args.db = str(config.db_path())
     try:
         return args.func(args)
@@ -447,11 +457,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # one line for the operator; the traceback is not for them
-        from dashboard.demo import DemoError
-        from dashboard.line_api import LineError
-        from dashboard.segment_store import SegmentStoreError
-        from dashboard.sending import SendError
-        from dashboard.storage import StorageError
+        from dashboard.analytics.demo import DemoError
+        from dashboard.line.api import LineError
+        from dashboard.audience.saved import SegmentStoreError
+        from dashboard.messaging.sending import SendError
+        from dashboard.core.storage import StorageError
         if isinstance(exc, (StorageError, DemoError, SegmentStoreError, ValueError, LineError, SendError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1

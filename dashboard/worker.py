@@ -21,7 +21,10 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Callable
 
-from dashboard import backup, config, ingest, line_api, sending, settings_audit, storage
+from dashboard.core import backup, config, settings_audit, storage
+from dashboard.intake import loader
+from dashboard.line import api
+from dashboard.messaging import sending
 
 LOG = logging.getLogger("dashboard.worker")
 POLL_S = 1.0
@@ -47,12 +50,12 @@ def start_sandbox() -> str | None:
     """Serve the sandbox on loopback in this process, unless one already answers on its port."""
     if not config.is_sandbox() or config.is_set("LINE_API_BASE_URL"):
         return None
-    url = line_api.sandbox_url()
+    url = api.sandbox_url()
     if _sandbox_answers(url):
         return url
     import uvicorn
 
-    from dashboard import sandbox
+    from dashboard.line import sandbox
 
     state = sandbox.State(config.db_path().parent / "sandbox")
     server = uvicorn.Server(uvicorn.Config(sandbox.build_app(state), host="127.0.0.1",
@@ -141,7 +144,7 @@ class Duty:
 
 
 def _load_spool(con) -> None:
-    result = ingest.load_all(con)  # a failed round changed nothing (one transaction); the next one retries
+    result = loader.load_all(con)  # a failed round changed nothing (one transaction); the next one retries
     if result.lines:
         LOG.info("loaded %d spool lines: %d events, %d duplicates, %d quarantined",
                  result.lines, result.loaded, result.duplicates, result.quarantined)
@@ -161,7 +164,7 @@ def _send_one(con, delivery_id: str) -> None:
     if report.status in ("paused", "stopped", "failed", "partially_failed"):
         DUTIES["sends"].noted(f"{delivery_id}: {report.status}" + (f" ({report.stop_reason})" if report.stop_reason else ""))
     try:  # the pages' per-delivery numbers and the segments' counts include this send from now on
-        from dashboard import rollups
+        from dashboard.analytics import rollups
 
         rollups.apply(con, since=dt.datetime.now(dt.timezone.utc))
     except Exception as exc:  # a failed refresh only delays numbers; the send itself is done
@@ -170,9 +173,9 @@ def _send_one(con, delivery_id: str) -> None:
 
 def _sends(con) -> None:
     """Resume interrupted sends and start scheduled ones that are due, each on its own thread."""
-    from dashboard import compose
+    from dashboard.messaging import planning
 
-    if compose.in_quiet_hours(dt.datetime.now(dt.timezone.utc)):
+    if planning.in_quiet_hours(dt.datetime.now(dt.timezone.utc)):
         return  # nothing starts or resumes in quiet hours: it waits for the morning
     cur = con.cursor()
     try:

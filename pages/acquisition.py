@@ -1,8 +1,8 @@
 """Acquisition: adds and blocks per day, when friends arrive, and which routes bring good friends."""
 import streamlit as st
 
-from dashboard import account_ui, charts, ui
-from dashboard.i18n import route_label, t
+from dashboard.web import account_ui, charts, ui
+from dashboard.core.i18n import route_label, t
 
 f = ui.page("acq.title")
 if f is None:

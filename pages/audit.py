@@ -4,8 +4,9 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard import audit, staff_ui, ui
-from dashboard.i18n import t
+from dashboard.core import audit
+from dashboard.web import staff_ui, ui
+from dashboard.core.i18n import t
 
 f = ui.page("audit.title")
 if f is None:

@@ -1,8 +1,8 @@
 """Cohorts: share of each add week still following 1–12 weeks after the add."""
 import streamlit as st
 
-from dashboard import account_ui, charts, ui
-from dashboard.i18n import t
+from dashboard.web import account_ui, charts, ui
+from dashboard.core.i18n import t
 
 f = ui.page("cohorts.title")
 if f is None:

@@ -5,9 +5,13 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard import (account_ui, approvals, auth, compose, compose_actions, compose_ui, config, line_api,
-                       segment_store, segment_ui, sending, staff, ui)
-from dashboard.i18n import t
+from dashboard.web import account_ui, compose_ui, segment_ui, ui
+from dashboard.messaging import actions, approvals, planning, sending, staff
+from dashboard.access import auth
+from dashboard.core import config
+from dashboard.line import api
+from dashboard.audience import saved as segment_store
+from dashboard.core.i18n import t
 
 f = ui.page("cmp.page_title")
 if f is None:
@@ -40,7 +44,7 @@ left, right = st.columns(2)
 exclude_id = left.selectbox(t("cmp.exclude_segment", L), ["", *names], key="cmp_exclude",
                             format_func=lambda s: names.get(s) or t("cmp.none", L)) or None
 emails = right.text_area(t("cmp.emails", L), key="cmp_emails", height=68)
-# test recipients only from the admin's staff list (dashboard/staff.py); the server checks again
+# test recipients only from the admin's staff list (dashboard/messaging/staff.py); the server checks again
 crew = staff.members(cur)
 crew_names = dict(zip(crew["user_id"], crew["label"].fillna("")))
 testers = st.multiselect(t("staff.pick", L), list(crew_names), key="cmp_testers",
@@ -74,38 +78,38 @@ if when_kind == "schedule":
     send_at = dt.datetime.combine(day, at, tz)
 
 # ---- 4. checks, 5. exact audience, 6. cost ---------------------------------------------------
-hashes = [compose.email_hash(line) for line in emails.splitlines() if "@" in line]
+hashes = [planning.email_hash(line) for line in emails.splitlines() if "@" in line]
 exclude_rule = segment_store.get(cur, segment_id=exclude_id)["rule"] if exclude_id else None
 try:
     clients = ui.line_clients()
-except line_api.LineError as err:  # e.g. a remote LINE_API_BASE_URL without a token: refuse, say why
+except api.LineError as err:  # e.g. a remote LINE_API_BASE_URL without a token: refuse, say why
     st.error(err.message)
     st.stop()
 try:
-    plan = compose.plan_send(cur, rule, messages, clients=clients, exclude_rule=exclude_rule,
+    plan = planning.plan_send(cur, rule, messages, clients=clients, exclude_rule=exclude_rule,
                              email_hashes=hashes or None, send_at=send_at)
 except Exception as exc:  # an invalid rule from the Segments page, say: show why, send nothing
     st.error(str(exc))
     st.stop()
 for problem in editor_problems:
-    plan.checks.insert(0, compose.Check("block", *problem))
+    plan.checks.insert(0, planning.Check("block", *problem))
 
 compose_ui.plan_sections(plan, L, checks_box, exact_box, cost_box)
 
 v, ts = actions_box.columns(2)
 if v.button(t("cmp.validate", L), key="cmp_validate"):
     try:
-        line_api.validate_multicast(clients, messages)
+        api.validate_multicast(clients, messages)
         v.success(t("cmp.validate.ok", L))
-    except line_api.LineError as err:
+    except api.LineError as err:
         v.error(err.message + ("; " + sending.line_api_details(err) if err.details else ""))
 ts.caption(compose_ui.test_quota_note(len(testers), plan.quota_left, L))
 if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
     try:
-        report = compose_actions.test_send(con, cur, user, testers, messages, clients)
+        report = actions.test_send(con, cur, user, testers, messages, clients)
         (ts.success if report.status == "sent" else ts.error)(
             f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
-    except compose_actions.TestSendRefused as refused:
+    except actions.TestSendRefused as refused:
         for code, params in refused.problems:
             ts.error(t(f"staff.err.{code}", L, **params))
     except auth.PermissionDenied as exc:
@@ -114,7 +118,7 @@ if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
 title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
 promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")
 threshold = config.get_int("DASHBOARD_CONFIRM_TYPE_ABOVE")
-# a second sender must approve a large or costly send on a shared server (dashboard/approvals.py)
+# a second sender must approve a large or costly send on a shared server (dashboard/messaging/approvals.py)
 needs_approval = sending.approvals_apply() and approvals.needs_approval(plan.recipients, plan.overage_yen)
 
 
@@ -143,10 +147,10 @@ def confirm() -> None:
         st.rerun()
     if go.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
         try:
-            compose_actions.submit(con, cur, user, plan, delivery_id=draft, messages=messages, title=title or None,
+            actions.submit(con, cur, user, plan, delivery_id=draft, messages=messages, title=title or None,
                                    segment_id=segment_id, send_at=send_at, promotion=promotion,
                                    needs_approval=needs_approval)
-        except compose_actions.AudienceChanged as changed:  # friends changed since the count: confirm anew
+        except actions.AudienceChanged as changed:  # friends changed since the count: confirm anew
             st.error(t("cmp.changed", L, n=f"{changed.now_counted:,}"))
             st.stop()
         except auth.PermissionDenied as exc:
@@ -184,7 +188,7 @@ else:
     progress()
     if sending.progress(cur, started).status in ("paused", "stopped") and st.button(t("cmp.resume", L), key="cmp_resume"):
         try:
-            compose_actions.resume(con, cur, user, started)
+            actions.resume(con, cur, user, started)
             st.rerun()
         except auth.PermissionDenied as exc:
             ui.refuse(exc)

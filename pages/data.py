@@ -2,8 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import data_status, imports, ingest, sync, ui, worker
-from dashboard.i18n import t
+from dashboard.intake import data_status, imports, loader, sync
+from dashboard.web import ui
+from dashboard import worker
+from dashboard.core.i18n import t
 
 f = ui.page("data.title")
 if f is None:
@@ -29,7 +31,7 @@ if len(failing):
 st.subheader(t("data.loader", L))
 if ui.allowed("import") and st.button(t("data.load_now", L), key="data_load_now"):
     ui.require("import")
-    result = ingest.load_all(con)
+    result = loader.load_all(con)
     st.success(t("data.loaded", L, lines=f"{result.lines:,}", events=f"{result.loaded:,}",
                  dup=f"{result.duplicates:,}", bad=f"{result.quarantined:,}"))
 state = data_status.spool_state(cur)

@@ -2,8 +2,9 @@
 Test sends are listed apart, below: they are never charted or counted as deliveries."""
 import streamlit as st
 
-from dashboard import account_ui, charts, delivery_detail, delivery_view, ui
-from dashboard.i18n import t
+from dashboard.web import account_ui, charts, delivery_view, ui
+from dashboard.analytics import delivery_detail
+from dashboard.core.i18n import t
 
 f = ui.page("dlv.title")
 if f is None:

@@ -1,8 +1,8 @@
 """Engagement: rich-menu taps, survey answers, and reactions per delivery over time."""
 import streamlit as st
 
-from dashboard import charts, ui
-from dashboard.i18n import t
+from dashboard.web import charts, ui
+from dashboard.core.i18n import t
 
 f = ui.page("eng.title")
 if f is None:

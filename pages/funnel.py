@@ -1,8 +1,8 @@
 """Funnel: site visits -> friend adds -> first reaction -> purchase, by route."""
 import streamlit as st
 
-from dashboard import account_ui, charts, ui
-from dashboard.i18n import route_label, t
+from dashboard.web import account_ui, charts, ui
+from dashboard.core.i18n import route_label, t
 
 f = ui.page("funnel.title")
 if f is None:

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import account_ui, charts, ui
-from dashboard.i18n import t
+from dashboard.web import account_ui, charts, ui
+from dashboard.core.i18n import t
 
 f = ui.page("overview.title")
 if f is None:

@@ -5,8 +5,11 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import audience, auth, charts, config, segment_store, segment_ui, segments, ui
-from dashboard.i18n import route_label, t
+from dashboard.audience import rules as segments, running, saved as segment_store
+from dashboard.access import auth
+from dashboard.web import charts, segment_ui, ui
+from dashboard.core import config
+from dashboard.core.i18n import route_label, t
 
 f = ui.page("seg.title")
 if f is None:
@@ -147,7 +150,7 @@ if len(ids) >= 2:
                             key="seg_overlap", format_func=ids.get, **ui.multi(f.lang))
     if len(picked) >= 2:
         rules = [segment_store.get(cur, segment_id=s)["rule"] for s in picked]
-        regions = audience.overlap(cur, rules)
+        regions = running.overlap(cur, rules)
         letters = dict(zip(("in_a", "in_b", "in_c"), picked))
         regions["region"] = [" ∩ ".join(ids[letters[c]] for c in letters if row[c]) or "—"
                              for _, row in regions.iterrows()]

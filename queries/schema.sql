@@ -136,7 +136,7 @@ create table if not exists deliveries (
     scheduled_at      timestamptz,
     sent_at           timestamptz,
     error             varchar,               -- why a send stopped, paused or failed
-    link_tracking     varchar,               -- tracked links: per_user, per_delivery, null (dashboard/links.py)
+    link_tracking     varchar,               -- tracked links: per_user, per_delivery, null (dashboard/messaging/links.py)
     cost_yen          decimal(14, 2)         -- extra-message cost when planned (approval threshold)
 );
 
@@ -177,7 +177,7 @@ create table if not exists audit_log (
 );
 
 -- Rollups: derived tables that make the pages fast at millions of events (DESIGN §9). Every one
--- can be rebuilt from the tables above at any time (dashboard.rollups.refresh); the page queries
+-- can be rebuilt from the tables above at any time (dashboard.analytics.rollups.refresh); the page queries
 -- read them instead of scanning all events. Their grain keeps the two page filters exact: the date
 -- range and the inflow route. refresh recreates each one from its query (queries/rollups/), so a
 -- rollup's shape can change without a migration; the definitions below are for new databases and

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import demo
+from dashboard.analytics import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_END = dt.date(2026, 11, 24)
@@ -19,7 +19,7 @@ def _hermetic_settings(tmp_path_factory):
     # Tests never read a developer's real secrets.toml.
     os.environ["DASHBOARD_SECRETS_FILE"] = str(tmp_path_factory.mktemp("secrets") / "none.toml")
     # AppTest reports a page's exception as an exception (the friendly message has its own test)
-    from dashboard import errors
+    from dashboard.web import errors
 
     errors.RERAISE = True
     # Page tests run as the single local user, as `make run` does; the fail-closed tests switch it off.
@@ -54,8 +54,8 @@ def artifacts() -> Path:
 
 @pytest.fixture
 def sandbox(tmp_path):
-    """A real sandbox process on a free loopback port (tests/sandbox_server.py)."""
-    from tests.sandbox_server import Sandbox
+    """A real sandbox process on a free loopback port (dashboard/line/sandbox_process.py)."""
+    from dashboard.line.sandbox_process import Sandbox
 
     box = Sandbox(tmp_path / "sandbox")
     yield box

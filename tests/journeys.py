@@ -18,7 +18,8 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dashboard import rollups, storage
+from dashboard.analytics import rollups
+from dashboard.core import storage
 
 TZ = "Asia/Tokyo"
 

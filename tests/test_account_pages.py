@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import sending, storage
+from dashboard.messaging import sending
+from dashboard.core import storage
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 MESSAGES = [{"type": "text", "text": "冬のセール"}]
 
 
@@ -18,7 +19,7 @@ def _app(db, monkeypatch, page):
     monkeypatch.setenv("DASHBOARD_DB", str(db))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
-    at.switch_page("../" + page).run()
+    at.switch_page("../../" + page).run()
     assert not at.exception, at.exception
     return at
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 
 PAGES = {
     # page file: (minimum plotly charts, minimum dataframes, minimum metrics)
@@ -37,7 +37,7 @@ def _elements(at, kind):
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_renders_its_elements(app, page):
-    app.switch_page("../" + page).run()
+    app.switch_page("../../" + page).run()
     assert not app.exception, app.exception
     charts, tables, metrics = PAGES[page]
     assert len(_elements(app, "plotly_chart")) >= charts
@@ -61,7 +61,7 @@ def test_japanese_by_default_and_english_switch(app):
 def test_default_period_is_the_last_28_days_up_to_today(app):
     from zoneinfo import ZoneInfo
 
-    from dashboard import metrics
+    from dashboard.analytics import metrics
 
     first, last = app.date_input(key="period").value
     today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
@@ -73,7 +73,7 @@ def test_default_period_is_the_last_28_days_up_to_today(app):
 
 
 def test_default_last_day_includes_today():
-    from dashboard.metrics import default_last_day
+    from dashboard.analytics.metrics import default_last_day
 
     today = dt.date(2026, 12, 2)
     assert default_last_day(today, dt.date(2026, 12, 1)) == today     # was yesterday: a send today was hidden
@@ -85,7 +85,8 @@ def test_default_last_day_includes_today():
 
 def test_overview_numbers_equal_report(app, demo_copy):
     """The page and `python -m dashboard report` read the same function: same numbers."""
-    from dashboard import metrics, report, storage
+    from dashboard.analytics import metrics, report
+    from dashboard.core import storage
 
     first, last = app.date_input(key="period").value
     con = storage.connect(demo_copy)
@@ -113,7 +114,7 @@ def test_inverted_period_is_refused_with_a_message(app):
 
 
 def test_funnel_window_slider(app):
-    app.switch_page("../pages/funnel.py").run()
+    app.switch_page("../../pages/funnel.py").run()
     app.slider(key="funnel_window").set_value(3).run()
     assert not app.exception
     short = app.metric[2].value

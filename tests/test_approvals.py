@@ -1,4 +1,4 @@
-"""Two-person approval of large sends (dashboard/approvals.py) on a real DuckDB file with real
+"""Two-person approval of large sends (dashboard/messaging/approvals.py) on a real DuckDB file with real
 ledgers planned by the send engine."""
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from dashboard import approvals, audit, sending, storage
-from dashboard.auth import PermissionDenied, User
+from dashboard.messaging import approvals, sending
+from dashboard.core import audit, storage
+from dashboard.access.auth import PermissionDenied, User
 
 ALICE = User("alice", "sender", "local")      # plans and requests
 BOB = User("bob", "sender", "local")          # approves
@@ -75,7 +76,7 @@ def test_self_approval_is_refused(con, cur):
 
 def test_one_persons_local_account_and_oidc_identity_are_one_approver(con, cur, tmp_path, monkeypatch):
     """Issue 12 point 6: alice (local, email alice@example.jp) requests; alice@example.jp by OIDC may not approve."""
-    from dashboard import auth
+    from dashboard.access import auth
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(auth.cli_user_add("alice", "sender", "alice-password-1", email="Alice@Example.jp"),

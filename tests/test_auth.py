@@ -1,5 +1,5 @@
-"""Log-in, roles, sessions and OIDC roles (dashboard/auth.py), and the log-in routes
-(dashboard/auth_routes.py) served by a real uvicorn server on loopback."""
+"""Log-in, roles, sessions and OIDC roles (dashboard/access/auth.py), and the log-in routes
+(dashboard/access/login_routes.py) served by a real uvicorn server on loopback."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import audit, auth, signing, storage
-from tests.sandbox_server import ROOT, free_port
+from dashboard.core import audit, signing, storage
+from dashboard.access import auth
+from dashboard.line.sandbox_process import ROOT, free_port
 
 COOKIE_SECRET = "a-cookie-secret-for-tests-only-0123456789"
 PASSWORDS = {"alice": "alice-password-1", "olga": "olga-password-1", "vic": "vic-password-1",
@@ -320,7 +321,7 @@ def test_current_user_in_a_streamlit_page(tmp_path, monkeypatch):
     def page():
         import streamlit as st
 
-        from dashboard import auth as a
+        from dashboard.access import auth as a
 
         status = a.session_status()
         st.write(f"{status.user.name}|{status.user.role}|{status.user.method}" if status.user else status.reason)
@@ -368,10 +369,10 @@ def test_cli_user_add_makes_a_pasteable_snippet(monkeypatch, tmp_path):
 def server():
     import uvicorn
 
-    from dashboard import auth_routes
+    from dashboard.access import login_routes
 
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(auth_routes.build_app(), host="127.0.0.1", port=port,
+    srv = uvicorn.Server(uvicorn.Config(login_routes.build_app(), host="127.0.0.1", port=port,
                                         log_level="warning", access_log=False))
     srv.install_signal_handlers = lambda: None
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -509,7 +510,7 @@ def test_sessions_have_distinct_ids_an_absolute_lifetime_and_a_logged_out_reason
 
 
 def test_a_logged_out_cookie_stays_refused_after_a_restart(server, secrets_file, cur):
-    from dashboard import auth_routes
+    from dashboard.access import login_routes
 
     status, headers, _ = call(server + "/account/login", "POST", {"name": "alice", "password": PASSWORDS["alice"]},
                               origin(server))
@@ -520,7 +521,7 @@ def test_a_logged_out_cookie_stays_refused_after_a_restart(server, secrets_file,
     assert status == 303
     # a restart: nothing in memory, the next check reads session_revocations
     auth._ended.clear()
-    auth_routes.REVOCATIONS.forget_cache()
+    login_routes.REVOCATIONS.forget_cache()
     assert auth.session_state(value) == (None, "logged_out")
     assert cur.execute("select count(*) from session_revocations where expires_at > now()").fetchone()[0] == 1
 

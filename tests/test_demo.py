@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from dashboard import demo, metrics, storage
+from dashboard.analytics import demo, metrics
+from dashboard.core import storage
 
 END = dt.date(2026, 11, 24)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from starlette.requests import Request
 
-from dashboard import auth_routes
-from tests.sandbox_server import free_port
+from dashboard.access import login_routes
+from dashboard.line.sandbox_process import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
@@ -198,20 +198,20 @@ def test_the_guides_proxy_headers_pass_the_same_origin_check_on_a_non_443_port()
     sent = _nginx_headers(dashboard, BROWSER)
     assert sent["Host"] == sent["X-Forwarded-Host"] == "line-dashboard.corp.example:8443"
     request = _request(sent)
-    assert auth_routes.same_origin(request)
-    assert auth_routes.is_https(request.url.scheme, request.headers)   # the session cookie gets Secure
+    assert login_routes.same_origin(request)
+    assert login_routes.is_https(request.url.scheme, request.headers)   # the session cookie gets Secure
     old = dashboard.replace("proxy_set_header Host $http_host;", "proxy_set_header Host $host;")
     old = re.sub(r"\s*proxy_set_header X-Forwarded-Host \$http_host;", "", old)
-    assert not auth_routes.same_origin(_request(_nginx_headers(old, BROWSER))), "the issue's 403"
+    assert not login_routes.same_origin(_request(_nginx_headers(old, BROWSER))), "the issue's 403"
     forged = _nginx_headers(dashboard, {**BROWSER, "Origin": "https://evil.example"})
-    assert not auth_routes.same_origin(_request(forged))
+    assert not login_routes.same_origin(_request(forged))
 
 
 def test_a_log_in_post_through_the_guides_headers_is_not_refused_as_cross_site():
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(auth_routes.build_app(), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(login_routes.build_app(), host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False))
     server.install_signal_handlers = lambda: None
     thread = threading.Thread(target=server.run, daemon=True)

@@ -11,9 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard import ingest, line_api, line_figures, metrics, storage, sync
-from dashboard.i18n import t
-from dashboard.metrics import Period
+from dashboard.intake import loader, sync
+from dashboard.line import api
+from dashboard.analytics import line_figures, metrics
+from dashboard.core import storage
+from dashboard.core.i18n import t
+from dashboard.analytics.metrics import Period
 
 TZ = "Asia/Tokyo"
 EXISTING = [f"U{uuid.UUID(int=i).hex}" for i in range(1, 11)]        # LINE lists them
@@ -30,7 +33,7 @@ def _event(kind: str, user: str, ms: int, **extra) -> dict:
 def account(tmp_path, sandbox):
     con = storage.connect(tmp_path / "existing.duckdb")
     sandbox.configure(followers=EXISTING, blocked=BLOCKED)
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     results = {r.part: r for r in sync.run(con, ["followers", "insight_followers"], now=now, clients=clients)}
     clients.close()
@@ -48,7 +51,7 @@ def account(tmp_path, sandbox):
     (spool / f"{hour:%Y%m%d-%H}.jsonl").write_text(json.dumps(
         {"kind": "webhook", "received_at": hour.isoformat(),
          "body": json.dumps({"destination": "Ubot", "events": events})}) + "\n")
-    ingest.load_all(con, spool)
+    loader.load_all(con, spool)
     yield con
     con.close()
 
@@ -110,7 +113,7 @@ def test_a_friend_sync_listed_just_after_their_add_is_a_new_friend_when_the_add_
     con = storage.connect(tmp_path / "late.duckdb")
     just_added, unblocker = EXISTING[3], EXISTING[4]
     sandbox.configure(followers=[just_added, unblocker])
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     sync.run(con, ["followers"], now=now, clients=clients)
     clients.close()
@@ -122,7 +125,7 @@ def test_a_friend_sync_listed_just_after_their_add_is_a_new_friend_when_the_add_
     (spool / f"{now:%Y%m%d-%H}.jsonl").write_text(json.dumps(
         {"kind": "webhook", "received_at": now.isoformat(),
          "body": json.dumps({"destination": "Ubot", "events": events})}) + "\n")
-    ingest.load_all(con, spool)
+    loader.load_all(con, spool)
     rows = dict((u, (a, f)) for u, a, f in con.execute("select user_id, added_by, followed_at from friends").fetchall())
     assert rows[just_added][0] == "webhook" and rows[just_added][1] < now
     assert rows[unblocker][0] == "sync"

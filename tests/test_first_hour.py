@@ -11,10 +11,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import delivery_view, errors, line_api, sending, staff, storage, sync
-from dashboard.auth import User
+from dashboard.web import delivery_view, errors
+from dashboard.line import api
+from dashboard.messaging import sending, staff
+from dashboard.core import storage
+from dashboard.intake import sync
+from dashboard.access.auth import User
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 PAGES = sorted(p.stem for p in (APP.parent.parent / "pages").glob("*.py"))
 MESSAGES = [{"type": "text", "text": "冬のセール https://example.com/winter"}]
 
@@ -25,7 +29,7 @@ def synced(demo_copy, sandbox, monkeypatch):
     con = storage.connect(demo_copy)
     ids = [r[0] for r in con.execute("select user_id from friends where is_following order by user_key limit 400").fetchall()]
     sandbox.configure(followers=ids)
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     for user_id in ids[:2]:   # a test send reaches only the staff list (issue 12)
         staff.add(con.cursor(), User("ada", "admin", "local"), user_id)
     try:
@@ -53,7 +57,7 @@ def test_every_page_opens_after_a_sync(synced, lang):
     at.session_state["lang"] = lang
     at.run()
     for page in PAGES:
-        at.switch_page(f"../pages/{page}.py").run()
+        at.switch_page(f"../../pages/{page}.py").run()
         assert not at.exception, (page, at.exception)
         if page == "deliveries":
             table, tests = (d.value for d in at.dataframe)   # deliveries, then test sends
@@ -75,8 +79,8 @@ def test_a_failing_page_shows_a_sentence_and_a_reference_never_a_traceback(demo_
     monkeypatch.setattr(delivery_view, "table", broken)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
-    with caplog.at_level(logging.ERROR, logger="dashboard.errors"):
-        at.switch_page("../pages/deliveries.py").run()
+    with caplog.at_level(logging.ERROR, logger="dashboard.web.errors"):
+        at.switch_page("../../pages/deliveries.py").run()
     assert not at.exception
     [message] = [e.value for e in at.error]
     assert "このページを表示できませんでした" in message and "ZeroDivisionError" not in message
@@ -97,7 +101,7 @@ def test_line_null_is_under_20_whatever_pandas_makes_of_it(value):
 def test_a_row_opens_one_delivery(synced):
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
-    at.switch_page("../pages/deliveries.py").run()
+    at.switch_page("../../pages/deliveries.py").run()
     picker = at.selectbox(key="dlv_pick")
     assert any(o.endswith(" multicast 3") for o in picker.options)   # "2026-12-03 02:10 multicast 3"
     picker.set_value("t_small").run()
@@ -114,7 +118,7 @@ def test_a_row_opens_one_delivery(synced):
 
 
 def test_weekly_bars_are_drawn_behind_the_reaction_lines():
-    from dashboard import charts
+    from dashboard.web import charts
 
     frame = pd.DataFrame({"sent_at": pd.to_datetime(["2026-11-02 12:00", "2026-11-04 12:00"]).tz_localize("Asia/Tokyo"),
                           "reaction_rate": [0.1, 0.2], "is_promotion": [True, False], "title": ["a", "b"]})
@@ -127,7 +131,7 @@ def test_weekly_bars_are_drawn_behind_the_reaction_lines():
 
 
 def test_date_axes_use_numbers_not_english_month_names():
-    from dashboard import charts
+    from dashboard.web import charts
 
     frame = pd.DataFrame({"day": pd.date_range("2026-08-01", periods=120).date, "adds": 1, "blocks": 0})
     fig = charts.adds_blocks(frame, "ja")

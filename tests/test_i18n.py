@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dashboard import i18n
+from dashboard.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ def test_every_text_has_both_languages():
 
 
 def test_every_literal_key_in_code_exists():
-    sources = list((ROOT / "pages").glob("*.py")) + list((ROOT / "dashboard").glob("*.py")) + [ROOT / "app.py"]
+    sources = list((ROOT / "pages").glob("*.py")) + list((ROOT / "dashboard").rglob("*.py")) + [ROOT / "app.py"]
     for path in sources:
         # whole literal keys only: t("kpi.blocks") but not t(f"kpi.{key}")
         for _, key in re.findall(r"""\bt\(\s*(["'])([a-z_0-9.]+)\1\s*[,)]""", path.read_text(encoding="utf-8")):
@@ -24,7 +24,7 @@ def test_every_literal_key_in_code_exists():
 
 
 def test_every_kpi_has_a_definition():
-    from dashboard.metrics import KPI_KEYS
+    from dashboard.analytics.metrics import KPI_KEYS
 
     for key in KPI_KEYS:
         assert f"kpi.{key}" in i18n.TEXT and f"kpi.{key}.def" in i18n.TEXT, key

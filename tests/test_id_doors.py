@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 
-from dashboard import compose_actions, imports, line_api, staff, storage, sync
-from dashboard.auth import User
+from dashboard.messaging import actions, staff
+from dashboard.intake import imports, sync
+from dashboard.line import api
+from dashboard.core import storage
+from dashboard.access.auth import User
 from tests.test_sync import add_friend, calls, users
 
 ALICE = User("alice", "sender", "local")
@@ -25,7 +28,7 @@ def db(tmp_path):
 
 @pytest.fixture
 def clients(sandbox):
-    c = line_api.clients(sandbox.url, "token")
+    c = api.clients(sandbox.url, "token")
     yield c
     c.close()
 
@@ -57,13 +60,13 @@ def test_a_test_send_to_a_malformed_id_sends_to_nobody(db, sandbox, clients):
     with pytest.raises(staff.StaffError):
         staff.add(cur, ADMIN, "U-typo")
     staff.add(cur, ADMIN, good)
-    with pytest.raises(compose_actions.TestSendRefused) as err:
-        compose_actions.test_send(db, cur, ALICE, [good, "U-typo"], [{"type": "text", "text": "テスト"}], clients,
+    with pytest.raises(actions.TestSendRefused) as err:
+        actions.test_send(db, cur, ALICE, [good, "U-typo"], [{"type": "text", "text": "テスト"}], clients,
                                   now=NOON_JST)
     assert [code for code, _ in err.value.problems] == ["not_staff"]
     assert db.execute("select count(*) from deliveries").fetchone()[0] == 0
     assert sandbox.summary()["recipients"] == 0
-    report = compose_actions.test_send(db, cur, ALICE, [good], [{"type": "text", "text": "テスト"}], clients,
+    report = actions.test_send(db, cur, ALICE, [good], [{"type": "text", "text": "テスト"}], clients,
                                        now=NOON_JST)
     assert report.status == "sent" and sandbox.summary()["recipients"] == 1
 

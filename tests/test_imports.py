@@ -10,7 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard import imports, rollups, storage
+from dashboard.intake import imports
+from dashboard.analytics import rollups
+from dashboard.core import storage
 
 ALICE, BOB, CAROL = "U" + "a" * 32, "U" + "b" * 32, "U" + "c" * 32
 STRANGER = "U" + "d" * 32          # a well-formed LINE user ID that is no friend of the account

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import ingest, rollups, storage
+from dashboard.intake import loader
+from dashboard.analytics import rollups
+from dashboard.core import storage
 
 T0 = 1767225600000  # 2026-01-01 00:00 UTC in LINE's milliseconds
 ALICE, BOB, CAROL = "U" + "a" * 32, "U" + "b" * 32, "U" + "c" * 32
@@ -87,7 +89,7 @@ ALL_TYPES = [
 def test_every_webhook_event_type_is_loaded_with_its_raw_json(db):
     con, directory = db
     spool(directory, record(*ALL_TYPES))
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert (result.lines, result.loaded, result.quarantined) == (1, len(ALL_TYPES), 0)
     got = dict(rows(con, "select json_extract_string(payload, '$.type'), type from events"))
     assert got["follow"] == "follow" and got["postback"] == "richmenu_tap" and got["accountLink"] == "account_link"
@@ -111,9 +113,9 @@ def test_follow_block_unblock_in_any_arrival_order(db):
     block = event("unfollow", BOB, ts=T0 + 60_000)
     unblock = event("follow", BOB, ts=T0 + 120_000, follow={"isUnblocked": True})
     spool(directory, record(unblock))       # newest first, in separate batches
-    ingest.load_once(con, directory)
+    loader.load_once(con, directory)
     spool(directory, record(block), record(follow))
-    ingest.load_once(con, directory)
+    loader.load_once(con, directory)
     (followed, last, blocked, following), = rows(
         con, "select epoch_ms(followed_at), epoch_ms(last_followed_at), epoch_ms(blocked_at), is_following from friends")
     assert (followed, last, blocked, following) == (T0, T0 + 120_000, T0 + 60_000, True)
@@ -127,17 +129,17 @@ def test_redeliveries_and_duplicates_are_loaded_once(db):
     first = event("message", CAROL, message={"id": "9", "type": "text", "text": "hi"})
     again = {**first, "deliveryContext": {"isRedelivery": True}}
     spool(directory, record(first, first), record(again))
-    assert ingest.load_once(con, directory).loaded == 1
+    assert loader.load_once(con, directory).loaded == 1
     spool(directory, record(again), name="20260101-01.jsonl")  # redelivered an hour later
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert (result.loaded, result.duplicates) == (0, 1)
-    assert ingest.load_once(con, directory).lines == 0  # nothing read twice
+    assert loader.load_once(con, directory).lines == 0  # nothing read twice
     assert rows(con, "select count(*) from events") == [(1,)]
     # without a webhookEventId the event's own JSON is its identity
     anonymous = {k: v for k, v in event("message", CAROL, ts=T0 + 5, message={"type": "sticker"}).items()
                  if k != "webhookEventId"}
     spool(directory, record(anonymous), record(anonymous), name="20260101-02.jsonl")
-    assert ingest.load_once(con, directory).loaded == 1
+    assert loader.load_once(con, directory).loaded == 1
 
 
 def test_postback_conventions_become_answers_attributes_tags_and_routes(db):
@@ -152,14 +154,14 @@ def test_postback_conventions_become_answers_attributes_tags_and_routes(db):
         event("follow", CAROL, ts=T0 + 6, follow={"isUnblocked": False}),
         event("postback", CAROL, ts=T0 + 7, postback={"data": "route=store_pop"}),
     ))
-    ingest.load_once(con, directory)
+    loader.load_once(con, directory)
     assert rows(con, "select detail from events where type = 'survey_answer' order by occurred_at") == [
         ("肌荒れ",), ("sleep better",)]
     # the newest answer is the attribute, even when the older one arrives later
     assert rows(con, "select value from friend_attributes where key = 'survey_concern'") == [("sleep better",)]
     spool(directory, record(event("postback", ALICE, ts=T0 - 1, eid="late",
                                   postback={"data": "survey=concern&answer=old"})), name="20260101-01.jsonl")
-    ingest.load_once(con, directory)
+    loader.load_once(con, directory)
     assert rows(con, "select value from friend_attributes where key = 'survey_concern'") == [("sleep better",)]
     assert {r[0] for r in rows(con, "select tag from friend_tags where user_id = $u", {"u": ALICE})} == {
         "concern:肌荒れ", "concern:sleep better", "interest:skincare", "concern:old"}
@@ -172,13 +174,13 @@ def test_postback_conventions_become_answers_attributes_tags_and_routes(db):
 def test_a_tag_written_meanwhile_by_another_transaction_is_never_doubled(db):
     con, directory = db
     spool(directory, record(event("follow", ALICE)))
-    ingest.load_once(con, directory)
+    loader.load_once(con, directory)
     other = con.cursor()  # e.g. a CSV tag import, still open while the loader commits
     other.execute("begin")
     other.execute("insert into friend_tags (user_key, user_id, tag, tagged_at, origin) "
                   "select user_key, user_id, 'menu:coupon', now(), 'import' from friends")
     spool(directory, record(event("postback", ALICE, ts=T0 + 1, postback={"data": "menu=coupon"})))
-    assert ingest.load_once(con, directory).loaded == 1
+    assert loader.load_once(con, directory).loaded == 1
     with pytest.raises(duckdb.TransactionException, match="PRIMARY KEY"):  # the second to commit fails whole
         other.execute("commit")
     assert rows(con, "select tag, origin from friend_tags") == [("menu:coupon", "rich_menu")]
@@ -191,7 +193,7 @@ def test_poison_events_are_quarantined_and_never_block_the_rest(db):
         good, "not an object", {"type": "message"},  # no timestamp
         event("message", None, ts=T0 + 1, source="none") | {"source": {"type": "user", "userId": 42}},
         {"timestamp": T0}, event("message", ts=237059369998729312)), raw="this line is not JSON\n")
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert result.loaded == 1 and result.quarantined == 6
     reasons = sorted(r[0] for r in rows(con, "select reason from ingest_quarantine"))
     assert reasons == ["event has no type", "event has no valid timestamp", "event has no valid timestamp",
@@ -207,10 +209,10 @@ def test_a_line_with_bytes_that_are_not_utf8_is_quarantined_and_the_others_load(
     with path.open("ab") as fh:
         fh.write(b'{"kind": "webhook", "body": "\xff\xfe broken"}\n')
     spool(directory, record(event("follow", BOB, ts=T0 + 1)), record(event("follow", CAROL, ts=T0 + 2)))
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert (result.lines, result.loaded, result.quarantined) == (4, 3, 1)
     assert rows(con, "select line_no, raw like '%\ufffd%' from ingest_quarantine") == [(2, True)]
-    assert ingest.load_once(con, directory).lines == 0
+    assert loader.load_once(con, directory).lines == 0
     assert rows(con, "select lines from ingest_offsets") == [(4,)]
 
 
@@ -219,26 +221,26 @@ def test_a_torn_last_line_waits_while_being_written_and_is_quarantined_when_aban
     now = dt.datetime.now(dt.timezone.utc)
     current = now.strftime("%Y%m%d-%H") + ".jsonl"
     path = spool(directory, record(event("follow", ALICE)), name=current, raw='{"kind":"webhook","rece')
-    assert ingest.load_once(con, directory).lines == 1  # the unfinished line is left for later
+    assert loader.load_once(con, directory).lines == 1  # the unfinished line is left for later
     with path.open("a") as fh:  # the receiver finishes its write
         fh.write('ived_at":"2026-01-01T00:00:05+00:00","body":' + json.dumps(json.dumps(
             {"events": [event("follow", BOB)]})) + "}\n")
-    assert ingest.load_once(con, directory).loaded == 1
+    assert loader.load_once(con, directory).loaded == 1
     old = spool(directory, record(event("follow", CAROL)), name="20250101-00.jsonl", raw='{"kind":"web')
     os.utime(old, (time.time() - 3600, time.time() - 3600))  # a receiver died mid-append long ago
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert (result.loaded, result.quarantined) == (1, 1)
-    assert ingest.load_once(con, directory).lines == 0
+    assert loader.load_once(con, directory).lines == 0
     assert rows(con, "select count(*) from friends") == [(3,)]
 
 
 def test_a_restarted_receiver_ends_a_torn_line_before_appending(tmp_path):
     import asyncio
 
-    from dashboard import webhook
+    from dashboard.intake import receiver
 
     directory = tmp_path / "spool"
-    writer = webhook.Spool(directory)
+    writer = receiver.Spool(directory)
     path = writer._file()
     path.write_bytes(b'{"kind":"webhook","rec')  # what a receiver killed mid-write left
     asyncio.run(writer.append({"kind": "route_hit", "id": "h1", "received_at": "2026-01-01T00:00:00+00:00",
@@ -258,7 +260,7 @@ def test_clicks_route_hits_and_line_login_attribution(db):
           {"kind": "route_hit", "id": "h1", "received_at": "2026-01-01T00:00:00+00:00", "route": "store_pop"},
           {"kind": "route_hit", "id": "h2", "received_at": "2026-01-01T00:00:00+00:00", "route": "store_pop"},
           {"kind": "route_hit", "id": "h2", "received_at": "2026-01-01T00:00:00+00:00", "route": "store_pop"})
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert result.route_hits == 2
     assert rows(con, "select inflow_route from friends") == [("store_pop",)]
     assert rows(con, "select method from route_attributions") == [("line_login",)]
@@ -278,7 +280,7 @@ def test_incremental_rollups_equal_a_full_rebuild(demo_copy):
         event("postback", known[0][0], ts=ts + 1, postback={"data": "menu=coupon"}),
         event("unfollow", known[1][0], ts=ts + 2),
         event("message", known[2][0], ts=ts + 3, message={"type": "text", "text": "hi"})))
-    ingest.load_once(con, directory)
+    loader.load_once(con, directory)
     tables = [t for t, _ in rollups.ROLLUPS if t != "rollup_friend_activity"]
     incremental = {t: sorted(rows(con, f"select * from {t}"), key=repr) for t in tables}
     rollups.refresh(con)
@@ -306,7 +308,7 @@ def test_garbage_lines_never_crash_the_loader(db, garbage):
     before = rows(con, "select count(*) from events")[0][0]
     path = spool(directory, raw="".join(g.replace("\n", " ").replace("\r", " ") + "\n" for g in garbage),
                  name=f"20260101-{len(list(directory.glob('*'))) % 24:02d}.jsonl" if directory.exists() else "20260101-00.jsonl")
-    result = ingest.load_all(con, directory)
+    result = loader.load_all(con, directory)
     assert result.loaded + result.quarantined <= result.events + result.lines
     assert rows(con, "select count(*) from events")[0][0] == before + result.loaded
     assert path.exists()
@@ -320,7 +322,7 @@ def test_receiver_and_loader_killed_under_load_lose_nothing_and_double_nothing(t
     import sys
     import threading
 
-    from dashboard import webhook
+    from dashboard.intake import receiver
     from tests.test_webhook import SECRET, post, start_receiver
 
     acknowledged, lock, stop = set(), threading.Lock(), threading.Event()
@@ -334,7 +336,7 @@ def test_receiver_and_loader_killed_under_load_lose_nothing_and_double_nothing(t
                 event("message", "U" + f"{i % 97:032x}", ts=T0 + i, eid=f"EV{i:08d}",
                       message={"type": "text", "text": f"#{i}"}) for i in ids]}).encode()
             try:
-                if post(url, body, {"x-line-signature": webhook.signature(SECRET, body)}) == 200:
+                if post(url, body, {"x-line-signature": receiver.signature(SECRET, body)}) == 200:
                     with lock:
                         acknowledged.update(f"EV{i:08d}" for i in ids)
             except OSError:
@@ -361,11 +363,11 @@ def test_receiver_and_loader_killed_under_load_lose_nothing_and_double_nothing(t
     env = {**os.environ, "DASHBOARD_DB": str(db), "DASHBOARD_SPOOL": str(tmp_path / "spool"),
            "DASHBOARD_SECRETS_FILE": str(tmp_path / "none.toml")}
     cmd = [sys.executable, "-m", "dashboard", "ingest"]
-    killed = subprocess.Popen(cmd, cwd=ingest.config.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed = subprocess.Popen(cmd, cwd=loader.config.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2.5)  # mid-load (or already done: either way the second run must not double anything)
     killed.kill()
     killed.wait()
-    done = subprocess.run(cmd, cwd=ingest.config.ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, cwd=loader.config.ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     con = storage.connect(db, read_only=True)
     loaded = rows(con, "select event_id, count(*) from events group by 1")
@@ -380,7 +382,7 @@ def test_route_link_through_line_login_attributes_the_follow(tmp_path, sandbox):
     import urllib.parse
     import urllib.request
 
-    from tests.sandbox_server import free_port
+    from dashboard.line.sandbox_process import free_port
     from tests.test_webhook import NoRedirect, start_receiver
 
     user = "U" + "f" * 32
@@ -414,7 +416,7 @@ def test_route_link_through_line_login_attributes_the_follow(tmp_path, sandbox):
     con = storage.connect(tmp_path / "live.duckdb")
     con.execute("insert into inflow_routes values ('store_pop', '店頭POP', 'Store POP', current_timestamp)")
     spool(tmp_path / "spool", record(event("follow", user, follow={"isUnblocked": False})), name="20260101-00.jsonl")
-    ingest.load_all(con, tmp_path / "spool")
+    loader.load_all(con, tmp_path / "spool")
     assert rows(con, "select inflow_route from friends where user_id = $u", {"u": user}) == [("store_pop",)]
     assert rows(con, "select method from route_attributions") == [("line_login",)]
 
@@ -424,13 +426,13 @@ def test_an_unfollow_from_a_user_never_seen_loads_and_later_rounds_flow(db):
     # the round on NOT NULL friends.is_following, and every later round with it
     con, directory = db
     spool(directory, record(event("unfollow", BOB, ts=T0)))
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert (result.loaded, result.quarantined) == (1, 0)
     assert rows(con, "select epoch_ms(followed_at), last_followed_at, epoch_ms(blocked_at), is_following, added_by "
                      "from friends") == [(T0, None, T0, False, "webhook")]
     spool(directory, record(event("follow", BOB, ts=T0 + 1000, follow={"isUnblocked": True})),
           name="20260101-01.jsonl")
-    assert ingest.load_once(con, directory).loaded == 1
+    assert loader.load_once(con, directory).loaded == 1
     assert rows(con, "select epoch_ms(followed_at), is_following from friends") == [(T0 + 1000, True)]
 
 
@@ -447,18 +449,18 @@ def test_a_round_the_database_refuses_is_bisected_and_only_the_refused_event_is_
     records.insert(17, record(event("message", ALICE, ts=T0 + 99, message={"type": "text", "text": "a"}), refused,
                               event("postback", ALICE, ts=T0 + 101, postback={"data": "menu=shop"})))
     spool(directory, *records)
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert (result.loaded, result.quarantined, result.refused) == (42, 1, 1)
-    assert "Constraint Error" in result.refusal and result.refusal.startswith(ingest.REFUSED)
+    assert "Constraint Error" in result.refusal and result.refusal.startswith(loader.REFUSED)
     (event_id, reason, raw), = rows(con, "select event_id, reason, raw from ingest_quarantine")
-    assert event_id == "01LINKREFUSED" and reason.startswith(ingest.REFUSED + "Constraint Error")
+    assert event_id == "01LINKREFUSED" and reason.startswith(loader.REFUSED + "Constraint Error")
     assert json.loads(raw) == refused  # nothing lost: the event as LINE sent it
     assert rows(con, "select count(*) from friends") == [(41,)]
     assert rows(con, "select lines from ingest_offsets") == [(41,)]
-    assert ingest.load_once(con, directory).lines == 0  # nothing read twice
+    assert loader.load_once(con, directory).lines == 0  # nothing read twice
     # the next rounds flow
     spool(directory, record(event("follow", BOB, ts=T0 + 200)), name="20260101-01.jsonl")
-    nxt = ingest.load_once(con, directory)
+    nxt = loader.load_once(con, directory)
     assert (nxt.loaded, nxt.refused) == (1, 0)
     assert rows(con, "select count(*) from events") == [(43,)]
     rollups_after = {t: sorted(rows(con, f"select * from {t}"), key=repr) for t, _ in rollups.ROLLUPS
@@ -475,7 +477,7 @@ def test_a_line_the_database_refuses_whole_is_quarantined_with_its_text(db):
                 {"u": ALICE})
     link = record(event("accountLink", ALICE, ts=T0, link={"result": "ok", "nonce": "C0001.n"}))
     spool(directory, record(event("follow", BOB)), link, record(event("follow", CAROL, ts=T0 + 1)))
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert (result.loaded, result.refused) == (2, 1)
     assert rows(con, "select line_no, event_id is not null from ingest_quarantine") == [(2, True)]
 
@@ -511,29 +513,30 @@ def test_a_user_id_not_in_lines_format_is_quarantined_with_a_reason_and_the_rest
     spool(directory, record(event("follow", ALICE), bad),
           {"kind": "link_click", "id": "c1", "received_at": "2026-01-01T00:00:09+00:00", "user_id": user_id,
            "url": "https://shop.example.jp/"} if user_id else record())
-    result = ingest.load_once(con, directory)
+    result = loader.load_once(con, directory)
     assert result.loaded == 1 and result.refused == 0
     reasons = {r[0] for r in rows(con, "select reason from ingest_quarantine")}
     assert "source.userId is not a LINE user ID (U and 32 lower-case hex digits)" in reasons
     if user_id:
         assert "user_id is not a LINE user ID (U and 32 lower-case hex digits)" in reasons
     assert rows(con, "select user_id from friends") == [(ALICE,)]
-    from dashboard import line_ids, queries  # the SQL check is line_ids' shape, not a copy that drifts
+    from dashboard.line import ids as line_ids
+    from dashboard.core import queries  # the SQL check is line_ids' shape, not a copy that drifts
     assert queries.sql("ingest/stage_events").count(f"'{line_ids._USER.pattern}'") == 2
 
 
 def test_a_database_that_refuses_everything_stops_the_round_with_the_reason(db, monkeypatch):
     # a broken database is no bad event: the loader says so instead of quarantining the whole spool
     con, directory = db
-    monkeypatch.setattr(ingest, "MAX_REFUSED_LINES", 1)
+    monkeypatch.setattr(loader, "MAX_REFUSED_LINES", 1)
     con.execute("create unique index customers_one_user on customers (line_user_id)")
     con.execute("insert into customers (customer_id, line_user_id, updated_at) values ('C0009', $u, now()), "
                 "('C0008', $v, now())", {"u": ALICE, "v": BOB})
     spool(directory, record(event("follow", CAROL)),
           record(event("accountLink", ALICE, ts=T0, link={"result": "ok", "nonce": "C0001.n"})),
           record(event("accountLink", BOB, ts=T0 + 1, link={"result": "ok", "nonce": "C0002.n"})))
-    with pytest.raises(ingest.LoaderStopped, match="refused more than 1 lines.*Constraint Error"):
-        ingest.load_once(con, directory)
+    with pytest.raises(loader.LoaderStopped, match="refused more than 1 lines.*Constraint Error"):
+        loader.load_once(con, directory)
     assert rows(con, "select user_id from friends") == [(CAROL,)]          # what loaded stays loaded
     assert rows(con, "select count(*) from ingest_quarantine") == [(1,)]
     assert rows(con, "select lines from ingest_offsets") == [(2,)]         # the rest is read again

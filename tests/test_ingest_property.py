@@ -20,7 +20,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dashboard import ingest, rollups, storage
+from dashboard.intake import loader
+from dashboard.analytics import rollups
+from dashboard.core import storage
 
 settings.register_profile("loader-default", max_examples=25, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -247,7 +249,7 @@ def test_any_valid_sequence_loads_as_the_reference_and_rollups_equal_a_rebuild(r
                         fh.write(json.dumps({"kind": "webhook", "received_at": "2026-01-09T00:00:00+00:00",
                                              "body": json.dumps({"destination": "Ubot", "events": body},
                                                                 ensure_ascii=False)}, ensure_ascii=False) + "\n")
-                result = ingest.load_once(con, directory)   # incremental rollups after each round
+                result = loader.load_once(con, directory)   # incremental rollups after each round
                 assert result.quarantined == 0 and result.refused == 0
             assert con.execute("select count(*) from ingest_quarantine").fetchone() == (0,)
             events, friends = reference(rounds)

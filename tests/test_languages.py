@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 PAGES = sorted(p.stem for p in (APP.parent.parent / "pages").glob("*.py"))
 
 # Words that stay as they are in a Japanese UI: names of things and formats.
@@ -73,7 +73,7 @@ def texts_of(at) -> list[str]:
 def account_words(db) -> set[str]:
     """What the account itself holds is shown as it is, in whatever language it was written:
     delivery titles, rich-menu areas, survey answers, genres and tags, segment and user names."""
-    from dashboard import storage
+    from dashboard.core import storage
 
     con = storage.connect(db, read_only=True)
     try:
@@ -124,7 +124,7 @@ def test_every_page_speaks_one_language(app_db, data_words, sandbox, monkeypatch
     at.run()
     found, data = {}, data_words
     for page in PAGES:
-        at.switch_page(f"../pages/{page}.py").run()
+        at.switch_page(f"../../pages/{page}.py").run()
         assert not at.exception, (page, at.exception)
         bad = sorted({w for s in texts_of(at) for w in foreign(s, lang, data)})
         # Streamlit's own English ("Choose options", "Select all") is replaced on every multiselect

@@ -6,7 +6,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from dashboard import compose, ingest, line_api, links, sending, storage, webhook
+from dashboard.messaging import links, planning, sending
+from dashboard.intake import loader, receiver
+from dashboard.line import api
+from dashboard.core import storage
 
 BASE = "https://line.example.jp"
 MESSAGES = [
@@ -31,7 +34,7 @@ def tokens(messages) -> list[dict]:
     found = []
     for part in text.split(BASE + "/r/")[1:]:
         token = part.split('"')[0].split(" ")[0]
-        found.append(webhook.read_link_token("link-secret", token))
+        found.append(receiver.read_link_token("link-secret", token))
     return found
 
 
@@ -58,7 +61,7 @@ def test_sent_links_name_the_recipient_and_clicks_load_per_friend(tracking, demo
                                        {"n": recipients}).fetchall()]
     assert links.mode(MESSAGES, len(users)) == mode
     sending.plan(con, delivery_id="d_links", user_ids=users, messages=MESSAGES, link_tracking=mode)
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     try:
         assert sending.run(con, "d_links", clients).status == "sent"
     finally:
@@ -81,7 +84,7 @@ def test_sent_links_name_the_recipient_and_clicks_load_per_friend(tracking, demo
     (spool / "20260101-00.jsonl").write_text(json.dumps({
         "kind": "link_click", "id": "c1", "received_at": "2026-11-24T01:00:00+00:00",
         "delivery_id": first["d"], "user_id": first["u"], "url": first["t"]}) + "\n")
-    ingest.load_all(con, spool)
+    loader.load_all(con, spool)
     row = con.execute("select user_id, delivery_id, detail from events where type = 'link_click' "
                       "and event_id = 'click:c1'").fetchone()
     assert row == ((first["u"] or None), "d_links", "https://shop.example.jp/sale?c=1")
@@ -91,7 +94,7 @@ def test_sent_links_name_the_recipient_and_clicks_load_per_friend(tracking, demo
 def test_compose_plan_names_the_tracking_mode(tracking, demo_copy):
     con = storage.connect(demo_copy)
     rule = {"version": 1, "rule": {"field": "following", "value": True}}
-    plan = compose.plan_send(con.cursor(), rule, MESSAGES)
+    plan = planning.plan_send(con.cursor(), rule, MESSAGES)
     expected = "per_user" if plan.recipients <= 3 else "per_delivery"
     assert plan.link_tracking == expected and plan.as_dict()["link_tracking"] == expected
     con.close()

@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 
-from dashboard import line_api, sending, storage, unknown_batches
-from dashboard.auth import PermissionDenied, User
+from dashboard.line import api
+from dashboard.messaging import sending, unknown_batches
+from dashboard.core import storage
+from dashboard.access.auth import PermissionDenied, User
 from tests.test_sending import MESSAGES, users
 
 ALICE = User("alice", "sender", "local")
@@ -24,7 +26,7 @@ def db(tmp_path):
 
 @pytest.fixture
 def clients(sandbox):
-    c = line_api.clients(sandbox.url, "token")
+    c = api.clients(sandbox.url, "token")
     yield c
     c.close()
 
@@ -46,7 +48,7 @@ def test_young_lost_answer_is_retried_with_the_same_key_and_nobody_gets_it_twice
     sending.plan(db, delivery_id="d_lost", user_ids=users(1_000), messages=MESSAGES, title="冬")
     key, to = db.execute("select any_value(retry_key), list(user_id order by user_id) from delivery_recipients "
                          "where batch_no = 0").fetchone()
-    line_api.multicast(clients, to, MESSAGES, key, sending.aggregation_unit("d_lost"))
+    api.multicast(clients, to, MESSAGES, key, sending.aggregation_unit("d_lost"))
     db.execute("update delivery_recipients set attempted_at = current_timestamp - interval 2 hour where batch_no = 0")
     db.execute("update deliveries set status = 'paused'")
     [batch] = unknown_batches.unanswered(db.cursor())

@@ -14,8 +14,8 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard import metrics
-from dashboard.metrics import Period
+from dashboard.analytics import metrics
+from dashboard.analytics.metrics import Period
 from tests.journeys import Journeys
 
 VIA = ("connection", "cursor")
@@ -609,7 +609,7 @@ def test_injection_like_route_matches_nothing(march):
 
 def test_cohort_sizes_are_whole_numbers_in_the_grid_labels(cohort_world):
     """The Cohorts page once labelled add weeks "2026-06-01 (1,118.0)": sizes came back as floats."""
-    from dashboard import charts
+    from dashboard.web import charts
 
     frame = metrics.retention(cohort_world.via("connection"), period("2026-01-05", "2026-02-01"))
     assert str(frame["size"].dtype).startswith(("int", "Int", "uint"))

@@ -5,8 +5,12 @@ import re
 
 import pytest
 
-from dashboard import (approvals, audience, audit, auth, data_status, imports, ingest,  # noqa: F401 (declare their queries)
-                       line_figures, metrics, queries, rollups, segment_store, storage, sync)
+from dashboard.messaging import approvals
+from dashboard.audience import running, saved
+from dashboard.core import audit, queries, storage
+from dashboard.access import auth
+from dashboard.intake import data_status, imports, loader, sync
+from dashboard.analytics import line_figures, metrics, rollups
 
 
 def test_every_query_file_has_a_header_with_grain_and_parameters():

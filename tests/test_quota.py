@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from dashboard import metrics, quota, storage
+from dashboard.analytics import metrics, quota
+from dashboard.core import storage
 
 JST = dt.timezone(dt.timedelta(hours=9))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import backup, storage
+from dashboard.core import backup, storage
 from tests.test_browser import _start_app, _stop_app
 from tests.test_ingest import ALICE, event, record, spool
 

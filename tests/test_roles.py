@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import storage
+from dashboard.core import storage
 
 ROOT = Path(__file__).resolve().parent.parent
-NAV = ROOT / "dashboard" / "navigation.py"
+NAV = ROOT / "dashboard" / "web" / "navigation.py"
 ROLES = "viewer@example.jp=viewer,op@example.jp=operator,s1@example.jp=sender,s2@example.jp=sender," \
         "boss@example.jp=admin,@example.jp=viewer"
 SECRETS = """
@@ -52,7 +52,7 @@ def session(email: str | None, script: Path = NAV) -> AppTest:
 def _registered(at) -> set[str]:
     """The pages st.navigation registered for this session (app.py exists but is never a page)."""
     try:
-        at.switch_page("../app.py")
+        at.switch_page("../../app.py")
     except ValueError as exc:  # the message lists the registered pages
         return {Path(p).stem for p in re.findall(r"'([^']+\.py)'", str(exc).split("Known pages:")[1])}
     return set()
@@ -62,9 +62,9 @@ def test_viewer_reads_pages_without_exports_or_write_pages(shared):
     at = session("viewer@example.jp")
     assert _registered(at) == {"overview", "acquisition", "funnel", "cohorts", "engagement", "deliveries", "segments"}
     assert any("閲覧者" in c.value for c in at.caption)  # who is logged in, with the role
-    at.switch_page("../pages/acquisition.py").run()
+    at.switch_page("../../pages/acquisition.py").run()
     assert not at.exception and not at.get("download_button")  # no CSV for viewers
-    at.switch_page("../pages/segments.py").run()
+    at.switch_page("../../pages/segments.py").run()
     assert not at.exception and not at.get("download_button")
 
 
@@ -103,7 +103,7 @@ def test_shared_server_without_log_in_shows_nothing_and_explains(demo_copy, tmp_
 def test_operator_prepares_and_tests_but_cannot_send(shared):
     at = session("op@example.jp")
     assert _registered(at) >= {"compose", "data"} and "audit" not in _registered(at)
-    at.switch_page("../pages/compose.py").run()
+    at.switch_page("../../pages/compose.py").run()
     at.radio(key="cmp_kind").set_value("all").run()
     at.text_area(key="msg_0_text").set_value("新商品のお知らせ").run()
     assert not at.exception, at.exception
@@ -112,7 +112,7 @@ def test_operator_prepares_and_tests_but_cannot_send(shared):
 
 
 def _compose_all(at, text: str) -> int:
-    at.switch_page("../pages/compose.py").run()
+    at.switch_page("../../pages/compose.py").run()
     at.radio(key="cmp_kind").set_value("all").run()
     at.text_area(key="msg_0_text").set_value(text).run()
     assert not at.exception, at.exception
@@ -136,15 +136,15 @@ def test_large_send_needs_a_second_sender_and_goes_out_once_approved(shared):
     assert status == "awaiting_approval"
     # the requester sees the request but cannot approve it
     s1 = session("s1@example.jp")
-    s1.switch_page("../pages/compose.py").run()
+    s1.switch_page("../../pages/compose.py").run()
     s1.button(key=f"appr_ok_{delivery_id}").click().run()
     assert any("自分の配信は承認できません" in e.value for e in s1.error)
     # an operator does not even see the approvals; a second sender approves and it goes out
     op = session("op@example.jp")
-    op.switch_page("../pages/compose.py").run()
+    op.switch_page("../../pages/compose.py").run()
     assert not [b for b in op.button if b.key == f"appr_ok_{delivery_id}"]
     s2 = session("s2@example.jp")
-    s2.switch_page("../pages/compose.py").run()
+    s2.switch_page("../../pages/compose.py").run()
     s2.button(key=f"appr_ok_{delivery_id}").click().run()
     assert not s2.exception, s2.exception
     deadline = time.monotonic() + 60
@@ -161,7 +161,7 @@ def test_large_send_needs_a_second_sender_and_goes_out_once_approved(shared):
     assert actions == ["send.request", "approval.request", "approval.approve"]
     # the admin's audit page shows who did what
     boss = session("boss@example.jp")
-    boss.switch_page("../pages/audit.py").run()
+    boss.switch_page("../../pages/audit.py").run()
     assert not boss.exception, boss.exception
     table = boss.dataframe[0].value
     assert {"s1@example.jp", "s2@example.jp"} <= set(table["actor"])
@@ -171,7 +171,9 @@ def test_an_edit_after_approval_stops_the_send_on_the_server(demo_copy, sandbox,
     """The engine itself refuses: messages changed after the approval void it, whatever the UI did."""
     import json
 
-    from dashboard import approvals, auth, line_api, sending
+    from dashboard.messaging import approvals, sending
+    from dashboard.access import auth
+    from dashboard.line import api
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(SECRETS, encoding="utf-8")
@@ -183,7 +185,7 @@ def test_an_edit_after_approval_stops_the_send_on_the_server(demo_copy, sandbox,
     sending.plan(con, delivery_id="d_big", user_ids=users, messages=[{"type": "text", "text": "A"}],
                  created_by="s1@example.jp", status="awaiting_approval")
     cur = con.cursor()
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     assert sending.run(con, "d_big", clients).status == "awaiting_approval"  # not approved: nothing sent
     approvals.request(cur, "d_big", auth.User("s1@example.jp", "sender", "oidc"))
     approvals.approve(cur, "d_big", auth.User("s2@example.jp", "sender", "oidc"))

@@ -15,13 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import audience, demo, rollups, segment_store, segments, storage
+from dashboard.audience import rules, running, saved
+from dashboard.analytics import demo, rollups
+from dashboard.core import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKYO = ZoneInfo("Asia/Tokyo")
 END = dt.datetime(2026, 11, 24, tzinfo=TOKYO)
 ODD = ["O'Reilly", 'say "hi"', "x'; drop table friends; --", "a;b", "肌荒れが気になる", "🎉", "", "%", "_", "\\"]
-REACTIONS = list(segments.REACTION_TYPES)
+REACTIONS = list(rules.REACTION_TYPES)
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +205,7 @@ class Reference:
 
 
 def sql_members(con, rule, as_of=END, use_rollup=True) -> set[str]:
-    compiled = segments.compile_rule(rule, as_of, use_rollup=use_rollup, tz="Asia/Tokyo")
+    compiled = rules.compile_rule(rule, as_of, use_rollup=use_rollup, tz="Asia/Tokyo")
     return {r[1] for r in con.execute(compiled.sql, compiled.params).fetchall()}
 
 
@@ -237,7 +239,7 @@ def conditions(choices):
         st.builds(lambda dl: {"field": "clicked", "delivery_id": dl}, pick("delivery")),
         st.builds(lambda k, d: {"field": "received", "min": k, "within_days": d}, st.integers(1, 6), days),
         st.builds(lambda lv: {"field": "interest", "in": lv},
-                  st.lists(st.sampled_from(list(segments.INTEREST_LEVELS)), min_size=1, max_size=2, unique=True)),
+                  st.lists(st.sampled_from(list(rules.INTEREST_LEVELS)), min_size=1, max_size=2, unique=True)),
         st.builds(lambda g: {"field": "genre", "in": g},
                   st.lists(st.sampled_from(["skincare", "supplement", "sleep", "diet", "x'--"]), min_size=1, max_size=2)),
     )
@@ -333,25 +335,25 @@ def test_hostile_and_odd_values_are_bound_not_executed(world, reference, value):
     ('{"version": 1, "rule": ', "is not valid JSON"),
 ])
 def test_invalid_rules_are_refused_naming_the_condition(rule, message):
-    with pytest.raises(segments.RuleError) as info:
-        segments.validate(rule)
+    with pytest.raises(rules.RuleError) as info:
+        rules.validate(rule)
     assert message in str(info.value)
 
 
 def test_too_deep_or_too_large_rules_are_refused():
     deep = {"field": "customer"}
-    for _ in range(segments.MAX_DEPTH + 1):
+    for _ in range(rules.MAX_DEPTH + 1):
         deep = {"not": deep}
-    with pytest.raises(segments.RuleError, match="nest deeper"):
-        segments.validate({"version": 1, "rule": deep})
-    wide = {"any": [{"field": "customer"}] * (segments.MAX_CONDITIONS + 1)}
-    with pytest.raises(segments.RuleError, match="at most"):
-        segments.validate({"version": 1, "rule": wide})
+    with pytest.raises(rules.RuleError, match="nest deeper"):
+        rules.validate({"version": 1, "rule": deep})
+    wide = {"any": [{"field": "customer"}] * (rules.MAX_CONDITIONS + 1)}
+    with pytest.raises(rules.RuleError, match="at most"):
+        rules.validate({"version": 1, "rule": wide})
 
 
 def test_interest_is_only_known_as_of_the_rollup():
-    with pytest.raises(segments.RuleError, match="only as of the last rollup"):
-        segments.compile_rule({"version": 1, "rule": {"field": "interest", "in": ["hot"]}}, END, use_rollup=False)
+    with pytest.raises(rules.RuleError, match="only as of the last rollup"):
+        rules.compile_rule({"version": 1, "rule": {"field": "interest", "in": ["hot"]}}, END, use_rollup=False)
 
 
 def test_the_issue_example_and_saved_segments(world, reference):
@@ -361,45 +363,45 @@ def test_the_issue_example_and_saved_segments(world, reference):
         {"field": "interest", "in": ["hot", "warm"]}, {"field": "genre", "in": ["skincare"]},
         {"field": "route", "in": ["thanks_page"]}, {"not": {"field": "purchased", "within_days": 90}}]}}
     cur = con.cursor()
-    assert audience.count(cur, rule) == len(reference.members(rule))
-    segment_id = segment_store.create(con, "スキンケア×サンクス 未購入", rule, "aoi")
-    assert segment_store.get(cur, name="スキンケア×サンクス 未購入")["rule"] == rule
-    with pytest.raises(segment_store.SegmentStoreError, match="already exists"):
-        segment_store.create(con, "スキンケア×サンクス 未購入", rule, "aoi")
-    segment_store.rename(con, segment_id, "skincare thanks", "aoi")
-    copy = segment_store.duplicate(con, segment_id, "copy", "ren")
-    segment_store.update(con, copy, {"version": 1, "rule": {"field": "customer"}}, "ren")
-    segment_store.delete(con, copy, "ren")
-    names = set(segment_store.list_segments(cur)["name"])
+    assert running.count(cur, rule) == len(reference.members(rule))
+    segment_id = saved.create(con, "スキンケア×サンクス 未購入", rule, "aoi")
+    assert saved.get(cur, name="スキンケア×サンクス 未購入")["rule"] == rule
+    with pytest.raises(saved.SegmentStoreError, match="already exists"):
+        saved.create(con, "スキンケア×サンクス 未購入", rule, "aoi")
+    saved.rename(con, segment_id, "skincare thanks", "aoi")
+    copy = saved.duplicate(con, segment_id, "copy", "ren")
+    saved.update(con, copy, {"version": 1, "rule": {"field": "customer"}}, "ren")
+    saved.delete(con, copy, "ren")
+    names = set(saved.list_segments(cur)["name"])
     assert "skincare thanks" in names and "copy" not in names
     actions = [r[0] for r in con.execute(
         "select action from audit_log where object in ($a, $b) order by \"at\"",
         {"a": f"segment:{segment_id}", "b": f"segment:{copy}"}).fetchall()]
     assert actions == ["segment.create", "segment.rename", "segment.create", "segment.duplicate",
                        "segment.update", "segment.delete"]
-    with pytest.raises(segments.RuleError):
-        segment_store.create(con, "bad", {"version": 1, "rule": {"field": "nope"}}, "aoi")
+    with pytest.raises(rules.RuleError):
+        saved.create(con, "bad", {"version": 1, "rule": {"field": "nope"}}, "aoi")
 
 
 def test_breakdown_sample_matrix_overlap_and_sizes(world, reference):
     con, _ = world
     cur = con.cursor()
     rule = {"version": 1, "rule": {"field": "route", "in": ["coupon_ad", "thanks_page"]}}
-    n = audience.count(cur, rule)
-    assert audience.breakdown(cur, rule)["friends"].sum() == n
-    sample = audience.sample(cur, rule)
+    n = running.count(cur, rule)
+    assert running.breakdown(cur, rule)["friends"].sum() == n
+    sample = running.sample(cur, rule)
     assert len(sample) == min(20, n) and all("…" in u for u in sample["user_id"])
-    everyone = audience.matrix(cur)
+    everyone = running.matrix(cur)
     following = {"version": 1, "rule": {"field": "following"}}
-    assert everyone["friends"].sum() == audience.count(cur, following)
+    assert everyone["friends"].sum() == running.count(cur, following)
     a = {"version": 1, "rule": {"field": "route", "in": ["coupon_ad"]}}
     b = {"version": 1, "rule": {"field": "interest", "in": ["hot"]}}
-    regions = audience.overlap(cur, [a, b]).set_index(["in_a", "in_b"])["friends"]
+    regions = running.overlap(cur, [a, b]).set_index(["in_a", "in_b"])["friends"]
     both = len(reference.members(a) & reference.members(b))
     assert regions.get((True, True), 0) == both
     assert regions.sum() == len(reference.members(a) | reference.members(b))
-    seg = segment_store.create(con, "coupon", a, "aoi")
-    sizes = segment_store.daily_sizes(con, [seg], END.date() - dt.timedelta(days=5), END.date() - dt.timedelta(days=1))
+    seg = saved.create(con, "coupon", a, "aoi")
+    sizes = saved.daily_sizes(con, [seg], END.date() - dt.timedelta(days=5), END.date() - dt.timedelta(days=1))
     assert len(sizes) == 5
     assert sizes["size"].iloc[-1] == len(reference.members(a))  # coupon friends added before the end
 
@@ -409,7 +411,7 @@ def test_cli_count_and_export(world, tmp_path):
     path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
     rule_file = tmp_path / "rule.json"
     rule_file.write_text(json.dumps({"version": 1, "rule": {"field": "route", "in": ["thanks_page"]}}), encoding="utf-8")
-    expected = audience.count(con.cursor(), json.loads(rule_file.read_text()))
+    expected = running.count(con.cursor(), json.loads(rule_file.read_text()))
     con.execute("checkpoint")
     # the CLI is another process: give it the file by copying, since this test process holds it
     copy = tmp_path / "copy.duckdb"

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import audience, storage
+from dashboard.audience import running
+from dashboard.core import storage
 
-NAV = Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"
+NAV = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def page(demo_db, monkeypatch, tmp_path):
     monkeypatch.setenv("DASHBOARD_DB", str(db))
     at = AppTest.from_file(str(NAV), default_timeout=60)
     at.run()
-    at.switch_page("../pages/segments.py").run()
+    at.switch_page("../../pages/segments.py").run()
     assert not at.exception, at.exception
     return at, db
 
@@ -67,7 +68,7 @@ def test_build_a_rule_see_the_count_and_save_it(page):
     con = storage.connect(db)
     rule = {"version": 1, "rule": {"all": [{"field": "following", "value": True},
                                            {"field": "route", "in": ["thanks_page"]}]}}
-    assert narrowed == audience.count(con.cursor(), rule)
+    assert narrowed == running.count(con.cursor(), rule)
     con.close()
     at.text_input(key="seg_name").set_value("サンクス経由").run()
     at.button(key="seg_save").click().run()
@@ -135,10 +136,10 @@ def test_a_rule_with_a_list_for_op_or_field_gets_a_reason_not_a_traceback(page, 
 
 
 def test_an_oversized_rule_is_refused_before_parsing():
-    from dashboard import segments
+    from dashboard.audience import rules
 
-    huge = '{"version": 1, "rule": {"field": "route", "in": [' + '"x",' * (segments.MAX_RULE_CHARS // 4) + '"x"]}}'
-    with pytest.raises(segments.RuleError, match="larger than 16 MB"):
-        segments.parse(huge)
-    with pytest.raises(segments.RuleError, match="nested too deeply"):
-        segments.parse('{"version": 1, "rule": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    huge = '{"version": 1, "rule": {"field": "route", "in": [' + '"x",' * (rules.MAX_RULE_CHARS // 4) + '"x"]}}'
+    with pytest.raises(rules.RuleError, match="larger than 16 MB"):
+        rules.parse(huge)
+    with pytest.raises(rules.RuleError, match="nested too deeply"):
+        rules.parse('{"version": 1, "rule": ' + "[" * 100_000 + "]" * 100_000 + "}")

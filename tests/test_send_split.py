@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import line_api, sending, storage
+from dashboard.line import api
+from dashboard.messaging import sending
+from dashboard.core import storage
 from tests.test_sending import MESSAGES, users
 
 
@@ -23,7 +25,7 @@ def quick_backoff(monkeypatch):
 
 def _run(db, sandbox, recipients, delivery_id="d_split"):
     sending.plan(db, delivery_id=delivery_id, user_ids=recipients, messages=MESSAGES, title="split")
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     try:
         return sending.run(db, delivery_id, clients)
     finally:
@@ -81,7 +83,7 @@ def test_a_crash_after_the_split_resumes_without_sending_twice(db, sandbox):
     recipients = users(600)
     sandbox.configure(reject_user_ids=[recipients[7]], reject_names_index=False)
     sending.plan(db, delivery_id="d_split", user_ids=recipients, messages=MESSAGES)
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     seen = []
 
     def crash_after_two(batch_no):
@@ -99,6 +101,6 @@ def test_a_crash_after_the_split_resumes_without_sending_twice(db, sandbox):
 
 def test_a_refused_message_still_fails_the_whole_delivery_without_splitting(db, sandbox):
     sending.plan(db, delivery_id="d_bad", user_ids=users(1_000), messages=[{"type": "text", "text": "x" * 5001}])
-    report = sending.run(db, "d_bad", line_api.clients(sandbox.url, "token"))
+    report = sending.run(db, "d_bad", api.clients(sandbox.url, "token"))
     assert report.status == "failed" and report.failed == 1_000
     assert len(sandbox.get("/sandbox/calls?path=/v2/bot/message/multicast")["calls"]) == 1

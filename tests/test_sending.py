@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import line_api, sending, storage
-from tests.sandbox_server import ROOT
+from dashboard.line import api
+from dashboard.messaging import sending
+from dashboard.core import storage
+from dashboard.line.sandbox_process import ROOT
 
 MESSAGES = [{"type": "text", "text": "新商品のお知らせ"}, {"type": "text", "text": "二つ目の吹き出し"}]
 
@@ -36,7 +38,7 @@ def quick_backoff(monkeypatch):
 
 def _send(db, sandbox, recipients, delivery_id="d_test", **kw):
     sending.plan(db, delivery_id=delivery_id, user_ids=recipients, messages=MESSAGES, title="test")
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     try:
         return sending.run(db, delivery_id, clients, **kw)
     finally:
@@ -68,7 +70,7 @@ def test_double_run_and_double_plan_send_once(db, sandbox):
     _send(db, sandbox, recipients)
     # a second click, a second tab: the same delivery planned and run again
     assert sending.plan(db, delivery_id="d_test", user_ids=recipients, messages=MESSAGES) == 1_200
-    again = sending.run(db, "d_test", line_api.clients(sandbox.url, "token"))
+    again = sending.run(db, "d_test", api.clients(sandbox.url, "token"))
     assert again.sent == 1_200
     assert sandbox.summary()["duplicates"] == []
 
@@ -79,7 +81,7 @@ def test_resending_a_planned_batch_with_its_key_is_a_409_not_a_duplicate(db, san
     _send(db, sandbox, recipients)
     db.execute("update delivery_recipients set status = 'planned' where batch_no = 0")
     db.execute("update deliveries set status = 'sending'")
-    report = sending.run(db, "d_test", line_api.clients(sandbox.url, "token"))
+    report = sending.run(db, "d_test", api.clients(sandbox.url, "token"))
     assert report.sent == 600
     summary = sandbox.summary()
     assert summary["deliveries"] == 600 and summary["duplicates"] == []
@@ -95,45 +97,47 @@ def test_monthly_limit_stops_cleanly_with_an_exact_report(db, sandbox):
 
 def test_bad_messages_fail_with_lines_reason_and_stop(db, sandbox):
     sending.plan(db, delivery_id="d_bad", user_ids=users(1_000), messages=[{"type": "text", "text": "x" * 5001}])
-    report = sending.run(db, "d_bad", line_api.clients(sandbox.url, "token"))
+    report = sending.run(db, "d_bad", api.clients(sandbox.url, "token"))
     assert report.status == "failed" and report.sent == 0 and report.failed == 1_000
     assert "messages[0].text" in next(iter(report.reasons))
     assert sandbox.summary()["recipients"] == 0
 
 
 def test_the_sandbox_answers_like_line(sandbox):
-    c = line_api.clients(sandbox.url, "token")
-    with pytest.raises(line_api.LineError) as err:
-        line_api.multicast(c, users(1), MESSAGES, "not-a-uuid")
+    c = api.clients(sandbox.url, "token")
+    with pytest.raises(api.LineError) as err:
+        api.multicast(c, users(1), MESSAGES, "not-a-uuid")
     assert err.value.kind == "bad_request" and err.value.status == 400
     key = str(uuid.uuid4())
-    first = line_api.multicast(c, users(2), MESSAGES, key)
-    assert line_api.multicast(c, users(2), MESSAGES, key) == first  # 409 -> the accepted request id
-    with pytest.raises(line_api.LineError) as err:
-        line_api.validate_multicast(c, [{"type": "image", "originalContentUrl": "http://x/a.jpg", "previewImageUrl": "https://x/b.jpg"}])
+    first = api.multicast(c, users(2), MESSAGES, key)
+    assert api.multicast(c, users(2), MESSAGES, key) == first  # 409 -> the accepted request id
+    with pytest.raises(api.LineError) as err:
+        api.validate_multicast(c, [{"type": "image", "originalContentUrl": "http://x/a.jpg", "previewImageUrl": "https://x/b.jpg"}])
     assert err.value.details[0]["property"] == "messages[0].originalContentUrl"
-    with pytest.raises(line_api.LineError) as err:
-        line_api.multicast(c, users(501), MESSAGES, str(uuid.uuid4()))  # the SDK refuses before sending
+    with pytest.raises(api.LineError) as err:
+        api.multicast(c, users(501), MESSAGES, str(uuid.uuid4()))  # the SDK refuses before sending
     assert err.value.kind == "bad_request"
-    bad = line_api.clients(sandbox.url + "/", "")
-    with pytest.raises(line_api.LineError) as err:
-        line_api.quota(bad)
+    bad = api.clients(sandbox.url + "/", "")
+    with pytest.raises(api.LineError) as err:
+        api.quota(bad)
     assert err.value.kind == "auth"
-    assert line_api.quota(c)["used"] == 2
+    assert api.quota(c)["used"] == 2
 
 
 def test_classify_tells_the_two_429s_apart():
     class Fake(Exception):
         def __init__(self, message):
             self.status, self.headers, self.body = 429, {}, '{"message": "%s"}' % message
-    assert line_api.classify(Fake("You have reached your monthly limit.")).kind == "monthly_limit"
-    assert line_api.classify(Fake("The API rate limit has been exceeded. Try again later.")).kind == "rate_limit"
-    assert line_api.classify(TimeoutError("read timed out")).kind == "timeout"
+    assert api.classify(Fake("You have reached your monthly limit.")).kind == "monthly_limit"
+    assert api.classify(Fake("The API rate limit has been exceeded. Try again later.")).kind == "rate_limit"
+    assert api.classify(TimeoutError("read timed out")).kind == "timeout"
 
 
 KILLED_SENDER = """
 import sys
-from dashboard import line_api, sending, storage
+from dashboard.line import api as line_api
+from dashboard.messaging import sending
+from dashboard.core import storage
 sending.BACKOFF_BASE_S = 0.01
 con = storage.connect(sys.argv[1])
 print("start", flush=True)
@@ -162,7 +166,7 @@ def test_sigkill_mid_send_then_resume_nobody_missing_nobody_twice(tmp_path, sand
     sandbox.configure(latency_ms=0, p500_after=0.0)
     con = storage.connect(path)
     assert "d_kill" in sending.resumable(con)
-    report = sending.resume_all(con, line_api.clients(sandbox.url, "token"))[0]
+    report = sending.resume_all(con, api.clients(sandbox.url, "token"))[0]
     assert report.status == "sent" and report.sent == 10_000
     summary = sandbox.summary()
     assert summary["recipients"] == 10_000 and summary["deliveries"] == 10_000 and summary["duplicates"] == []
@@ -198,12 +202,12 @@ def test_cli_send_dry_run_and_refusals(tmp_path, sandbox, demo_db):
 
 def test_test_send_goes_by_push_to_each_staff_member(db, sandbox):
     staff = users(2, prefix="f")
-    from dashboard import staff as staff_list
-    from dashboard.auth import User
+    from dashboard.messaging import staff as staff_list
+    from dashboard.access.auth import User
     for member in staff:  # test sends reach only the admin's staff list (issue 12)
         staff_list.add(db.cursor(), User("boss", "admin", "local"), member)
     sending.plan(db, delivery_id="t1", user_ids=staff, messages=MESSAGES, kind="test")
-    report = sending.run(db, "t1", line_api.clients(sandbox.url, "token"))
+    report = sending.run(db, "t1", api.clients(sandbox.url, "token"))
     assert report.status == "sent" and report.sent == 2
     kinds = {r["kind"] for r in sandbox.get("/sandbox/inbox")["requests"]}
     assert kinds == {"push"}
@@ -249,7 +253,7 @@ def test_a_batch_tried_over_a_day_ago_is_never_resent(db, sandbox):
     """LINE forgets retry keys after 24 h: such a batch is left to the operator, not resent."""
     sending.plan(db, delivery_id="old", user_ids=users(1_000), messages=MESSAGES)
     db.execute("update delivery_recipients set attempted_at = current_timestamp - interval 25 hour where batch_no = 0")
-    report = sending.run(db, "old", line_api.clients(sandbox.url, "token"))
+    report = sending.run(db, "old", api.clients(sandbox.url, "token"))
     assert report.status == "paused" and "23 h" in report.stop_reason
     counts = dict(db.execute("select status, count(*) from delivery_recipients group by 1").fetchall())
     assert counts == {"unknown": 500, "sent": 500}
@@ -259,19 +263,19 @@ def test_a_batch_tried_over_a_day_ago_is_never_resent(db, sandbox):
 def test_no_token_never_reaches_a_remote_host(monkeypatch):
     monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
     monkeypatch.setenv("LINE_API_BASE_URL", "https://api.line.me")
-    with pytest.raises(line_api.LineError, match="only a sandbox on loopback"):
-        line_api.base_url()
+    with pytest.raises(api.LineError, match="only a sandbox on loopback"):
+        api.base_url()
     monkeypatch.delenv("LINE_API_BASE_URL")
-    assert line_api.base_url().startswith("http://127.0.0.1:")
+    assert api.base_url().startswith("http://127.0.0.1:")
     monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "real-token")
-    assert line_api.base_url() == "https://api.line.me"
+    assert api.base_url() == "https://api.line.me"
 
 
 def test_frequency_cap_counts_a_send_still_in_flight(db, sandbox):
     """Planned rows of a live delivery count against the cap, before they are sent."""
     import datetime as dt
 
-    from dashboard import segments
+    from dashboard.audience import rules
 
     friend = users(1, prefix="c")[0]
     db.execute("insert into friends (user_key, user_id, followed_at, last_followed_at, is_following) "
@@ -280,7 +284,7 @@ def test_frequency_cap_counts_a_send_still_in_flight(db, sandbox):
     for i in range(3):
         sending.plan(db, delivery_id=f"cap{i}", user_ids=[friend], messages=MESSAGES)  # planned, not sent
     rule = {"version": 1, "rule": {"field": "received", "min": 3, "within_days": 7}}
-    compiled = segments.compile_rule(rule, dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1), use_rollup=False)
+    compiled = rules.compile_rule(rule, dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1), use_rollup=False)
     assert [r[1] for r in db.execute(compiled.sql, compiled.params).fetchall()] == [friend]
 
 
@@ -288,12 +292,12 @@ def test_sandbox_insight_counts_what_it_accepted(db, sandbox):
     import datetime as dt
 
     _send(db, sandbox, users(700))
-    c = line_api.clients(sandbox.url, "token")
+    c = api.clients(sandbox.url, "token")
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).strftime("%Y%m%d")
-    delivery = c.insight.get_number_of_message_deliveries(today, _request_timeout=line_api.TIMEOUT)
+    delivery = c.insight.get_number_of_message_deliveries(today, _request_timeout=api.TIMEOUT)
     assert delivery.api_multicast == 700
     stats = c.insight.get_statistics_per_unit(sending.aggregation_unit("d_test"), "20260101", "20260130",
-                                              _request_timeout=line_api.TIMEOUT)
+                                              _request_timeout=api.TIMEOUT)
     assert stats.overview.unique_impression == 350
 
 
@@ -302,7 +306,7 @@ def test_cli_large_send_on_a_shared_server_asks_for_approval_and_says_so(tmp_pat
     import shutil
     import json as _json
 
-    from dashboard import approvals
+    from dashboard.messaging import approvals
 
     db = tmp_path / "shared.duckdb"
     shutil.copy(demo_db, db)

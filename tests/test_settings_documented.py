@@ -1,11 +1,11 @@
-"""Every setting is declared once (dashboard/config.py) and documented in the README."""
+"""Every setting is declared once (dashboard/core/config.py) and documented in the README."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from dashboard import config
+from dashboard.core import config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Issue 12 point 6: one signing module, a derived key per purpose (dashboard/signing.py)."""
+"""Issue 12 point 6: one signing module, a derived key per purpose (dashboard/core/signing.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +6,8 @@ import hmac
 
 from hypothesis import given, settings, strategies as st
 
-from dashboard import route_login, signing, webhook
+from dashboard.intake import receiver, route_login
+from dashboard.core import signing
 
 SECRET = "one-secret-reused-for-everything"
 
@@ -14,9 +15,9 @@ SECRET = "one-secret-reused-for-everything"
 def test_a_token_of_one_purpose_never_verifies_as_another():
     state = route_login.make_state(SECRET, "qr_flyer")
     assert route_login.read_state(SECRET, state) == "qr_flyer"
-    assert webhook.read_link_token(SECRET, state) is None
-    link = webhook.link_token(SECRET, "dlv_1", "U1", "https://shop.example.jp/")
-    assert webhook.read_link_token(SECRET, link)["t"] == "https://shop.example.jp/"
+    assert receiver.read_link_token(SECRET, state) is None
+    link = receiver.link_token(SECRET, "dlv_1", "U1", "https://shop.example.jp/")
+    assert receiver.read_link_token(SECRET, link)["t"] == "https://shop.example.jp/"
     assert route_login.read_state(SECRET, link) is None
     # a state made the old way (raw secret, before keys were derived) no longer passes
     body = "qr_flyer.nonce"
@@ -29,7 +30,7 @@ def test_a_token_of_one_purpose_never_verifies_as_another():
 def test_links_already_sent_with_the_raw_secret_keep_working():
     payload = signing.b64(b'{"d":"dlv_old","u":"","t":"https://shop.example.jp/sale"}')
     old = f"{payload}.{signing.b64(hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).digest()[:16])}"
-    assert webhook.read_link_token(SECRET, old)["d"] == "dlv_old"
+    assert receiver.read_link_token(SECRET, old)["d"] == "dlv_old"
 
 
 @settings(max_examples=100, deadline=None)
@@ -49,5 +50,6 @@ def test_every_hmac_in_the_product_goes_through_signing():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "dashboard"
-    users = sorted(p.name for p in root.glob("*.py") if "hmac.new(" in p.read_text(encoding="utf-8"))
-    assert users == ["signing.py", "webhook.py"]   # webhook: X-Line-Signature, LINE's own format
+    users = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
+                   if "hmac.new(" in p.read_text(encoding="utf-8"))
+    assert users == ["core/signing.py", "intake/receiver.py"]   # receiver: X-Line-Signature, LINE's own format

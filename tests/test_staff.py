@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import audit, compose_actions, line_api, sending, staff, storage
-from dashboard.auth import PermissionDenied, User
+from dashboard.core import audit, storage
+from dashboard.messaging import actions, sending, staff
+from dashboard.line import api
+from dashboard.access.auth import PermissionDenied, User
 
 ROOT = Path(__file__).resolve().parent.parent
-NAV = ROOT / "dashboard" / "navigation.py"
+NAV = ROOT / "dashboard" / "web" / "navigation.py"
 ADMIN, OLGA = User("boss", "admin", "local"), User("olga", "operator", "local")
 NOON_JST = dt.datetime(2026, 12, 2, 3, 0, tzinfo=dt.timezone.utc)
 NIGHT_JST = dt.datetime(2026, 12, 2, 14, 0, tzinfo=dt.timezone.utc)   # 23:00 in Tokyo: quiet hours 22-8
@@ -66,30 +68,30 @@ def _codes(excinfo) -> list[str]:
 
 def test_an_operator_cannot_reach_friends_or_skip_any_check_through_the_api(db, sandbox, monkeypatch):
     con, cur = db
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     staff.add(cur, ADMIN, uid(1), "Sato")
     friends = [uid(i) for i in range(100, 1100)]
     # the reproduction of the issue: 1,000 friends and forbidden terms, by an operator, via the Python API
-    with pytest.raises(compose_actions.TestSendRefused) as refused:
-        compose_actions.test_send(con, cur, OLGA, friends, [{"type": "text", "text": "ギャンブル 出会い系"}],
+    with pytest.raises(actions.TestSendRefused) as refused:
+        actions.test_send(con, cur, OLGA, friends, [{"type": "text", "text": "ギャンブル 出会い系"}],
                                   clients, now=NOON_JST)
     assert set(_codes(refused)) == {"too_many", "not_staff", "forbidden"}
-    with pytest.raises(compose_actions.TestSendRefused) as night:
-        compose_actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=NIGHT_JST)
+    with pytest.raises(actions.TestSendRefused) as night:
+        actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=NIGHT_JST)
     assert _codes(night) == ["quiet_hours"]
-    with pytest.raises(compose_actions.TestSendRefused) as limits:
-        compose_actions.test_send(con, cur, OLGA, [uid(1)], [{"type": "text", "text": "x" * 5001}], clients,
+    with pytest.raises(actions.TestSendRefused) as limits:
+        actions.test_send(con, cur, OLGA, [uid(1)], [{"type": "text", "text": "x" * 5001}], clients,
                                   now=NOON_JST)
     assert _codes(limits) == ["limit"]
-    with pytest.raises(compose_actions.TestSendRefused) as nobody:
-        compose_actions.test_send(con, cur, OLGA, [], MESSAGES, clients, now=NOON_JST)
+    with pytest.raises(actions.TestSendRefused) as nobody:
+        actions.test_send(con, cur, OLGA, [], MESSAGES, clients, now=NOON_JST)
     assert _codes(nobody) == ["none"]
     assert cur.execute("select count(*) from deliveries").fetchone()[0] == 0
     assert sandbox.summary()["recipients"] == 0
     refusals = audit.search(cur, action="test_send.refused")
     assert len(refusals) == 4
     # a staff member, within the rules: it goes, by push, to them only
-    report = compose_actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=NOON_JST)
+    report = actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=NOON_JST)
     assert report.status == "sent" and report.sent == 1
     assert [r["kind"] for r in sandbox.get("/sandbox/inbox")["requests"]] == ["push"]
 
@@ -97,13 +99,13 @@ def test_an_operator_cannot_reach_friends_or_skip_any_check_through_the_api(db, 
 def test_the_test_send_cap_per_staff_member(db, sandbox, monkeypatch):
     con, cur = db
     monkeypatch.setenv("DASHBOARD_TEST_SENDS_PER_DAY", "2")
-    clients = line_api.clients(sandbox.url, "token")
+    clients = api.clients(sandbox.url, "token")
     staff.add(cur, ADMIN, uid(1))
     now = dt.datetime.now(dt.timezone.utc).replace(hour=3)  # noon in Tokyo, today (the cap counts real sends)
     for _ in range(2):
-        compose_actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=now)
-    with pytest.raises(compose_actions.TestSendRefused) as capped:
-        compose_actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=now)
+        actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=now)
+    with pytest.raises(actions.TestSendRefused) as capped:
+        actions.test_send(con, cur, OLGA, [uid(1)], MESSAGES, clients, now=now)
     assert capped.value.problems == [("test_cap", {"n": 1, "cap": 2})]
 
 
@@ -111,7 +113,7 @@ def test_the_engine_refuses_a_test_delivery_planned_around_the_checks(db, sandbo
     con, cur = db
     staff.add(cur, ADMIN, uid(1))
     sending.plan(con, delivery_id="t_backdoor", user_ids=[uid(1), uid(500)], messages=MESSAGES, kind="test")
-    report = sending.run(con, "t_backdoor", line_api.clients(sandbox.url, "token"))
+    report = sending.run(con, "t_backdoor", api.clients(sandbox.url, "token"))
     assert report.status == "failed" and report.sent == 0
     assert sandbox.summary()["recipients"] == 0
 
@@ -171,7 +173,7 @@ def session(email: str) -> AppTest:
 def test_admin_keeps_the_list_on_the_audit_page_and_compose_offers_only_it(shared):
     db, sandbox = shared
     at = session("boss@example.jp")
-    at.switch_page("../pages/audit.py").run()
+    at.switch_page("../../pages/audit.py").run()
     at.text_input(key="staff_user_id").input("U123")
     at.get("form_submit_button")[0].click().run()
     assert any("LINEユーザーIDの形" in e.value for e in at.error)
@@ -186,7 +188,7 @@ def test_admin_keeps_the_list_on_the_audit_page_and_compose_offers_only_it(share
         friend = con.execute("select user_id from friends where is_following limit 1").fetchone()[0]
 
     op = session("op@example.jp")
-    op.switch_page("../pages/compose.py").run()
+    op.switch_page("../../pages/compose.py").run()
     op.radio(key="cmp_kind").set_value("all").run()
     op.text_area(key="msg_0_text").set_value("新商品のお知らせ").run()
     picker = op.multiselect(key="cmp_testers")

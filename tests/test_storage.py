@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dashboard import storage
+from dashboard.core import storage
 
 
 def test_new_database_gets_current_version(tmp_path):
@@ -179,7 +179,8 @@ def test_database_backups_and_spool_are_private(tmp_path):
     import os
     import stat
 
-    from dashboard import backup, webhook
+    from dashboard.core import backup
+    from dashboard.intake import receiver
 
     old = os.umask(0o022)
     try:
@@ -187,7 +188,7 @@ def test_database_backups_and_spool_are_private(tmp_path):
         con = storage.connect(path)
         copy = backup.make(con, tmp_path / "backups")
         con.close()
-        spool = webhook.Spool(tmp_path / "spool")
+        spool = receiver.Spool(tmp_path / "spool")
         asyncio.run(spool.append({"kind": "test"}))
     finally:
         os.umask(old)
@@ -208,3 +209,21 @@ def test_the_cli_creates_files_under_a_private_umask(tmp_path):
                           cwd=storage.config.ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in tmp_path.iterdir())
+
+
+def test_transaction_commits_whole_or_rolls_back(tmp_path):
+    from dashboard.core import storage as st
+
+    con = st.connect(tmp_path / "tx.duckdb")
+    cur = con.cursor()
+    cur.execute("create table t (i int)")
+    with st.transaction(cur):
+        cur.execute("insert into t values (1)")
+    try:
+        with st.transaction(cur):
+            cur.execute("insert into t values (2)")
+            raise RuntimeError("half-way")
+    except RuntimeError:
+        pass
+    assert cur.execute("select list(i) from t").fetchone()[0] == [1]
+    con.close()

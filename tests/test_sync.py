@@ -16,8 +16,11 @@ import uuid
 
 import pytest
 
-from dashboard import line_api, sending, storage, sync
-from tests.sandbox_server import free_port
+from dashboard.line import api
+from dashboard.messaging import sending
+from dashboard.core import storage
+from dashboard.intake import sync
+from dashboard.line.sandbox_process import free_port
 
 JST = dt.timezone(dt.timedelta(hours=9))
 FOLLOWERS = "/v2/bot/insight/followers"
@@ -44,7 +47,7 @@ def db(tmp_path):
 
 @pytest.fixture
 def clients(sandbox):
-    c = line_api.clients(sandbox.url, "token")
+    c = api.clients(sandbox.url, "token")
     yield c
     c.close()
 

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import signing, webhook
-from tests.sandbox_server import ROOT, free_port
+from dashboard.core import signing
+from dashboard.intake import receiver as webhook
+from dashboard.line.sandbox_process import ROOT, free_port
 
 SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"
 LINK_SECRET = "link-secret-for-tests"

@@ -10,7 +10,9 @@ import json
 
 import pytest
 
-from dashboard import health, sending, storage, worker
+from dashboard import health, worker
+from dashboard.messaging import sending
+from dashboard.core import storage
 from tests.test_ingest import ALICE, BOB, event, record, spool
 from tests.test_sending import MESSAGES, users
 
@@ -138,10 +140,10 @@ def test_the_data_page_shows_each_duty_and_names_the_failing_one(env):
 
     (env / "backups").write_text("not a folder")
     worker.tick(0.0)
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "navigation.py"),
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"),
                            default_timeout=60)
     at.run()
-    at.switch_page("../pages/data.py").run()
+    at.switch_page("../../pages/data.py").run()
     assert not at.exception, at.exception
     assert any("失敗している処理があります: 日次バックアップ" in e.value for e in at.error)
     table = next(d.value for d in at.dataframe if "duty" in d.value.columns)

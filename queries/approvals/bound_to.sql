@@ -1,4 +1,4 @@
--- What an approval is bound to (dashboard/approvals.py fingerprint): the delivery's messages, kind,
+-- What an approval is bound to (dashboard/messaging/approvals.py fingerprint): the delivery's messages, kind,
 -- segment, schedule and link tracking, and its planned audience — the send ledger's user ids,
 -- reduced to their count and a SHA-256 over them sorted and joined by newlines. Any edit of the
 -- messages or the audience changes this row.

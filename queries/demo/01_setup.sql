@@ -1,5 +1,5 @@
 -- Demo account, step 1: parameters, the deterministic random macro and the account's shape.
--- Variables set (bound) by dashboard/demo.py: demo_seed, demo_friends, demo_days, demo_end
+-- Variables set (bound) by dashboard/analytics/demo.py: demo_seed, demo_friends, demo_days, demo_end
 -- (timestamptz, midnight in the account's time zone, exclusive end of the generated period).
 --
 -- u(k, salt): a uniform number in [0, 1) from a hash of (key, salt, seed). Unlike random(), it is

@@ -79,7 +79,7 @@ webhook_events as (
                 when line_type is null then 'event has no type'
                 when ts is null or ts < 0 or ts > 32503680000000 then 'event has no valid timestamp'
                 when user_id_type not in ('VARCHAR', 'NULL') then 'source.userId is not a string'
-                -- LINE's user ID shape (dashboard/line_ids.py): anything else is no LINE user
+                -- LINE's user ID shape (dashboard/line/ids.py): anything else is no LINE user
                 when not regexp_full_match(user_id, 'U[0-9a-f]{32}')
                     then 'source.userId is not a LINE user ID (U and 32 lower-case hex digits)'
                 when length(e::varchar) > 1000000 then 'event is larger than 1 MB'

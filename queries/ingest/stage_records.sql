@@ -1,5 +1,5 @@
 -- Loader step 1: the spool lines of this batch parsed into records. _spool_lines (file, line_no,
--- raw), registered by dashboard/ingest.py, holds the new complete lines, each with its newline
+-- raw), registered by dashboard/intake/loader.py, holds the new complete lines, each with its newline
 -- (JSON allows the trailing whitespace); empty lines are skipped. A line that is not a JSON object
 -- with a known kind is kept with the reason it cannot be loaded (it goes to ingest_quarantine).
 -- Each line is parsed once, into a struct (try(): a line that is not JSON gives null, not an error).

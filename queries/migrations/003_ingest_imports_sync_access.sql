@@ -69,7 +69,7 @@ create table if not exists import_runs (
 );
 
 alter table deliveries add column if not exists link_tracking varchar;
-alter table deliveries add column if not exists cost_yen decimal(14, 2);     -- extra-message cost planned (approval threshold)   -- per_user, per_delivery (dashboard/links.py)
+alter table deliveries add column if not exists cost_yen decimal(14, 2);     -- extra-message cost planned (approval threshold)   -- per_user, per_delivery (dashboard/messaging/links.py)
 alter table friends add column if not exists added_by varchar;         -- webhook, sync, import, demo
 alter table customers add column if not exists email varchar;        -- raw, only when a setting allows
 alter table customers add column if not exists name varchar;

@@ -1,0 +1,1 @@
+"""Who may do what: roles, passwords, sessions, OIDC and the log-in routes."""

@@ -1,0 +1,417 @@
+"""Segment rules: the model, its validation, and the compiler to one parameterised DuckDB query.
+
+A rule is JSON (documented in the README):
+
+    {"version": 1,
+     "rule": {"all": [{"field": "interest", "in": ["hot", "warm"]},
+                      {"field": "route", "in": ["thanks_page"]},
+                      {"not": {"field": "purchased", "within_days": 90}}]}}
+
+A node is a group — {"all": [...]} (AND), {"any": [...]} (OR), {"not": node} — or a condition
+{"field": <name>, ...}. Groups nest to any depth. The compiler turns every condition into a fixed
+SQL fragment from CONDITIONS below: every value is a bound parameter ($p0, $p1, … named by the
+compiler), every identifier comes from this file. An invalid rule raises RuleError naming the
+condition by its path (rule.all[2].not) and saying why.
+
+Everything relative ("within 30 days") is relative to one instant, `as_of`: by default the last
+rollup refresh, which is when rollup_friend_activity's counts were taken, so that conditions it
+answers exactly can read it instead of scanning events.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from dashboard.core import config
+
+RULE_VERSION = 1
+MAX_DEPTH = 8
+MAX_CONDITIONS = 50
+MAX_LIST = 200_000  # e-mail lists can be long
+MAX_TEXT = 500
+MAX_RULE_CHARS = 16 * 1024 * 1024   # checked before parsing: a 680 MB rule took 8.5 GB (issue 12)
+REACTION_TYPES = ("message", "postback", "richmenu_tap", "survey_answer", "link_click")
+INTEREST_LEVELS = ("hot", "warm", "cold", "dormant")
+ROLLUP_WINDOWS = {7: "reactions_7d", 30: "reactions_30d", 90: "reactions_90d"}
+
+
+class RuleError(ValueError):
+    """An invalid rule; the message names the condition (by path) and the reason."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+# ---- validation helpers -----------------------------------------------------------------------
+
+def _int(node: dict, key: str, path: str, *, low: int = 0, high: int = 10_000, required: bool = True):
+    value = node.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RuleError(path, f"'{key}' must be a whole number")
+    if not low <= value <= high:
+        raise RuleError(path, f"'{key}' must be between {low} and {high}, got {value}")
+    return value
+
+
+def _number(node: dict, key: str, path: str, required: bool = True):
+    value = node.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise RuleError(path, f"'{key}' must be a number")
+    return float(value)
+
+
+def _text(node: dict, key: str, path: str, required: bool = True):
+    value = node.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise RuleError(path, f"'{key}' must be text")
+    if len(value) > MAX_TEXT:
+        raise RuleError(path, f"'{key}' is longer than {MAX_TEXT} characters")
+    return value
+
+
+def _texts(node: dict, key: str, path: str, allowed: tuple[str, ...] | None = None) -> list[str]:
+    value = node.get(key)
+    if not isinstance(value, list) or not value:
+        raise RuleError(path, f"'{key}' must be a non-empty list")
+    if len(value) > MAX_LIST:
+        raise RuleError(path, f"'{key}' has more than {MAX_LIST} items")
+    if not all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value):
+        raise RuleError(path, f"every item of '{key}' must be text of at most {MAX_TEXT} characters")
+    if allowed is not None:
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise RuleError(path, f"unknown value(s) {unknown} in '{key}'; allowed: {', '.join(allowed)}")
+    return list(dict.fromkeys(value))  # drop repeats, keep order
+
+
+def _date(node: dict, key: str, path: str) -> dt.date:
+    value = node.get(key)
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise RuleError(path, f"'{key}' must be a date YYYY-MM-DD") from None
+
+
+def _only(node: dict, path: str, keys: set[str]) -> None:
+    extra = set(node) - keys - {"field"}
+    if extra:
+        raise RuleError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(keys)}")
+
+
+# ---- the compiler's state ---------------------------------------------------------------------
+
+@dataclass
+class _Compiler:
+    as_of: dt.datetime
+    tz: str
+    use_rollup: bool
+    params: dict = field(default_factory=dict)
+
+    def bind(self, value) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def day_start(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), ZoneInfo(self.tz))
+
+
+# Every fragment is a boolean SQL expression over `f` (a row of friends). `$as_of` is bound once.
+FOLLOWING_AT_AS_OF = ("(f.followed_at < $as_of and (f.blocked_at is null or f.blocked_at >= $as_of "
+                      "or (f.last_followed_at > f.blocked_at and f.last_followed_at < $as_of)))")
+
+
+def _following(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"value"})
+    value = n.get("value", True)
+    if not isinstance(value, bool):
+        raise RuleError(path, "'value' must be true (following) or false (blocked)")
+    return FOLLOWING_AT_AS_OF if value else f"(not {FOLLOWING_AT_AS_OF})"
+
+
+def _followed(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"within_days", "from", "to"})
+    if "within_days" in n:
+        if "from" in n or "to" in n:
+            raise RuleError(path, "use either 'within_days' or 'from'/'to', not both")
+        days = c.bind(_int(n, "within_days", path, low=1, high=3650))
+        return f"(f.followed_at >= $as_of - to_days({days}::integer) and f.followed_at < $as_of)"
+    if "from" not in n or "to" not in n:
+        raise RuleError(path, "needs 'within_days', or both 'from' and 'to' (dates, inclusive)")
+    first, last = _date(n, "from", path), _date(n, "to", path)
+    if last < first:
+        raise RuleError(path, f"'to' ({last}) is before 'from' ({first})")
+    start = c.bind(c.day_start(first))
+    end = c.bind(c.day_start(last + dt.timedelta(days=1)))
+    return f"(f.followed_at >= {start} and f.followed_at < {end})"
+
+
+def _route(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"in"})
+    return f"list_contains({c.bind(_texts(n, 'in', path))}::varchar[], f.inflow_route)"
+
+
+def _tags(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"match", "tags"})
+    match = n.get("match", "any")
+    if match not in ("any", "all", "none"):
+        raise RuleError(path, "'match' must be one of any, all, none")
+    tags = _texts(n, "tags", path)
+    p = c.bind(tags)
+    having = f"count(distinct tag) = {c.bind(len(tags))}" if match == "all" else "true"
+    subquery = (f"(select user_id from friend_tags where list_contains({p}::varchar[], tag) "
+                f"group by user_id having {having})")
+    return f"(f.user_id not in {subquery})" if match == "none" else f"(f.user_id in {subquery})"
+
+
+_ATTRIBUTE_OPS = {
+    "eq": "value = {v}", "ne": "value <> {v}", "in": "list_contains({v}::varchar[], value)",
+    "contains": "contains(lower(value), lower({v}))",
+    "lt": "try_cast(value as double) < {v}", "le": "try_cast(value as double) <= {v}",
+    "gt": "try_cast(value as double) > {v}", "ge": "try_cast(value as double) >= {v}",
+}
+
+
+def _attribute(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"key", "op", "value"})
+    key = _text(n, "key", path)
+    op = n.get("op", "eq")
+    if not isinstance(op, str) or op not in _ATTRIBUTE_OPS:   # a list is unhashable: say so, no TypeError
+        raise RuleError(path, f"'op' must be one of {', '.join(_ATTRIBUTE_OPS)}")
+    if op == "in":
+        value = _texts(n, "value", path)
+    elif op in ("lt", "le", "gt", "ge"):
+        value = _number(n, "value", path)
+    else:
+        value = _text(n, "value", path)
+    test = _ATTRIBUTE_OPS[op].format(v=c.bind(value))
+    return (f"(f.user_id in (select user_id from friend_attributes "
+            f"where key = {c.bind(key)} and {test}))")
+
+
+def _customer(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"linked"})
+    linked = n.get("linked", True)
+    if not isinstance(linked, bool):
+        raise RuleError(path, "'linked' must be true or false")
+    return "(f.customer_id is not null)" if linked else "(f.customer_id is null)"
+
+
+def _purchased(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"within_days", "category"})
+    days = _int(n, "within_days", path, low=1, high=3650)
+    category = _text(n, "category", path, required=False)
+    if category is None and c.use_rollup:
+        # last purchase before as_of, from the activity rollup taken at this very as_of
+        return (f"(f.user_key in (select user_key from rollup_friend_activity "
+                f"where last_purchase_at >= $as_of - to_days({c.bind(days)}::integer)))")
+    where = "" if category is None else f" and detail = {c.bind(category)}"
+    return (f"(f.user_key in (select user_key from events where type in ('purchase', 'conversion') "
+            f"and occurred_at >= $as_of - to_days({c.bind(days)}::integer) and occurred_at < $as_of{where}))")
+
+
+def _never_purchased(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, set())
+    # no purchase event before as_of, and no CRM customer record with orders (CRM has no history)
+    return ("(f.user_key not in (select user_key from events where type in ('purchase', 'conversion') "
+            "and occurred_at < $as_of and user_key is not null) "
+            "and (f.customer_id is null or f.customer_id not in "
+            "(select customer_id from customers where orders > 0)))")
+
+
+def _customer_range(column: str):
+    def compile_range(c: _Compiler, n: dict, path: str) -> str:
+        _only(n, path, {"min", "max"})
+        low, high = _number(n, "min", path, required=False), _number(n, "max", path, required=False)
+        if low is None and high is None:
+            raise RuleError(path, "needs 'min', 'max' or both")
+        if low is not None and high is not None and high < low:
+            raise RuleError(path, f"'max' ({high}) is below 'min' ({low})")
+        tests = [f"{column} >= {c.bind(low)}" if low is not None else "true",
+                 f"{column} <= {c.bind(high)}" if high is not None else "true"]
+        return (f"(f.customer_id in (select customer_id from customers where "
+                f"{' and '.join(tests)}))")
+    return compile_range
+
+
+def _reactions(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"type", "min", "within_days"})
+    kind = n.get("type", "any")
+    if kind != "any" and kind not in REACTION_TYPES:
+        raise RuleError(path, f"'type' must be any or one of {', '.join(REACTION_TYPES)}")
+    least = _int(n, "min", path, low=1, high=100_000)
+    days = _int(n, "within_days", path, low=1, high=3650)
+    if kind == "any" and days in ROLLUP_WINDOWS and c.use_rollup:
+        return (f"(f.user_key in (select user_key from rollup_friend_activity "
+                f"where {ROLLUP_WINDOWS[days]} >= {c.bind(least)}))")
+    types = list(REACTION_TYPES) if kind == "any" else [kind]
+    return (f"(f.user_key in (select user_key from events "
+            f"where occurred_at >= $as_of - to_days({c.bind(days)}::integer) and occurred_at < $as_of "
+            f"and list_contains({c.bind(types)}::varchar[], type) "
+            f"group by user_key having count(*) >= {c.bind(least)}))")
+
+
+def _richmenu_tap(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"area", "within_days"})
+    area = _text(n, "area", path)
+    days = _int(n, "within_days", path, low=1, high=3650)
+    return (f"(f.user_key in (select user_key from events where type = 'richmenu_tap' "
+            f"and detail = {c.bind(area)} and occurred_at >= $as_of - to_days({c.bind(days)}::integer) "
+            f"and occurred_at < $as_of))")
+
+
+def _clicked(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"delivery_id"})
+    delivery = _text(n, "delivery_id", path)
+    return (f"(f.user_key in (select user_key from events where type = 'link_click' "
+            f"and delivery_id = {c.bind(delivery)} and occurred_at < $as_of))")
+
+
+def _received(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"min", "within_days"})
+    least = _int(n, "min", path, low=1, high=10_000)
+    days = c.bind(_int(n, "within_days", path, low=1, high=3650))
+    def window(alias: str) -> str:
+        return f"{alias}.sent_at >= $as_of - to_days({days}::integer) and {alias}.sent_at < $as_of"
+
+    # Ledger rows for sends with a ledger; broadcasts (no ledger: LINE sends to every follower)
+    # count for everyone following at their send time.
+    # Ledger rows sent, or still planned in a live delivery (in flight or scheduled), count: the
+    # frequency cap must see a send that has not finished yet.
+    ledger_time = "coalesce(r.sent_at, d.scheduled_at, d.created_at)"
+    return (f"((select count(*) from delivery_recipients r join deliveries d on d.delivery_id = r.delivery_id "
+            f"where r.user_id = f.user_id and (r.status = 'sent' or (r.status = 'planned' "
+            f"and d.status not in ('failed', 'cancelled', 'stopped'))) "
+            f"and {ledger_time} >= $as_of - to_days({days}::integer) and {ledger_time} < $as_of) "
+            f"+ (select count(*) from deliveries d where d.kind = 'broadcast' and d.status = 'sent' "
+            f"and {window('d')} and f.followed_at < d.sent_at and (f.blocked_at is null "
+            f"or f.blocked_at >= d.sent_at or (f.last_followed_at > f.blocked_at "
+            f"and f.last_followed_at < d.sent_at))) >= {c.bind(least)})")
+
+
+def _interest(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"in"})
+    levels = _texts(n, "in", path, INTEREST_LEVELS)
+    return (f"(f.user_key in (select user_key from rollup_friend_activity "
+            f"where list_contains({c.bind(levels)}::varchar[], interest_level)))")
+
+
+def _genre(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"in"})
+    return (f"(f.user_key in (select user_key from rollup_friend_activity "
+            f"where list_contains({c.bind(_texts(n, 'in', path))}::varchar[], genre)))")
+
+
+def _email_reached(c: _Compiler, n: dict, path: str) -> str:
+    _only(n, path, {"in"})
+    hashes = _texts(n, "in", path)
+    return (f"(f.customer_id in (select customer_id from customers "
+            f"where list_contains({c.bind(hashes)}::varchar[], email_hash)))")
+
+
+CONDITIONS = {
+    "following": _following, "followed": _followed, "route": _route, "tags": _tags,
+    "attribute": _attribute, "customer": _customer, "purchased": _purchased,
+    "never_purchased": _never_purchased, "orders": _customer_range("orders"),
+    "revenue": _customer_range("revenue"), "reactions": _reactions, "richmenu_tap": _richmenu_tap,
+    "clicked": _clicked, "received": _received, "interest": _interest, "genre": _genre,
+    "email_reached": _email_reached,
+}
+# interest and genre are defined only by the rollup (as of its refresh)
+NEEDS_ROLLUP = {"interest", "genre"}
+
+
+def _node(c: _Compiler, node, path: str, depth: int, counter: list[int]) -> str:
+    if depth > MAX_DEPTH:
+        raise RuleError(path, f"groups nest deeper than {MAX_DEPTH} levels")
+    if not isinstance(node, dict):
+        raise RuleError(path, "must be an object: a group (all / any / not) or a condition (field)")
+    groups = [k for k in ("all", "any", "not") if k in node]
+    if groups and "field" in node:
+        raise RuleError(path, "is both a group and a condition")
+    if len(groups) > 1 or (groups and len(node) > 1):
+        raise RuleError(path, "a group has exactly one key: all, any or not")
+    if groups:
+        kind = groups[0]
+        if kind == "not":
+            return f"(not {_node(c, node['not'], f'{path}.not', depth + 1, counter)})"
+        children = node[kind]
+        if not isinstance(children, list) or not children:
+            raise RuleError(f"{path}.{kind}", "must be a non-empty list")
+        joiner = " and " if kind == "all" else " or "
+        parts = [_node(c, child, f"{path}.{kind}[{i}]", depth + 1, counter) for i, child in enumerate(children)]
+        return "(" + joiner.join(parts) + ")"
+    name = node.get("field")
+    if not isinstance(name, str) or name not in CONDITIONS:   # a list or object is no field name
+        raise RuleError(path, f"unknown field {name!r}; known: {', '.join(sorted(CONDITIONS))}")
+    counter[0] += 1
+    if counter[0] > MAX_CONDITIONS:
+        raise RuleError(path, f"a rule may hold at most {MAX_CONDITIONS} conditions")
+    if name in NEEDS_ROLLUP and not c.use_rollup:
+        raise RuleError(path, f"'{name}' is known only as of the last rollup refresh, not at another time")
+    # coalesce: a condition on a missing value (no route, no attribute) is false, and so its
+    # negation is true, never SQL's unknown that would drop the friend from both.
+    return f"coalesce({CONDITIONS[name](c, node, f'{path} (field {name!r})')}, false)"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str            # select user_key, user_id from friends … (one row per member)
+    params: dict
+    as_of: dt.datetime
+
+
+def parse(rule) -> dict:
+    """A rule from JSON text or a dict, checked for its envelope."""
+    if isinstance(rule, (str, bytes)):
+        if len(rule) > MAX_RULE_CHARS:
+            raise RuleError("rule", f"is larger than {MAX_RULE_CHARS // (1024 * 1024)} MB; a rule this big cannot be right")
+        try:
+            rule = json.loads(rule)
+        except json.JSONDecodeError as exc:
+            raise RuleError("rule", f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        except (RecursionError, UnicodeDecodeError):
+            raise RuleError("rule", "is not valid JSON (nested too deeply or not UTF-8)") from None
+    if not isinstance(rule, dict):
+        raise RuleError("rule", "must be a JSON object with 'version' and 'rule'")
+    if rule.get("version") != RULE_VERSION:
+        raise RuleError("version", f"must be {RULE_VERSION} (this program's rule format)")
+    if set(rule) - {"version", "rule"} or "rule" not in rule:
+        raise RuleError("rule", "the envelope holds exactly 'version' and 'rule'")
+    return rule
+
+
+def compile_rule(rule, as_of: dt.datetime, *, use_rollup: bool = True, tz: str | None = None,
+                 prefix: str = "p") -> Compiled:
+    """Compile to one query listing the members. `use_rollup` must be False unless `as_of` is the
+    activity rollup's own as_of (then interest and genre are unavailable). `prefix` names the
+    parameters ($p0, $p1, $p_as_of …) so that two compiled rules can sit in one query."""
+    rule = parse(rule)
+    c = _Compiler(as_of=as_of, tz=tz or config.timezone(), use_rollup=use_rollup)
+    c.params["as_of"] = as_of
+    predicate = _node(c, rule["rule"], "rule", 0, [0])
+    sql = f"select f.user_key, f.user_id from friends f where f.followed_at < $as_of and {predicate}"
+    if prefix != "p":  # our own placeholders only: values never appear in the SQL text
+        sql = re.sub(r"\$p(\d+)\b", lambda m: f"${prefix}{m.group(1)}", sql)
+        params = {(f"{prefix}{k[1:]}" if k != "as_of" else f"{prefix}_as_of"): v for k, v in c.params.items()}
+        sql = sql.replace("$as_of", f"${prefix}_as_of")
+        return Compiled(sql, params, as_of)
+    return Compiled(sql, dict(c.params), as_of)
+
+
+def validate(rule) -> None:
+    compile_rule(rule, dt.datetime.now(dt.timezone.utc))
+
+
+EMPTY_RULE = {"version": RULE_VERSION, "rule": {"all": [{"field": "following", "value": True}]}}

@@ -1,0 +1,149 @@
+"""Saved segments: create, update, rename, duplicate, delete (each recorded in audit_log), and the
+daily sizes kept for them. A rule is validated before it is stored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import duckdb
+import pandas as pd
+
+from dashboard.audience import rules, running
+from dashboard.core import queries
+
+queries.require("segments/list")
+MAX_NAME = 100
+
+
+class SegmentStoreError(ValueError):
+    pass
+
+
+def _name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise SegmentStoreError("a segment needs a name")
+    if len(name) > MAX_NAME:
+        raise SegmentStoreError(f"a segment name has at most {MAX_NAME} characters")
+    return name
+
+
+def _audit(cur, actor: str, action: str, segment_id: str, detail: dict) -> None:
+    cur.execute("insert into audit_log (actor, action, object, detail) values ($actor, $action, $object, $detail)",
+                {"actor": actor, "action": action, "object": f"segment:{segment_id}",
+                 "detail": json.dumps(detail, ensure_ascii=False)})
+
+
+def _write(con, statements: list[tuple[str, dict]], actor: str, action: str, segment_id: str, detail: dict):
+    cur = con.cursor()
+    try:
+        cur.execute("begin")
+        for sql, params in statements:
+            cur.execute(sql, params)
+        _audit(cur, actor, action, segment_id, detail)
+        cur.execute("commit")
+    except duckdb.ConstraintException as exc:
+        cur.execute("rollback")
+        if "name" in str(exc) or "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
+            raise SegmentStoreError("a segment with this name already exists") from None
+        raise
+    except Exception:
+        cur.execute("rollback")
+        raise
+    finally:
+        cur.close()
+
+
+def list_segments(cur) -> pd.DataFrame:
+    return queries.run(cur, "segments/list")
+
+
+def get(cur, *, segment_id: str | None = None, name: str | None = None) -> dict:
+    frame = list_segments(cur)
+    row = frame[frame["segment_id"] == segment_id] if segment_id else frame[frame["name"] == name]
+    if row.empty:
+        raise SegmentStoreError(f"no saved segment {'id ' + segment_id if segment_id else repr(name)}")
+    record = row.iloc[0].to_dict()
+    record["rule"] = json.loads(record["definition"])
+    return record
+
+
+def create(con, name: str, rule, actor: str) -> str:
+    name = _name(name)
+    rules.validate(rule)
+    rule = rules.parse(rule)
+    segment_id = "seg_" + uuid.uuid4().hex[:12]
+    _write(con, [("insert into segments (segment_id, name, definition, created_by) values ($id, $name, $rule, $actor)",
+                  {"id": segment_id, "name": name, "rule": json.dumps(rule, ensure_ascii=False), "actor": actor})],
+           actor, "segment.create", segment_id, {"name": name, "rule": rule})
+    return segment_id
+
+
+def update(con, segment_id: str, rule, actor: str) -> None:
+    rules.validate(rule)
+    rule = rules.parse(rule)
+    get(con.cursor(), segment_id=segment_id)
+    _write(con, [("update segments set definition = $rule, updated_by = $actor, updated_at = current_timestamp "
+                  "where segment_id = $id", {"id": segment_id, "rule": json.dumps(rule, ensure_ascii=False),
+                                             "actor": actor}),
+                 # sizes recorded under the old rule no longer describe this segment
+                 ("delete from segment_sizes where segment_id = $id", {"id": segment_id})],
+           actor, "segment.update", segment_id, {"rule": rule})
+
+
+def rename(con, segment_id: str, new_name: str, actor: str) -> None:
+    new_name = _name(new_name)
+    old = get(con.cursor(), segment_id=segment_id)
+    _write(con, [("update segments set name = $name, updated_by = $actor, updated_at = current_timestamp "
+                  "where segment_id = $id", {"id": segment_id, "name": new_name, "actor": actor})],
+           actor, "segment.rename", segment_id, {"from": old["name"], "to": new_name})
+
+
+def duplicate(con, segment_id: str, new_name: str, actor: str) -> str:
+    original = get(con.cursor(), segment_id=segment_id)
+    new_id = create(con, new_name, original["rule"], actor)
+    cur = con.cursor()
+    _audit(cur, actor, "segment.duplicate", new_id, {"from": segment_id})
+    cur.close()
+    return new_id
+
+
+def delete(con, segment_id: str, actor: str) -> None:
+    old = get(con.cursor(), segment_id=segment_id)
+    _write(con, [("delete from segment_sizes where segment_id = $id", {"id": segment_id}),
+                 ("delete from segments where segment_id = $id", {"id": segment_id})],
+           actor, "segment.delete", segment_id, {"name": old["name"], "rule": old["rule"]})
+
+
+def record_size(con, segment_id: str, day: dt.date, size: int) -> None:
+    cur = con.cursor()
+    try:
+        cur.execute("insert or replace into segment_sizes (segment_id, day, size, computed_at) "
+                    "values ($id, $day, $size, current_timestamp)", {"id": segment_id, "day": day, "size": size})
+    finally:
+        cur.close()
+
+
+def daily_sizes(con, segment_ids: list[str], first: dt.date, last: dt.date, max_backfill: int = 92) -> pd.DataFrame:
+    """Size per day of each segment over [first, last]: recorded sizes, back-filled where missing
+    by evaluating the rule as of that day's end (not possible for interest / genre rules: those
+    days stay empty until the segment is counted on them)."""
+    cur = con.cursor()
+    try:
+        have = queries.run(cur, "segments/sizes", segment_ids=segment_ids, first=first, last=last)
+        known = {(r.segment_id, pd.Timestamp(r.day).date()) for r in have.itertuples()}
+        days = [first + dt.timedelta(days=i) for i in range(min((last - first).days + 1, max_backfill))]
+        for segment_id in segment_ids:
+            rule = get(cur, segment_id=segment_id)["rule"]
+            if running.uses_rollup_only_fields(rule):
+                continue
+            for day in days:
+                if (segment_id, day) not in known:
+                    size = running.size_on_day(cur, rule, day)
+                    if size is not None:
+                        record_size(con, segment_id, day, size)
+        return queries.run(cur, "segments/sizes", segment_ids=segment_ids, first=first, last=last)
+    finally:
+        cur.close()

@@ -1,0 +1,486 @@
+"""The send engine: plan -> ledger -> batches -> LINE, resumable, never twice.
+
+1. plan(): one deliveries row and one delivery_recipients row per recipient, with its batch number
+   and the batch's retry key (a UUID), all in one transaction, before any API call.
+2. run(): each batch of at most 500 goes out by multicast with X-Line-Retry-Key and the delivery's
+   customAggregationUnits name. 2xx and 409 (key already accepted) mark the batch sent; 429 rate
+   limits, 5xx, time-outs and network errors back off exponentially with jitter and retry with the
+   same key; 429 "monthly limit" stops the send cleanly, leaving the rest planned; other 4xx fail
+   the batch with LINE's reason (and stop, when the reason is the messages themselves). A 400 about
+   the recipients splits the batch instead (_split): the IDs LINE names go alone, or the batch is
+   halved, each part a new batch with a new retry key written before it is sent; a single refused
+   recipient fails with LINE's reason, and everyone else is sent once (a 400 accepts nobody).
+3. A crash or restart resumes from the ledger: planned rows go out again with their stored keys,
+   and LINE (or the sandbox) answers 409 for any batch it had already accepted. Within a process a
+   registry lets only one runner work on a delivery; the DuckDB file admits one writing process.
+Only this module calls LINE's send endpoints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboard.messaging import approvals, links
+from dashboard.line import api
+
+BATCH = 500
+MAX_REQUESTS_PER_SECOND = 200      # LINE's multicast limit
+MAX_ATTEMPTS = 12                  # per batch and run; then the delivery pauses (resume later)
+KEY_SAFE_HOURS = 23                # LINE forgets a retry key after 24 h: never resend with an older one
+BACKOFF_BASE_S = 0.2
+BACKOFF_CAP_S = 10.0
+CHUNK_BATCHES = 200                # batches read from the ledger at a time: memory stays flat
+UNKNOWN_REASON = ("sent more than 23 h ago with no answer recorded; LINE forgets retry keys after 24 h: "
+                  "check the recipients before sending to them again")
+
+_running: set[str] = set()
+_running_lock = threading.Lock()
+
+
+class SendError(RuntimeError):
+    pass
+
+
+@dataclass
+class Report:
+    delivery_id: str
+    status: str
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pending: int = 0
+    reasons: dict = field(default_factory=dict)   # failure reason -> recipients
+    stop_reason: str | None = None
+
+
+def aggregation_unit(delivery_id: str) -> str:
+    """customAggregationUnits name: at most 30 characters of [A-Za-z0-9_]."""
+    return ("d_" + "".join(ch for ch in delivery_id if ch.isalnum()))[:30]
+
+
+def new_delivery_id() -> str:
+    return "dlv_" + uuid.uuid4().hex[:16]
+
+
+def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tuple[str, dict] | None = None,
+         messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
+         created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
+         status: str = "planned", link_tracking: str | None = None, cost_yen: float | None = None) -> int:
+    """Write the delivery and its ledger in one transaction; returns the number of recipients.
+
+    Recipients come from `user_ids`, or from `source` = (SQL, parameters) yielding a user_id column
+    (the compose plan's own query): then they never pass through Python, and memory stays flat in
+    the audience size. Planning the same delivery_id twice (a double click, a second tab) changes
+    nothing and returns the existing size."""
+    import json
+
+    if (user_ids is None) == (source is None):
+        raise SendError("plan() needs either user_ids or source")
+    cur = con.cursor()
+    try:
+        existing = cur.execute("select planned_count from deliveries where delivery_id = $id",
+                               {"id": delivery_id}).fetchone()
+        if existing:
+            return existing[0]
+        # per-user tracked links need one body per recipient (dashboard/messaging/links.py)
+        batch_size = 1 if kind == "test" or link_tracking == "per_user" else BATCH
+        cur.execute("begin")
+        if user_ids is not None:
+            cur.register("ledger_in", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
+            recipients_sql, params = "select user_id from ledger_in", {}
+        else:
+            recipients_sql, params = source
+        # one row per recipient, numbered in user_id order into batches; one UUID retry key per batch
+        # recipients_sql is ledger_in or the compose plan's compiled query (fixed fragments, bound values)
+        cur.execute("create or replace temp table plan_recipients as "
+                    "select user_id, (row_number() over (order by user_id) - 1) // $plan_batch_size as batch_no "
+                    "from (select distinct user_id from (" + recipients_sql + ") where user_id is not null)",
+                    {**params, "plan_batch_size": batch_size})
+        count = cur.execute("select count(*) from plan_recipients").fetchone()[0]
+        cur.execute(
+            "insert into deliveries (delivery_id, kind, title, is_promotion, segment_id, messages, status, "
+            "planned_count, aggregation_unit, created_by, scheduled_at, link_tracking, cost_yen) values ($id, $kind, $title, "
+            "$promo, $seg, $messages, $status, $n, $unit, $by, $at, $tracking, $cost)",
+            {"id": delivery_id, "kind": kind, "title": title, "promo": is_promotion, "seg": segment_id,
+             "messages": json.dumps(messages, ensure_ascii=False), "status": status, "n": count,
+             "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at, "tracking": link_tracking,
+             "cost": cost_yen})
+        cur.execute("insert into delivery_recipients (delivery_id, user_id, user_key, batch_no, retry_key, status) "
+                    "select $id, p.user_id, f.user_key, p.batch_no, k.retry_key, 'planned' "
+                    "from plan_recipients p "
+                    "join (select batch_no, uuid()::varchar as retry_key "
+                    "      from (select distinct batch_no from plan_recipients)) k using (batch_no) "
+                    "left join friends f on f.user_id = p.user_id order by p.batch_no",
+                    {"id": delivery_id})
+        cur.execute("drop table plan_recipients")
+        if user_ids is not None:
+            cur.unregister("ledger_in")
+        cur.execute("commit")
+        return count
+    except Exception:
+        try:
+            cur.execute("rollback")
+        except Exception:
+            pass
+        raise
+    finally:
+        cur.close()
+
+
+def progress(cur, delivery_id: str) -> Report:
+    row = cur.execute("select status, planned_count from deliveries where delivery_id = $id",
+                      {"id": delivery_id}).fetchone()
+    if row is None:
+        raise SendError(f"no delivery {delivery_id}")
+    counts = dict(cur.execute("select status, count(*) from delivery_recipients where delivery_id = $id group by 1",
+                              {"id": delivery_id}).fetchall())
+    reasons = dict(cur.execute("select error, count(*) from delivery_recipients where delivery_id = $id "
+                               "and status = 'failed' group by 1", {"id": delivery_id}).fetchall())
+    stop = cur.execute("select error from deliveries where delivery_id = $id", {"id": delivery_id}).fetchone()[0]
+    return Report(delivery_id, row[0], planned=row[1], sent=counts.get("sent", 0), failed=counts.get("failed", 0),
+                  skipped=counts.get("skipped", 0), pending=counts.get("planned", 0), reasons=reasons,
+                  stop_reason=stop)
+
+
+class _Pacer:
+    """At most `rate` requests per second (LINE's 200/s for multicast, per channel): one pacer for
+    the whole process, so two deliveries sending at once share the budget."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self.next_at = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self.next_at)
+            self.next_at = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+_PACERS: dict[float, _Pacer] = {}
+
+
+def _pacer(rate: float) -> _Pacer:
+    with _running_lock:
+        return _PACERS.setdefault(rate, _Pacer(rate))
+
+
+def _backoff(attempt: int) -> float:
+    return min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt) * random.uniform(0.5, 1.5)
+
+
+def _batches(cur, delivery_id: str):
+    """Planned batches in order, CHUNK_BATCHES at a time."""
+    after = -1
+    while True:
+        rows = cur.execute(
+            "select batch_no, any_value(retry_key), list(user_id order by user_id), min(attempted_at) from delivery_recipients "
+            "where delivery_id = $id and status = 'planned' and batch_no > $after "
+            "and batch_no <= $after + $chunk group by batch_no order by batch_no",
+            {"id": delivery_id, "after": after, "chunk": CHUNK_BATCHES}).fetchall()
+        if not rows:
+            more = cur.execute("select min(batch_no) from delivery_recipients where delivery_id = $id "
+                               "and status = 'planned' and batch_no > $after", {"id": delivery_id, "after": after}).fetchone()[0]
+            if more is None:
+                return
+            after = more - 1
+            continue
+        yield from rows
+        after = rows[-1][0]
+
+
+def _mark(cur, delivery_id: str, batch_no: int, status: str, request_id: str | None = None,
+          error: str | None = None) -> None:
+    cur.execute("update delivery_recipients set status = $status, request_id = $rid, error = $error, "
+                "sent_at = case when $status = 'sent' then current_timestamp end "
+                "where delivery_id = $id and batch_no = $batch and status = 'planned'",
+                {"status": status, "rid": request_id, "error": error, "id": delivery_id, "batch": batch_no})
+
+
+def _finish(cur, delivery_id: str, status: str, error: str | None = None) -> None:
+    cur.execute("update deliveries set status = $status, error = $error, "
+                "sent_count = (select count(*) from delivery_recipients where delivery_id = $id and status = 'sent'), "
+                "failed_count = (select count(*) from delivery_recipients where delivery_id = $id and status = 'failed'), "
+                "sent_at = coalesce(sent_at, case when $status in ('sent', 'partially_failed') then current_timestamp end) "
+                "where delivery_id = $id", {"id": delivery_id, "status": status, "error": error})
+
+
+
+def _expired(attempted_at) -> bool:
+    return attempted_at is not None and \
+        attempted_at < dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=KEY_SAFE_HOURS)
+
+
+def _recipient_problem(err: api.LineError) -> bool:
+    """LINE refused the request for its recipients, not its messages or unit name: splitting the
+    batch can isolate the recipients it refuses (a 400 accepts nobody, so nobody gets it twice)."""
+    if err.status != 400:
+        return False
+    props = [str(d.get("property", "")) for d in err.details]
+    return not any(p.startswith(("messages", "customAggregationUnits")) for p in props)
+
+
+def _named_recipients(err: api.LineError, users: list[str]) -> list[str]:
+    """The recipients LINE's details name as `to[n]` (indices into the request's `to`)."""
+    named = []
+    for detail in err.details:
+        m = re.fullmatch(r"to\[(\d+)\]", str(detail.get("property", "")))
+        if m and int(m.group(1)) < len(users):
+            named.append(users[int(m.group(1))])
+    return list(dict.fromkeys(named))
+
+
+def _split(cur, delivery_id: str, batch_no: int, users: list[str], err: api.LineError) -> int:
+    """Replace a refused batch by smaller ones, each with a new batch number and its own new retry
+    key written to the ledger now, before any of them is sent: the recipients LINE named, one per
+    batch, and the rest together; without names, the two halves (bisection). The new batches are
+    numbered after the last one, so the running send (or a resume) takes them up. Returns how many."""
+    named = set(_named_recipients(err, users))
+    halves = [users[:len(users) // 2], users[len(users) // 2:]]
+    groups = [[u] for u in users if u in named] + [[u for u in users if u not in named]] if named else halves
+    groups = [g for g in groups if g]
+    if len(groups) < 2:
+        groups = halves
+    first = cur.execute("select max(batch_no) + 1 from delivery_recipients where delivery_id = $id",
+                        {"id": delivery_id}).fetchone()[0]
+    note = f"split from batch {batch_no} after LINE's 400: {err.message}"[:500]
+    cur.execute("begin")
+    try:
+        for n, group in enumerate(groups):
+            cur.execute("update delivery_recipients set batch_no = $new, retry_key = $key, attempted_at = null, "
+                        "error = $note where delivery_id = $id and batch_no = $old and status = 'planned' "
+                        "and list_contains($users, user_id)",
+                        {"new": first + n, "key": str(uuid.uuid4()), "note": note, "id": delivery_id,
+                         "old": batch_no, "users": group})
+        cur.execute("commit")
+    except Exception:
+        cur.execute("rollback")
+        raise
+    return len(groups)
+
+
+class _Sender:
+    """Sends one batch at a time for run(): retries with the same key, splits a batch whose
+    recipients LINE refuses, and says when the whole delivery must stop ((status, reason) or None)."""
+
+    def __init__(self, cur, clients, delivery_id, messages, unit, kind, tracking, pacer):
+        self.cur, self.clients, self.delivery_id = cur, clients, delivery_id
+        self.messages, self.unit, self.kind, self.tracking, self.pacer = messages, unit, kind, tracking, pacer
+        self.first_accepted = True
+
+    def batch(self, batch_no: int, retry_key: str, users: list[str], attempted_at) -> tuple[str, str] | None:
+        cur, delivery_id = self.cur, self.delivery_id
+        if _expired(attempted_at):
+            # tried over a day ago with no answer recorded: LINE may have accepted it and has
+            # forgotten the key, so resending could deliver twice. Leave it to the operator.
+            _mark(cur, delivery_id, batch_no, "unknown", error=UNKNOWN_REASON)
+            return None
+        if attempted_at is None:  # recorded before the first call: the 24 h clock of the key
+            cur.execute("update delivery_recipients set attempted_at = current_timestamp "
+                        "where delivery_id = $id and batch_no = $batch", {"id": delivery_id, "batch": batch_no})
+        attempt = 0
+        while True:
+            self.pacer.wait()
+            try:
+                request_id = self._call(retry_key, users)
+            except api.LineError as err:
+                if err.retryable and attempt + 1 < MAX_ATTEMPTS:
+                    attempt += 1
+                    time.sleep(_backoff(attempt))
+                    continue
+                return self._refused(batch_no, users, err)
+            _mark(cur, delivery_id, batch_no, "sent", request_id)
+            if self.first_accepted:  # the delivery counts as sent from its first accepted batch
+                cur.execute("update deliveries set sent_at = coalesce(sent_at, current_timestamp) "
+                            "where delivery_id = $id", {"id": delivery_id})
+                self.first_accepted = False
+            return None
+
+    def _call(self, retry_key: str, users: list[str]) -> str:
+        body = self.messages
+        if self.tracking:  # the same tokens on every retry: the body never changes
+            body = links.rewrite(self.messages, self.delivery_id, users[0] if self.tracking == "per_user" else "")
+        if self.kind == "test":
+            return api.push(self.clients, users[0], body, retry_key)
+        return api.multicast(self.clients, users, body, retry_key, self.unit)
+
+    def _refused(self, batch_no: int, users: list[str], err: api.LineError) -> tuple[str, str] | None:
+        cur, delivery_id = self.cur, self.delivery_id
+        if err.retryable:
+            return ("paused", f"LINE kept failing ({err.kind} {err.status}): {err.message}; resume later")
+        if err.kind == "monthly_limit":
+            return ("stopped", f"monthly limit reached: {err.message}")
+        if err.kind == "auth":
+            return ("paused", f"LINE refused the access token ({err.status}): {err.message}")
+        if self.kind != "test" and len(users) > 1 and _recipient_problem(err):
+            _split(cur, delivery_id, batch_no, users, err)
+            return None
+        # bad request: this batch fails with LINE's reason
+        reason = err.message + (f" ({line_api_details(err)})" if err.details else "")
+        _mark(cur, delivery_id, batch_no, "failed", err.request_id, reason[:500])
+        if self.kind != "test" and any("messages" in str(d.get("property", "")) for d in err.details):
+            # the messages are wrong: every other batch would fail too
+            cur.execute("update delivery_recipients set status = 'failed', error = $e "
+                        "where delivery_id = $id and status = 'planned'", {"e": reason[:500], "id": delivery_id})
+            return ("failed", reason)
+        return None
+
+
+def approvals_apply() -> bool:
+    """Two-person approval applies on a shared server (log-in configured). Without log-in the
+    dashboard serves only its single local user on loopback: there is no second person."""
+    from dashboard.access import auth
+
+    return auth.login_configured()
+
+
+def release(con, delivery_id: str) -> str:
+    """After an approval: the delivery leaves awaiting_approval for planned (or scheduled when its
+    time is still ahead); the worker or the caller then sends it. Returns the new status."""
+    cur = con.cursor()
+    try:
+        cur.execute("update deliveries set status = case when scheduled_at > current_timestamp then 'scheduled' "
+                    "else 'planned' end, error = null where delivery_id = $id and status = 'awaiting_approval'",
+                    {"id": delivery_id})
+        return cur.execute("select status from deliveries where delivery_id = $id", {"id": delivery_id}).fetchone()[0]
+    finally:
+        cur.close()
+
+
+def run(con, delivery_id: str, clients: api.Clients | None = None, *, rate: float = MAX_REQUESTS_PER_SECOND,
+        on_batch=None) -> Report:
+    """Send every planned batch of a delivery. Safe to call again after any failure or crash."""
+    with _running_lock:
+        if delivery_id in _running:
+            raise SendError(f"delivery {delivery_id} is already being sent by this process")
+        _running.add(delivery_id)
+    own_clients = clients is None
+    cur = con.cursor()
+    try:
+        if clients is None:
+            try:
+                clients = api.clients(api.base_url())
+            except api.LineError as err:  # e.g. a non-loopback URL without a token
+                _finish(cur, delivery_id, "paused", err.message)
+                return progress(cur, delivery_id)
+        row = cur.execute("select status, messages, aggregation_unit, kind, link_tracking, cost_yen from deliveries "
+                          "where delivery_id = $id", {"id": delivery_id}).fetchone()
+        if row is None:
+            raise SendError(f"no delivery {delivery_id}")
+        status, messages_json, unit, kind, tracking, cost_yen = row
+        if status in ("sent", "partially_failed", "failed", "cancelled", "awaiting_approval"):
+            return progress(cur, delivery_id)
+        if approvals_apply():
+            try:  # on the server, before any batch: a large send needs a second person's valid approval
+                approvals.ensure_sendable(cur, delivery_id, float(cost_yen or 0))
+            except approvals.ApprovalError as err:
+                _finish(cur, delivery_id, "awaiting_approval", str(err))
+                return progress(cur, delivery_id)
+        if kind == "test":  # whoever planned it: a test reaches only the admin's staff list
+            from dashboard.messaging import staff
+
+            problem = staff.ledger_problem(cur, delivery_id)
+            if problem:
+                _finish(cur, delivery_id, "failed", f"test send refused: {problem[0]} {problem[1]}")
+                return progress(cur, delivery_id)
+        if status == "scheduled":
+            due = cur.execute("select scheduled_at <= current_timestamp from deliveries where delivery_id = $id",
+                              {"id": delivery_id}).fetchone()[0]
+            if not due:
+                return progress(cur, delivery_id)
+        import json
+
+        cur.execute("update deliveries set status = 'sending', error = null where delivery_id = $id", {"id": delivery_id})
+        send = _Sender(cur, clients, delivery_id, json.loads(messages_json), unit, kind, tracking, _pacer(rate))
+        stop: tuple[str, str] | None = None
+        for batch_no, retry_key, users, attempted_at in _batches(cur, delivery_id):
+            stop = send.batch(batch_no, retry_key, users, attempted_at)
+            if on_batch is not None:
+                on_batch(batch_no)
+            if stop:
+                break
+        report = progress(cur, delivery_id)
+        unknown = cur.execute("select count(*) from delivery_recipients where delivery_id = $id and status = 'unknown'",
+                              {"id": delivery_id}).fetchone()[0]
+        if unknown and not stop:
+            stop = ("paused", f"{unknown:,} recipients in batches tried over 23 h ago have no recorded answer: "
+                              "check them before sending again")
+        if stop:
+            _finish(cur, delivery_id, stop[0], stop[1])
+        elif report.failed and report.sent:
+            _finish(cur, delivery_id, "partially_failed")
+        elif report.failed:
+            _finish(cur, delivery_id, "failed")
+        else:
+            _finish(cur, delivery_id, "sent")
+        return progress(cur, delivery_id)
+    finally:
+        cur.close()
+        if own_clients:
+            clients.close()
+        with _running_lock:
+            _running.discard(delivery_id)
+
+
+def line_api_details(err) -> str:
+    return "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in err.details)
+
+
+def resumable(cur, include_paused: bool = False) -> list[str]:
+    """Deliveries a crash or restart left unfinished (planned or sending), scheduled ones that are
+    due, and — when the operator asks — paused and stopped ones."""
+    statuses = ["planned", "sending", "queued"] + (["paused", "stopped"] if include_paused else [])
+    rows = cur.execute(
+        "select delivery_id from deliveries where list_contains($statuses, status) "
+        "or (status = 'scheduled' and scheduled_at <= current_timestamp) order by created_at",
+        {"statuses": statuses}).fetchall()
+    return [r[0] for r in rows]
+
+
+def resume_all(con, clients: api.Clients | None = None, include_paused: bool = False) -> list[Report]:
+    cur = con.cursor()
+    try:
+        ids = resumable(cur, include_paused)
+    finally:
+        cur.close()
+    reports = []
+    for delivery_id in ids:
+        try:
+            reports.append(run(con, delivery_id, clients))
+        except SendError:
+            continue  # another runner in this process has it
+    return reports
+
+
+def start_in_background(con, delivery_id: str) -> bool:
+    """Run a delivery on a thread of this process (the dashboard's): False when one already runs."""
+    with _running_lock:
+        if delivery_id in _running:
+            return False
+    thread = threading.Thread(target=_run_quietly, args=(con, delivery_id), name=f"send-{delivery_id}", daemon=True)
+    thread.start()
+    return True
+
+
+def _run_quietly(con, delivery_id: str) -> None:
+    try:
+        run(con, delivery_id)
+    except SendError:
+        return
+    try:  # the pages' per-delivery numbers and the segments' counts include this send from now on
+        from dashboard.analytics import rollups
+
+        rollups.apply(con, since=dt.datetime.now(dt.timezone.utc))
+    except Exception:  # a failed refresh only delays numbers; the send itself is done
+        pass
