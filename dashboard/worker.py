@@ -287,7 +287,7 @@ def stop() -> None:
     if con is None:
         return
     try:
-        con.execute("checkpoint")
+        storage.checkpoint(con)
     except Exception as exc:  # e.g. a send still writing: DuckDB replays the WAL at the next start
         LOG.warning("checkpoint on stop failed: %s", one_line(exc))
     finally:

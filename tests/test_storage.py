@@ -227,3 +227,17 @@ def test_transaction_commits_whole_or_rolls_back(tmp_path):
         pass
     assert cur.execute("select list(i) from t").fetchone()[0] == [1]
     con.close()
+
+
+def test_transaction_keeps_the_first_error_when_nothing_is_left_to_roll_back(tmp_path):
+    """A block that ended its transaction itself (or lost it) fails with its own error, not rollback's."""
+    con = storage.connect(tmp_path / "tx.duckdb")
+    cur = con.cursor()
+    cur.execute("create table t (i int)")
+    with pytest.raises(RuntimeError, match="after the commit"):
+        with storage.transaction(cur):
+            cur.execute("insert into t values (1)")
+            cur.execute("commit")
+            raise RuntimeError("after the commit")
+    assert cur.execute("select list(i) from t").fetchone()[0] == [1]
+    con.close()

@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dashboard.core import config, storage
+from dashboard.core import audit, config, queries, storage
 from dashboard.analytics import rollups
+
+queries.require("meta/row_counts")
 
 DEMO_DIR = config.ROOT / "queries" / "demo"
 DEFAULT_FRIENDS = 50_000
@@ -40,39 +42,32 @@ def build(db: Path | str, *, friends: int = DEFAULT_FRIENDS, seed: int = DEFAULT
     end_ts = (dt.datetime.combine(end, dt.time(), ZoneInfo(tz)) if end else default_end(tz))
     con = storage.connect(db, timezone=tz)
     try:
-        if con.execute("select count(*) from friends").fetchone()[0]:
+        if _row_counts(con)["friends"]:
             raise DemoError(f"{db} already holds friends; the demo only fills an empty database")
         for name, value in (("demo_seed", seed), ("demo_friends", friends), ("demo_days", days),
                             ("demo_end", end_ts)):
             con.execute(f"set variable {name} = $value", {"value": value})  # name from this list
         started = time.perf_counter()
-        con.execute("begin")
-        for path in sorted(DEMO_DIR.glob("*.sql")):
-            step = time.perf_counter()
-            con.execute(path.read_text(encoding="utf-8"))
-            progress(f"  {path.stem}: {time.perf_counter() - step:.1f} s")
-        con.execute("insert into audit_log (actor, action, object, detail) "
-                    "values ('demo', 'demo.build', $db, $detail)",
-                    {"db": str(db), "detail": {"friends": friends, "seed": seed, "days": days,
-                                               "end": end_ts.isoformat()}})
-        con.execute("commit")
+        with storage.transaction(con):
+            for path in sorted(DEMO_DIR.glob("*.sql")):
+                step = time.perf_counter()
+                con.execute(path.read_text(encoding="utf-8"))
+                progress(f"  {path.stem}: {time.perf_counter() - step:.1f} s")
+            audit.record(con, "demo", "demo.build", str(db),
+                         {"friends": friends, "seed": seed, "days": days, "end": end_ts.isoformat()})
         step = time.perf_counter()
         # activity windows end at the demo's end (or now, for a demo that runs up to today)
         rollups.refresh(con, as_of=min(end_ts, dt.datetime.now(ZoneInfo(tz))))
         progress(f"  rollups: {time.perf_counter() - step:.1f} s")
-        con.execute("checkpoint")
-        counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0]  # fixed table list
-                  for t in ("friends", "events", "deliveries", "customers", "friend_tags",
-                            "friend_attributes", "site_visits", "delivery_stats")}
+        storage.checkpoint(con)
+        counts = _row_counts(con)
         progress(f"built in {time.perf_counter() - started:.1f} s: "
                  + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         return counts
-    except Exception:
-        if con.execute("select 1").fetchone():  # connection still usable
-            try:
-                con.execute("rollback")
-            except Exception:
-                pass
-        raise
     finally:
-        con.close()
+        con.close()  # a failed build's transaction was rolled back by storage.transaction()
+
+
+def _row_counts(con) -> dict[str, int]:
+    result = con.execute(queries.sql("meta/row_counts"))
+    return dict(zip([d[0] for d in result.description], result.fetchone()))

@@ -24,6 +24,7 @@ QUERY_NAMES = (
     "cohorts/retention_weekly", "deliveries/delivery_table", "meta/routes", "meta/data_range",
 )
 queries.require(*QUERY_NAMES)  # fail at import, not when a page opens
+queries.require("rollups/last_refresh")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ class Period:
     def params(self, routes: list[str] | None = None) -> dict:
         return {"start": self.start, "end": self.end, "routes": list(routes or []),
                 "reaction_types": REACTION_TYPES}
+
+
+def rollups_refreshed_at(cur) -> dt.datetime | None:
+    """When the rollups last changed (None before the first refresh): the data's version."""
+    return cur.execute(queries.sql("rollups/last_refresh")).fetchone()[0]
 
 
 def _one(cur, name: str, period: Period, routes, **extra) -> dict:

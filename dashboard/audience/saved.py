@@ -11,9 +11,10 @@ import duckdb
 import pandas as pd
 
 from dashboard.audience import rules, running
-from dashboard.core import queries
+from dashboard.core import audit, queries, storage
 
-queries.require("segments/list")
+queries.require("segments/list", "segments/create", "segments/set_rule", "segments/rename", "segments/delete",
+                "segments/forget_sizes", "segments/record_size")
 MAX_NAME = 100
 
 
@@ -31,26 +32,20 @@ def _name(name: str) -> str:
 
 
 def _audit(cur, actor: str, action: str, segment_id: str, detail: dict) -> None:
-    cur.execute("insert into audit_log (actor, action, object, detail) values ($actor, $action, $object, $detail)",
-                {"actor": actor, "action": action, "object": f"segment:{segment_id}",
-                 "detail": json.dumps(detail, ensure_ascii=False)})
+    audit.record(cur, actor, action, f"segment:{segment_id}", detail)  # it scrubs secrets
 
 
 def _write(con, statements: list[tuple[str, dict]], actor: str, action: str, segment_id: str, detail: dict):
+    """Run the named queries (name, parameters) and the audit row in one transaction."""
     cur = con.cursor()
     try:
-        cur.execute("begin")
-        for sql, params in statements:
-            cur.execute(sql, params)
-        _audit(cur, actor, action, segment_id, detail)
-        cur.execute("commit")
+        with storage.transaction(cur):
+            for query, params in statements:  # a rename binds $name: not through queries.run's own name
+                cur.execute(queries.sql(query), params)
+            _audit(cur, actor, action, segment_id, detail)
     except duckdb.ConstraintException as exc:
-        cur.execute("rollback")
         if "name" in str(exc) or "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
             raise SegmentStoreError("a segment with this name already exists") from None
-        raise
-    except Exception:
-        cur.execute("rollback")
         raise
     finally:
         cur.close()
@@ -75,8 +70,8 @@ def create(con, name: str, rule, actor: str) -> str:
     rules.validate(rule)
     rule = rules.parse(rule)
     segment_id = "seg_" + uuid.uuid4().hex[:12]
-    _write(con, [("insert into segments (segment_id, name, definition, created_by) values ($id, $name, $rule, $actor)",
-                  {"id": segment_id, "name": name, "rule": json.dumps(rule, ensure_ascii=False), "actor": actor})],
+    _write(con, [("segments/create", {"id": segment_id, "name": name, "rule": json.dumps(rule, ensure_ascii=False),
+                                       "actor": actor})],
            actor, "segment.create", segment_id, {"name": name, "rule": rule})
     return segment_id
 
@@ -85,19 +80,17 @@ def update(con, segment_id: str, rule, actor: str) -> None:
     rules.validate(rule)
     rule = rules.parse(rule)
     get(con.cursor(), segment_id=segment_id)
-    _write(con, [("update segments set definition = $rule, updated_by = $actor, updated_at = current_timestamp "
-                  "where segment_id = $id", {"id": segment_id, "rule": json.dumps(rule, ensure_ascii=False),
-                                             "actor": actor}),
+    _write(con, [("segments/set_rule", {"id": segment_id, "rule": json.dumps(rule, ensure_ascii=False),
+                                         "actor": actor}),
                  # sizes recorded under the old rule no longer describe this segment
-                 ("delete from segment_sizes where segment_id = $id", {"id": segment_id})],
+                 ("segments/forget_sizes", {"id": segment_id})],
            actor, "segment.update", segment_id, {"rule": rule})
 
 
 def rename(con, segment_id: str, new_name: str, actor: str) -> None:
     new_name = _name(new_name)
     old = get(con.cursor(), segment_id=segment_id)
-    _write(con, [("update segments set name = $name, updated_by = $actor, updated_at = current_timestamp "
-                  "where segment_id = $id", {"id": segment_id, "name": new_name, "actor": actor})],
+    _write(con, [("segments/rename", {"id": segment_id, "name": new_name, "actor": actor})],
            actor, "segment.rename", segment_id, {"from": old["name"], "to": new_name})
 
 
@@ -112,16 +105,14 @@ def duplicate(con, segment_id: str, new_name: str, actor: str) -> str:
 
 def delete(con, segment_id: str, actor: str) -> None:
     old = get(con.cursor(), segment_id=segment_id)
-    _write(con, [("delete from segment_sizes where segment_id = $id", {"id": segment_id}),
-                 ("delete from segments where segment_id = $id", {"id": segment_id})],
+    _write(con, [("segments/forget_sizes", {"id": segment_id}), ("segments/delete", {"id": segment_id})],
            actor, "segment.delete", segment_id, {"name": old["name"], "rule": old["rule"]})
 
 
 def record_size(con, segment_id: str, day: dt.date, size: int) -> None:
     cur = con.cursor()
     try:
-        cur.execute("insert or replace into segment_sizes (segment_id, day, size, computed_at) "
-                    "values ($id, $day, $size, current_timestamp)", {"id": segment_id, "day": day, "size": size})
+        queries.run(cur, "segments/record_size", id=segment_id, day=day, size=size)
     finally:
         cur.close()
 

@@ -145,8 +145,8 @@ def restore(backup_file: Path | str, db: Path | str, now: dt.datetime | None = N
             aside.rename(aside.with_name(aside.name[: -len(suffix)]))
         raise
     try:
-        version = con.execute("select max(version) from schema_version").fetchone()[0]
-        con.execute("checkpoint")
+        version = storage.schema_version(con)
+        storage.checkpoint(con)
     finally:
         con.close()
     return Restored(db, version, backup_version, set_aside)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 
-from dashboard.core import audit, config
+from dashboard.core import audit, config, queries, storage
+
+queries.require("audit/last_settings_snapshot", "audit/record_settings_snapshot")
 
 
 def snapshot() -> dict[str, str | None]:
@@ -23,20 +25,19 @@ def record_changes(con, actor: str = "system") -> list[str]:
     """Compare with the last snapshot (kept in the audit log itself) and record what changed."""
     cur = con.cursor()
     try:
-        row = cur.execute("select detail from audit_log where action = 'settings.snapshot' "
-                          "order by \"at\" desc limit 1").fetchone()
+        row = cur.execute(queries.sql("audit/last_settings_snapshot")).fetchone()
         before = json.loads(row[0]).get("values", {}) if row else None
         now = snapshot()
         changed = sorted(n for n in now if before is not None and before.get(n) != now[n])
         if before is not None and not changed:
             return []
-        cur.execute("begin")
-        if changed:  # list form: the audit log redacts keys that look like secrets' names
-            audit.record(cur, actor, "settings.change", "settings",
-                         {"changed": [[n, before.get(n), now[n]] for n in changed]})
-        cur.execute("insert into audit_log (actor, action, object, detail) values ($a, 'settings.snapshot', "
-                    "'settings', $d)", {"a": actor, "d": json.dumps({"values": now})})
-        cur.execute("commit")
+        with storage.transaction(cur):
+            if changed:  # list form: the audit log redacts keys that look like secrets' names
+                audit.record(cur, actor, "settings.change", "settings",
+                             {"changed": [[n, before.get(n), now[n]] for n in changed]})
+            # not through audit.record: its scrubbing would redact the secrets' names, and with them
+            # whether each secret is set (the snapshot never holds a secret's value)
+            cur.execute(queries.sql("audit/record_settings_snapshot"), {"a": actor, "d": json.dumps({"values": now})})
         return changed
     finally:
         cur.close()

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.core import config
+from dashboard.core import config, queries
 
 SCHEMA_FILE = config.ROOT / "queries" / "schema.sql"
 MIGRATIONS_DIR = config.ROOT / "queries" / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+queries.require("schema_version/tables", "schema_version/latest", "schema_version/record", "meta/checkpoint")
 
 
 class StorageError(RuntimeError):
@@ -36,9 +37,17 @@ def transaction(cur):
     try:
         yield cur
     except BaseException:
-        cur.execute("rollback")
+        try:
+            cur.execute("rollback")
+        except duckdb.TransactionException:  # no transaction open any more: the first error is the one to see
+            pass
         raise
     cur.execute("commit")
+
+
+def checkpoint(con) -> None:
+    """Write the WAL into the database file."""
+    con.execute(queries.sql("meta/checkpoint"))
 
 
 def private_umask() -> None:
@@ -102,9 +111,13 @@ def connect(path: Path | str, *, read_only: bool = False, timezone: str | None =
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("select table_name from information_schema.tables "
-                       "where table_schema = 'main'").fetchall()
+    rows = con.execute(queries.sql("schema_version/tables")).fetchall()
     return {r[0] for r in rows}
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the file (None in an empty table)."""
+    return con.execute(queries.sql("schema_version/latest")).fetchone()[0]
 
 
 def _version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -114,8 +127,7 @@ def _version(con: duckdb.DuckDBPyConnection) -> int | None:
             raise StorageError("this DuckDB file has tables but no schema_version: "
                                "it was not made by this dashboard")
         return None
-    row = con.execute("select max(version) from schema_version").fetchone()
-    return row[0]
+    return schema_version(con)
 
 
 def _check_version(con, migrations_dir: Path) -> int | None:
@@ -132,25 +144,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, migrations_dir: Path = MIGRATI
     version = _check_version(con, migrations_dir)
     latest = current_version(migrations_dir)
     if version is None:
-        con.execute("begin")
-        con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
-        con.execute("insert into schema_version (version, note) values ($v, 'created')",
-                    {"v": latest})
-        con.execute("commit")
+        with transaction(con):
+            con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+            con.execute(queries.sql("schema_version/record"), {"v": latest, "note": "created"})
         return latest
     for number, path in sorted(migrations(migrations_dir).items()):
         if number <= version:
             continue
         if number != version + 1:
             raise StorageError(f"no migration from schema version {version} to {version + 1}")
-        con.execute("begin")
         try:
-            con.execute(path.read_text(encoding="utf-8"))
-            con.execute("insert into schema_version (version, note) values ($v, $note)",
-                        {"v": number, "note": f"upgraded by {path.name}"})
-            con.execute("commit")
+            with transaction(con):
+                con.execute(path.read_text(encoding="utf-8"))
+                con.execute(queries.sql("schema_version/record"),
+                            {"v": number, "note": f"upgraded by {path.name}"})
         except duckdb.Error as exc:
-            con.execute("rollback")
             raise StorageError(f"upgrade {path.name} failed, database left at version "
                                f"{version}: {exc}") from None
         version = number

@@ -30,6 +30,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,7 +38,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.core import config, queries
+from dashboard.core import config, queries, storage
 from dashboard.analytics import rollups
 from dashboard.intake.csv_values import (  # noqa: F401 (decode, email_hash, normalise_email: re-exported)
     Bad, Rejected, decode, email_hash, normalise_email, parse_amount, parse_count, parse_datetime, parse_day,
@@ -318,13 +319,23 @@ def run_import(con, kind: str, data: bytes | str | Path, *, file_name: str | Non
     return report
 
 
+class _DryRun(Exception):
+    """Raised inside the import's transaction: a dry run's plan is rolled back, and nothing is written."""
+
+
+@contextmanager
+def _staged(cur, table: pa.Table):
+    cur.register("_import_rows", table)
+    try:
+        yield
+    finally:
+        cur.unregister("_import_rows")
+
+
 def _plan_and_write(cur, kind: str, table: pa.Table, report: ImportReport, strict: bool):
     """Compare the staged rows with the tables and, unless a dry run, write the difference in one
     transaction. Returns (user_keys, since) for the rollups when friends or events changed."""
-    cur.register("_import_rows", table)
-    cur.execute("begin")
-    open_transaction = True
-    try:
+    with _staged(cur, table), suppress(_DryRun), storage.transaction(cur):
         _execute(cur, f"imports/{kind}_plan", now=report.started_at)
         problems = _execute(cur, "imports/plan_problems").fetchall()
         if problems:  # only tags so far: a tag for someone who is no friend of the account
@@ -344,25 +355,16 @@ def _plan_and_write(cur, kind: str, table: pa.Table, report: ImportReport, stric
                                        f"{', '.join(unknown[:20])}")
         if report.dry_run:
             report.preview = _execute(cur, "imports/plan_preview", limit=PREVIEW_ROWS).df()
-            open_transaction = False
-            cur.execute("rollback")
             report.status = "dry_run"
-            return None
+            raise _DryRun  # rolled back by storage.transaction(); _plan_and_write returns None
         for step in WRITES[kind]:
             _execute(cur, step)
         if user_keys or since:
             rollups.mark_dirty(cur)  # a crash before rollups.apply makes the next start rebuild them
         _record(cur, report)
         _audit(cur, report)
-        open_transaction = False
-        cur.execute("commit")
-        return (user_keys, since) if user_keys or since else None
-    except BaseException:
-        if open_transaction:
-            cur.execute("rollback")
-        raise
-    finally:
-        cur.unregister("_import_rows")
+        return (user_keys, since) if user_keys or since else None  # committed as the block ends
+    return None  # a dry run: rolled back
 
 
 def _record(cur, report: ImportReport) -> None:

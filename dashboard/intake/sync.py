@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from dashboard.core import config, queries
+from dashboard.core import config, queries, storage
 from dashboard.line import api
 from dashboard.intake import sync_parts
 # also taken through this module by its callers: BACKFILL_DAYS, JST, PARTS, status
@@ -69,15 +69,12 @@ def _run_part(sync_run: Run, part: str, fn) -> PartResult:
     started = sync_run.now()
     cur = sync_run.cur
     sync_run.after_commit = []
-    cur.execute("begin")
     try:
-        result = fn(sync_run)
-        cur.execute("commit")
+        with storage.transaction(cur):  # rolled back when the part fails, at commit or before
+            result = fn(sync_run)
     except api.LineError as err:
-        _rollback(cur)
         result = PartResult(part, "failed", describe(err))
     except Exception as exc:  # a bug or a database error: recorded, and the other parts still run
-        _rollback(cur)
         result = PartResult(part, "failed", f"internal error: {type(exc).__name__}: {exc}"[:500])
     else:
         for follow_up in sync_run.after_commit:
@@ -88,13 +85,6 @@ def _run_part(sync_run: Run, part: str, fn) -> PartResult:
     queries.run(sync_run.log_cur, "sync/record_run", started_at=started, finished_at=sync_run.now(), part=part,
                 status=result.status, detail=result.message)
     return result
-
-
-def _rollback(cur) -> None:
-    try:
-        cur.execute("rollback")
-    except Exception:  # no transaction open any more (it failed at commit, or after it)
-        pass
 
 
 def cli(args) -> int:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 import duckdb
 import pandas as pd
 
-from dashboard.core import audit, config, queries
+from dashboard.core import audit, config, queries, storage
 from dashboard.access import auth
 
 queries.require("approvals/bound_to", "approvals/get", "approvals/request", "approvals/decide",
@@ -48,17 +48,13 @@ def _now() -> dt.datetime:
 
 @contextmanager
 def _transaction(cur):
-    cur.execute("begin")
+    """storage.transaction(), with a conflict (two people deciding at once) told as an ApprovalError."""
     try:
-        yield
-        cur.execute("commit")
+        with storage.transaction(cur):
+            yield
     except duckdb.TransactionException:
-        cur.execute("rollback")
         raise ApprovalError("同時に別の人が操作しました。再読み込みしてください / "
                             "someone else acted on this approval at the same time: reload and try again") from None
-    except BaseException:
-        cur.execute("rollback")
-        raise
 
 
 # ---- what an approval is bound to ---------------------------------------------------------------

@@ -12,11 +12,10 @@ Problems are codes with parameters; pages render them through i18n (`staff.err.<
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
 import pandas as pd
 
-from dashboard.core import audit, config, queries
+from dashboard.core import audit, config, queries, storage
 from dashboard.access import auth
 from dashboard.messaging import planning
 from dashboard.line import ids as line_ids, message_limits
@@ -32,17 +31,6 @@ class StaffError(ValueError):
     def __init__(self, code: str, **params):
         self.code, self.params = code, params
         super().__init__(f"{code}: {params}" if params else code)
-
-
-@contextmanager
-def _transaction(cur):
-    cur.execute("begin")
-    try:
-        yield
-        cur.execute("commit")
-    except BaseException:
-        cur.execute("rollback")
-        raise
 
 
 def max_staff() -> int:
@@ -65,7 +53,7 @@ def add(cur, actor: auth.User | None, user_id: str, label: str = "", now: dt.dat
     label = (label or "").strip()[:MAX_LABEL]
     if not line_ids.is_user_id(user_id):
         raise StaffError("bad_id", value=user_id[:40])
-    with _transaction(cur):
+    with storage.transaction(cur):
         current = ids(cur)
         if user_id not in current and len(current) >= max_staff():
             raise StaffError("full", n=max_staff())
@@ -78,7 +66,7 @@ def remove(cur, actor: auth.User | None, user_id: str) -> bool:
     """Take a LINE user off the list (admin only; audited). False when they were not on it."""
     auth.require(actor, "staff")
     user_id = (user_id or "").strip()
-    with _transaction(cur):
+    with storage.transaction(cur):
         if user_id not in ids(cur):
             return False
         queries.run(cur, "staff/remove", user_id=user_id)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.core import audit, queries
+from dashboard.core import audit, queries, storage
 from dashboard.access import auth
 from dashboard.messaging import sending
 
 queries.require("deliveries/unanswered_batches", "deliveries/line_says", "deliveries/batch_mark_sent",
-                "deliveries/batch_resend", "deliveries/settle")
+                "deliveries/batch_resend", "deliveries/settle", "deliveries/status_of")
 
 CHOICES = ("retry", "mark_sent", "resend")
 JST = dt.timezone(dt.timedelta(hours=9))   # LINE's insight days
@@ -108,8 +108,7 @@ def decide(con, cur, user: auth.User | None, delivery_id: str, batch_no: int, ch
         audit.record(cur, user, "send.lost_answer.retry", f"delivery:{delivery_id}", detail)
         start(con, delivery_id)
         return "sending"
-    cur.execute("begin")
-    try:
+    with storage.transaction(cur):
         if choice == "mark_sent":
             queries.run(cur, "deliveries/batch_mark_sent", delivery_id=delivery_id, batch_no=batch_no,
                         note=f"marked as sent by {user.name} after a lost answer"[:500])
@@ -120,11 +119,7 @@ def decide(con, cur, user: auth.User | None, delivery_id: str, batch_no: int, ch
                         note=f"resent knowingly by {user.name} after a lost answer"[:500])
         audit.record(cur, user, f"send.lost_answer.{choice}", f"delivery:{delivery_id}", detail)
         queries.run(cur, "deliveries/settle", delivery_id=delivery_id)
-        cur.execute("commit")
-    except Exception:
-        cur.execute("rollback")
-        raise
     if choice == "resend":
         start(con, delivery_id)
         return "sending"
-    return cur.execute("select status from deliveries where delivery_id = $id", {"id": delivery_id}).fetchone()[0]
+    return queries.scalar(cur, "deliveries/status_of", id=delivery_id)

@@ -46,7 +46,7 @@ def data_version(db: str) -> str:
     question's cache key, so live data shows on the next rerun instead of after the cache's TTL."""
     cur = cursor(db)
     try:
-        return str(cur.execute("select max(refreshed_at) from rollup_state").fetchone()[0])
+        return str(metrics.rollups_refreshed_at(cur))
     finally:
         cur.close()
 
