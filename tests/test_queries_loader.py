@@ -23,6 +23,15 @@ def test_every_query_file_has_a_header_with_grain_and_parameters():
 
 
 def test_every_query_file_is_used():
+    # every module declares its queries at import (queries.require): import them all, wherever they live
+    import importlib
+    import pkgutil
+
+    import dashboard
+
+    for info in pkgutil.walk_packages(dashboard.__path__, "dashboard."):
+        if info.name not in ("dashboard.__main__", "dashboard.web.navigation"):  # scripts, not modules
+            importlib.import_module(info.name)
     used = set(queries.REQUIRED)
     unused = {n for n in queries.load_all() if not n.startswith("demo/")} - used
     assert not unused, f"query files nobody runs: {unused}"

@@ -24,7 +24,7 @@ QUERY_NAMES = (
     "cohorts/retention_weekly", "deliveries/delivery_table", "meta/routes", "meta/data_range",
 )
 queries.require(*QUERY_NAMES)  # fail at import, not when a page opens
-queries.require("rollups/last_refresh")
+queries.require("rollups/last_refresh", "deliveries/test_sends")
 
 
 @dataclass(frozen=True)
