@@ -42,7 +42,7 @@ BUILD = {"seed": 42, "days": 180, "end": dt.date(2026, 11, 24)}
 FILTER_ROUTE = "coupon_ad"       # the route of the second column (the biggest, burstiest route)
 TARGET_MS = 500
 
-# What each page asks (pages/*.py: `ui.ask(filters, name, **kwargs)`) with the widgets' defaults:
+# What each page asks (pages/*.py: `ui.ask(filters, metrics.name, **kwargs)`) with the widgets' defaults:
 # (question, keyword arguments, weeks). Weeks: the page asks over the N weeks up to the period's
 # end (`ui.lookback`; its first option is the default) instead of over the period itself.
 PAGES = {
@@ -249,7 +249,7 @@ def _peak_rss_gib() -> float:
 
 
 def default_period(cur, tz: str | None = None) -> metrics.Period:
-    """The sidebar's default (ui.sidebar / metrics.default_last_day): the 28 days up to today, or
+    """The sidebar's default (web/sidebar.py / metrics.default_last_day): the 28 days up to today, or
     to the last day with events when a whole window has none."""
     tz = tz or config.timezone()
     _, last = metrics.data_range(cur)
@@ -274,21 +274,22 @@ def _asked(source: str, lookback_weeks: int) -> list[tuple[str, int | None]]:
                               and node.func.attr == fn and getattr(node.func.value, "id", "") == "ui")
     found = []
     for node in ast.walk(tree):
-        if is_ui(node, "ask") and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+        asked = node.args[1] if is_ui(node, "ask") and len(node.args) >= 2 else None
+        if isinstance(asked, ast.Attribute) and getattr(asked.value, "id", "") == "metrics":
             scope = node.args[0]
             scope = assigned.get(scope.id, scope) if isinstance(scope, ast.Name) else scope
             weeks = None
             if is_ui(scope, "lookback"):
                 options = [k.value for k in scope.keywords if k.arg == "options"]
                 weeks = ast.literal_eval(options[0])[0] if options else lookback_weeks
-            found.append((node.args[1].value, weeks or None))
+            found.append((asked.attr, weeks or None))
     return found
 
 
 def _check_pages_unchanged() -> None:
     # PAGES is written out by hand so it reads as a table; warn when a page starts asking
     # something else, so the benchmark does not silently time yesterday's page.
-    ui_source = ast.parse((config.ROOT / "dashboard" / "web" / "ui.py").read_text(encoding="utf-8"))
+    ui_source = ast.parse((config.ROOT / "dashboard" / "web" / "widgets.py").read_text(encoding="utf-8"))
     lookback = next((n for n in ast.walk(ui_source) if isinstance(n, ast.FunctionDef) and n.name == "lookback"), None)
     lookback_weeks = ast.literal_eval(lookback.args.defaults[-1])[0] if lookback and lookback.args.defaults else None
     for page, calls in PAGES.items():

@@ -217,7 +217,7 @@ SQL_ALLOWANCES = {
     "dashboard/messaging/planning.py": (6, "exclusions glued around the audience SQL: the one audience query replaces them"),
     "dashboard/messaging/sending.py": (33, "the send ledger's reads and writes: to queries/sending/"),
     "dashboard/worker.py": (1, _TX),
-    "dashboard/web/ui.py": (1, "the rollups' last refresh, read by the sidebar: to a query of analytics/"),
+    "dashboard/web/context.py": (1, "the rollups' last refresh, read by the sidebar: to a query of analytics/"),
     "bench/measure.py": (7, "outside the product: CSV exports of fixed columns, the build's version and row counts"),
     "bench/ingest.py": (4, "outside the product: the sample of users it spools for and row counts before and after"),
 }
