@@ -59,13 +59,35 @@ def lang() -> str:
     return st.session_state.get("lang", config.get("DASHBOARD_LANGUAGE") or "ja")
 
 
-# ---- who is using the page (dashboard/access decides; these are the page-side helpers) --------
+# ---- who is using the page (dashboard/access decides; these are the page-side helpers) -----------
+
+def _streamlit_inputs() -> dict:
+    """What Streamlit knows of this session, for access.sessions.resolve to decide who it is."""
+    from dashboard.access import sessions
+
+    try:
+        oidc = st.user.to_dict()
+    except Exception:   # no script run context (e.g. called from a thread)
+        oidc = {}
+    headers = {k.lower() for k in (st.context.headers or {}).keys()}
+    ip = st.context.ip_address
+    # Streamlit gives None for a localhost client (AppTest gives a stand-in object, not an address)
+    client_is_local = (not isinstance(ip, str) or sessions.is_loopback(ip)) and not headers.intersection(
+        sessions.FORWARDING_HEADERS)
+    return {"oidc": oidc, "cookie": (st.context.cookies or {}).get(sessions.COOKIE_NAME),
+            "server_address": st.get_option("server.address"), "client_is_local": client_is_local}
+
+
+def session_status():
+    """Who is using this Streamlit session, and if nobody, why (for the page to explain)."""
+    from dashboard.access import sessions
+
+    return sessions.resolve(**_streamlit_inputs())
+
 
 def user():
-    """The logged-in user of this session (auth.User) or None."""
-    from dashboard.access import auth
-
-    return auth.current_user()
+    """The logged-in user of this session (access.roles.User) or None (see sessions.resolve for the order)."""
+    return session_status().user
 
 
 def actor() -> str:
@@ -82,9 +104,9 @@ def allowed(action: str) -> bool:
 def require(action: str):
     """Server-side check before a write: the role may do `action`, or PermissionDenied (whatever
     the page showed or hid). Returns the user."""
-    from dashboard.access import auth
+    from dashboard.access import roles
 
-    return auth.require(user(), action)
+    return roles.require(user(), action)
 
 
 # ---- the frame navigation hands the page --------------------------------------------------------

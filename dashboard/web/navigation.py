@@ -11,7 +11,7 @@ not beside it, and st.navigation is always in charge. app.py at the root serves 
 """
 import streamlit as st
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.web import context, errors, sidebar
 from dashboard.core.config import ROOT
 from dashboard.core.i18n import t
@@ -40,7 +40,7 @@ if user is None:  # nothing of the data: a log-in page (or how to set log-in up)
     st.navigation([st.Page(sidebar.login_page, title=t("auth.title", lang), icon=":material/lock:", url_path="login")],
                   position="hidden").run()
     st.stop()
-may_open = set(auth.pages_for(user.role))
+may_open = set(roles.pages_for(user.role))
 
 groups: dict[str, list] = {}
 for group, name, icon, _ in LAYOUT:
@@ -51,7 +51,7 @@ for group, name, icon, _ in LAYOUT:
 current = st.navigation(groups)
 name = current.url_path or "overview"
 with errors.guard(lang, name):  # a sentence and a reference, never a traceback
-    if name not in auth.PAGES or not user.may(auth.PAGES[name]):
+    if name not in roles.PAGES or not user.may(roles.PAGES[name]):
         st.error(t("auth.page_refused", lang), icon=":material/block:")
         st.stop()
     f = sidebar.draw()

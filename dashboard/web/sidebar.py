@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.core import config, storage
 from dashboard.analytics import metrics
 from dashboard.core.i18n import route_label, t
-from dashboard.web.context import CACHE_TTL_S, Filters, _connection, cursor, data_version, lang, user
+from dashboard.web.context import CACHE_TTL_S, Filters, _connection, cursor, data_version, lang, session_status, user
 
 DEFAULT_DAYS = metrics.DEFAULT_DAYS
 
@@ -111,10 +111,10 @@ def account_box(current: str) -> None:
 
 def login_page() -> None:
     """What someone who is not logged in sees instead of the dashboard: nothing of the data."""
-    from dashboard.access import auth, login_routes
+    from dashboard.access import login_routes, oidc, passwords
 
     current = lang()
-    status = auth.session_status()
+    status = session_status()
     st.title(t("auth.title", current))
     if status.reason == "unprotected":
         st.error(t("auth.unprotected", current), icon=":material/lock:")
@@ -128,7 +128,7 @@ def login_page() -> None:
         st.info(t("auth.expired", current))
     if status.reason == "signed_out":   # a cookie from before a log-out: say so, not that it timed out
         st.info(t("auth.signed_out", current))
-    if auth.local_users():
+    if passwords.local_users():
         st.link_button(t("auth.login_local", current), login_routes.LOGIN_PATH, type="primary")
-    if auth.oidc_configured():
+    if oidc.oidc_configured():
         st.button(t("auth.login_oidc", current), key="auth_login_oidc", on_click=st.login)
