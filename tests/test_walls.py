@@ -275,3 +275,24 @@ def test_the_sql_wall_sees_sql(text):
 ])
 def test_the_sql_wall_leaves_words_for_people_alone(text):
     assert not SQL.match(text)
+
+
+# ---- the router routes; pages call functions (issue 13 point 5) --------------------------------------
+
+def test_pages_are_routed_and_call_functions():
+    """No page finds itself by its caller's frame, no question is named by a string: navigation.py
+    hands the page its frame (ui.context()), and a page asks `ui.ask(f, metrics.x)`."""
+    found = []
+    for path in sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "dashboard" / "web").glob("*.py")):
+        for node in ast.walk(tree(path)):
+            if isinstance(node, ast.Attribute) and node.attr == "_getframe" or (
+                    isinstance(node, (ast.Import, ast.ImportFrom)) and "inspect" in imported(path)):
+                found.append(f"{rel(path)}:{node.lineno} frame inspection")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("ask", "audience_question") and len(node.args) >= 2
+                    and isinstance(node.args[1], ast.Constant)):
+                found.append(f"{rel(path)}:{node.lineno} a question named by a string")
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        if "ui.context()" not in path.read_text(encoding="utf-8"):
+            found.append(f"{rel(path)}: does not start with f = ui.context()")
+    assert found == [], found
