@@ -121,7 +121,7 @@ def _print_plan(plan, messages) -> None:
 def cmd_send(args) -> int:
     from dashboard.messaging import approvals, planning, sending
     from dashboard.core import audit, storage
-    from dashboard.access import auth
+    from dashboard.access import passwords, roles
     from dashboard.line import api
     from dashboard.audience import saved
 
@@ -158,7 +158,7 @@ def cmd_send(args) -> int:
             # a shared server: a large send waits for a second sender, who approves it on the Compose page
             import getpass
 
-            actor = auth.User(f"cli:{getpass.getuser()}", "sender", "cli")
+            actor = roles.User(f"cli:{getpass.getuser()}", "sender", "cli")
             sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages, title=args.title,
                          segment_id=None, created_by=actor.name, link_tracking=plan.link_tracking,
                          cost_yen=plan.overage_yen, status="awaiting_approval")
@@ -213,11 +213,11 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_user(args) -> int:
-    from dashboard.access import auth
+    from dashboard.access import passwords, roles
 
     try:
-        print(auth.cli_user_add(args.name, args.role, email=args.email))
-    except auth.AuthConfigError as exc:
+        print(passwords.cli_user_add(args.name, args.role, email=args.email))
+    except roles.AuthConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -228,7 +228,7 @@ def cmd_staff(args) -> int:
     acts as admin; each change is audited as cli:<login name>."""
     import getpass
 
-    from dashboard.access import auth
+    from dashboard.access import roles
     from dashboard.messaging import staff
     from dashboard.core import storage
     from dashboard.core.i18n import t
@@ -236,7 +236,7 @@ def cmd_staff(args) -> int:
     con = storage.connect(args.db)
     try:
         cur = con.cursor()
-        actor = auth.User(f"cli:{getpass.getuser()}", "admin", "cli")
+        actor = roles.User(f"cli:{getpass.getuser()}", "admin", "cli")
         try:
             if args.staff_command == "add":
                 staff.add(cur, actor, args.user_id, args.label or "")
@@ -298,10 +298,14 @@ def cmd_bench(args) -> int:
     from bench import measure
 
     if args.send:
-        print(measure.send_bench(args.send))
+        from bench import sends
+
+        print(sends.send_bench(args.send))
         return 0
     if args.webhook:
-        print(measure.webhook_bench(seconds=args.webhook))
+        from bench import webhook
+
+        print(webhook.webhook_bench(seconds=args.webhook))
         return 0
     if args.ingest:
         from bench import ingest

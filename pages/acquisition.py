@@ -1,22 +1,21 @@
 """Acquisition: adds and blocks per day, when friends arrive, and which routes bring good friends."""
 import streamlit as st
 
+from dashboard.analytics import metrics
 from dashboard.web import account_ui, charts, ui
 from dashboard.core.i18n import route_label, t
 
-f = ui.page("acq.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 names = ui.route_names(f)
 
 st.subheader(t("acq.daily", f.lang))
-daily = ui.ask(f, "adds_blocks_daily")
+daily = ui.ask(f, metrics.adds_blocks_daily)
 st.plotly_chart(charts.adds_blocks(daily, f.lang), key="acq_daily")
 ui.definition(t("acq.daily.def", f.lang))
 ui.csv_download(daily, "adds_blocks_daily", key="acq_daily_csv")
 
 st.subheader(t("acq.heatmap", f.lang))
-grid = ui.ask(f, "adds_by_weekday_hour")
+grid = ui.ask(f, metrics.adds_by_weekday_hour)
 st.plotly_chart(charts.weekday_hour(grid, f.lang), key="acq_heatmap")
 ui.definition(t("acq.heatmap.def", f.lang))
 account_ui.no_add_date_note(f)
@@ -26,7 +25,7 @@ st.subheader(t("acq.routes", f.lang))
 # 30-day rates need adds at least 30 days old: by default judge the adds of the 13 weeks up to
 # the period's end, which a 4-week period alone could never show.
 quality_filters = ui.lookback(f, "acq_quality_window", "acq.cohort", options=(13, 26, 0))
-quality = ui.ask(quality_filters, "route_quality")
+quality = ui.ask(quality_filters, metrics.route_quality)
 if quality.empty:
     st.info(t("common.no_data", f.lang))
 else:

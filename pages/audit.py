@@ -8,9 +8,7 @@ from dashboard.core import audit
 from dashboard.web import staff_ui, ui
 from dashboard.core.i18n import t
 
-f = ui.page("audit.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 L, tz = f.lang, f.period.tz
 cur = ui.connection(f).cursor()
 staff_ui.admin_box(cur, ui.user(), L)  # who test sends may reach: kept by admins (issue 12)

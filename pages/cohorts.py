@@ -1,14 +1,13 @@
 """Cohorts: share of each add week still following 1–12 weeks after the add."""
 import streamlit as st
 
+from dashboard.analytics import metrics
 from dashboard.web import account_ui, charts, ui
 from dashboard.core.i18n import t
 
-f = ui.page("cohorts.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 
-frame = ui.ask(ui.lookback(f, "cohorts_window", "cohorts.add_week"), "retention")
+frame = ui.ask(ui.lookback(f, "cohorts_window", "cohorts.add_week"), metrics.retention)
 ui.definition(t("cohorts.def", f.lang))
 account_ui.no_add_date_note(f)
 if frame.empty:

@@ -13,9 +13,7 @@ from dashboard.line import api
 from dashboard.audience import saved as segment_store
 from dashboard.core.i18n import t
 
-f = ui.page("cmp.page_title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 L = f.lang
 cur = ui.cursor(f.db)
 con = ui.connection(f)

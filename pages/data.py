@@ -7,9 +7,7 @@ from dashboard.web import ui
 from dashboard import worker
 from dashboard.core.i18n import t
 
-f = ui.page("data.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 L, tz = f.lang, f.period.tz
 con = ui.connection(f)
 cur = con.cursor()

@@ -2,16 +2,15 @@
 Test sends are listed apart, below: they are never charted or counted as deliveries."""
 import streamlit as st
 
+from dashboard.analytics import metrics
 from dashboard.web import account_ui, charts, delivery_view, ui
 from dashboard.analytics import delivery_detail
 from dashboard.core.i18n import t
 
-f = ui.page("dlv.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 
-frame = ui.ask(f, "deliveries")
-tests = ui.ask(f, "test_sends")
+frame = ui.ask(f, metrics.deliveries)
+tests = ui.ask(f, metrics.test_sends)
 ui.definition(t("dlv.def", f.lang))
 account_ui.lost_answers_panel(f, key="dlv_lost")  # batches whose answer was lost
 if frame.empty:

@@ -1,15 +1,14 @@
 """Engagement: rich-menu taps, survey answers, and reactions per delivery over time."""
 import streamlit as st
 
+from dashboard.analytics import metrics
 from dashboard.web import charts, ui
 from dashboard.core.i18n import t
 
-f = ui.page("eng.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 
 st.subheader(t("eng.rpd", f.lang))
-rpd = ui.ask(ui.lookback(f, "eng_rpd_window", "common.history"), "reactions_per_delivery")
+rpd = ui.ask(ui.lookback(f, "eng_rpd_window", "common.history"), metrics.reactions_per_delivery)
 if rpd.empty:
     st.info(t("common.no_data", f.lang))
 else:
@@ -20,7 +19,7 @@ ui.definition(t("kpi.reactions_per_delivery.def", f.lang) + " " + t("overview.tr
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("eng.taps", f.lang))
-    taps = ui.ask(ui.lookback(f, "eng_taps_window", "common.history", options=(13, 26, 0)), "richmenu_taps")
+    taps = ui.ask(ui.lookback(f, "eng_taps_window", "common.history", options=(13, 26, 0)), metrics.richmenu_taps)
     if taps.empty:
         st.info(t("common.no_data", f.lang))
     else:
@@ -29,7 +28,7 @@ with left:
     ui.definition(t("eng.taps.def", f.lang))
 with right:
     st.subheader(t("eng.survey", f.lang))
-    answers = ui.ask(f, "survey_answers")
+    answers = ui.ask(f, metrics.survey_answers)
     if answers.empty:
         st.info(t("common.no_data", f.lang))
     else:

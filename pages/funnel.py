@@ -1,16 +1,15 @@
 """Funnel: site visits -> friend adds -> first reaction -> purchase, by route."""
 import streamlit as st
 
+from dashboard.analytics import metrics
 from dashboard.web import account_ui, charts, ui
 from dashboard.core.i18n import route_label, t
 
-f = ui.page("funnel.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 names = ui.route_names(f)
 
 window = st.slider(t("funnel.window", f.lang), min_value=1, max_value=60, value=14, key="funnel_window")
-frame = ui.ask(f, "funnel", window_days=window)
+frame = ui.ask(f, metrics.funnel, window_days=window)
 ui.definition(t("funnel.def", f.lang))
 account_ui.no_add_date_note(f)
 if frame.empty:

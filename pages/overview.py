@@ -2,14 +2,13 @@
 import pandas as pd
 import streamlit as st
 
+from dashboard.analytics import metrics
 from dashboard.web import account_ui, charts, ui
 from dashboard.core.i18n import t
 
-f = ui.page("overview.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 
-result = ui.ask(f, "overview_kpis")
+result = ui.ask(f, metrics.overview_kpis)
 kpis = result["kpis"]
 rows = [("friends", "following", "new_friends"), ("blocks", "block_rate", "active_friends"),
         ("active_rate", "reactions_per_delivery", "messages_sent_month")]
@@ -19,7 +18,7 @@ for row in rows:
             ui.kpi(key, kpis[key], result["active_days"])
 
 # issue 19: this month's quota (LINE's allowance, what is left, the overage at the current pace)
-ui.quota_cards(ui.ask(f, "quota_month"))
+ui.quota_cards(ui.ask(f, metrics.quota_month))
 
 st.caption(f"{f.period.first} – {f.period.last} · {t('common.vs_prev', f.lang)}: "
            f"{result['previous']['first']} – {result['previous']['last']}")
@@ -28,7 +27,7 @@ account_ui.line_figures_panel(f)  # LINE's own figures beside ours, and the diff
 left, right = st.columns(2)
 with left:
     st.subheader(t("overview.trend", f.lang))
-    rpd = ui.ask(ui.lookback(f, "overview_trend_window", "common.history"), "reactions_per_delivery")
+    rpd = ui.ask(ui.lookback(f, "overview_trend_window", "common.history"), metrics.reactions_per_delivery)
     if rpd.empty:
         st.info(t("common.no_data", f.lang))
     else:
@@ -36,7 +35,7 @@ with left:
     ui.definition(t("overview.trend.def", f.lang))
 with right:
     st.subheader(t("overview.daily", f.lang))
-    daily = ui.ask(f, "adds_blocks_daily")
+    daily = ui.ask(f, metrics.adds_blocks_daily)
     st.plotly_chart(charts.adds_blocks(daily, f.lang), key="overview_daily")
     ui.definition(t("acq.daily.def", f.lang))
 

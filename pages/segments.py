@@ -11,9 +11,7 @@ from dashboard.web import charts, segment_ui, ui
 from dashboard.core import config
 from dashboard.core.i18n import route_label, t
 
-f = ui.page("seg.title")
-if f is None:
-    st.stop()
+f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 names = ui.route_names(f)
 as_of = ui.segment_as_of(f)
 cur = ui.cursor(f.db)
@@ -43,13 +41,13 @@ with result:
     if error:
         st.error(f"{t('seg.invalid', f.lang)}: {error}")
     else:
-        total = ui.audience_question(f.db, "count", rule_text, as_of)
+        total = ui.audience_question(f.db, running.count, rule_text, as_of)
         reachable_rule = {"version": 1, "rule": {"all": [rule["rule"], {"field": "following", "value": True}]}}
-        reachable = ui.audience_question(f.db, "count", json.dumps(reachable_rule, ensure_ascii=False, sort_keys=True), as_of)
+        reachable = ui.audience_question(f.db, running.count, json.dumps(reachable_rule, ensure_ascii=False, sort_keys=True), as_of)
         st.metric(t("seg.count", f.lang), f"{total:,}", border=True)
         st.caption(f"{t('seg.count.following', f.lang)}: {reachable:,}")
         st.subheader(t("seg.breakdown", f.lang))
-        frame = ui.audience_question(f.db, "breakdown", rule_text, as_of)
+        frame = ui.audience_question(f.db, running.breakdown, rule_text, as_of)
         if not frame.empty:
             st.plotly_chart(charts.segment_breakdown(frame, names, f.lang), key="seg_breakdown")
     with st.expander(t("seg.json", f.lang)):
@@ -66,7 +64,7 @@ with result:
 
 if not error:
     st.subheader(t("seg.sample", f.lang))
-    sample = ui.audience_question(f.db, "sample", rule_text, as_of)
+    sample = ui.audience_question(f.db, running.sample, rule_text, as_of)
     st.dataframe(sample, hide_index=True, key="seg_sample",
                  column_config={"user_id": "user_id", "display_name": t("seg.display_name", f.lang),
                                 "route": t("common.route", f.lang), "followed_at": t("seg.followed_at", f.lang),
@@ -129,7 +127,7 @@ if flash := st.session_state.pop("seg_flash", None):
 
 st.divider()
 st.subheader(t("seg.matrix", f.lang))
-matrix = ui.audience_question(f.db, "matrix", None, as_of)
+matrix = ui.audience_question(f.db, running.matrix, None, as_of)
 st.plotly_chart(charts.interest_genre(matrix, f.lang), key="seg_matrix")
 ui.definition(t("seg.matrix.def", f.lang, hot=config.get("DASHBOARD_INTEREST_HOT"),
                 warm=config.get("DASHBOARD_INTEREST_WARM"), dormant=config.get("DASHBOARD_INTEREST_DORMANT_DAYS")))
@@ -166,7 +164,7 @@ if ids:
             rule_of = segment_store.get(cur, segment_id=segment_id)["rule"]
             # as_of is a midnight: the count describes the day that ends there
             day = (pd.Timestamp(as_of) - pd.Timedelta(microseconds=1)).tz_convert(f.period.tz).date()
-            size = ui.audience_question(f.db, "count", json.dumps(rule_of, ensure_ascii=False, sort_keys=True), as_of)
+            size = ui.audience_question(f.db, running.count, json.dumps(rule_of, ensure_ascii=False, sort_keys=True), as_of)
             segment_store.record_size(con, segment_id, day, size)
         sizes = segment_store.daily_sizes(con, shown, f.period.first, f.period.last)
         st.plotly_chart(charts.segment_sizes(sizes, ids, f.lang), key="seg_sizes_chart")

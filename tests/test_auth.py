@@ -1,4 +1,4 @@
-"""Log-in, roles, sessions and OIDC roles (dashboard/access/auth.py), and the log-in routes
+"""Log-in, roles, sessions and OIDC roles (dashboard/access/: roles, passwords, logins, sessions, oidc), and the log-in routes
 (dashboard/access/login_routes.py) served by a real uvicorn server on loopback."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.core import audit, signing, storage
-from dashboard.access import auth
+from dashboard.access import auth, logins, sessions
 from dashboard.line.sandbox_process import ROOT, free_port
 
 COOKIE_SECRET = "a-cookie-secret-for-tests-only-0123456789"
@@ -192,8 +192,8 @@ def test_a_name_is_limited_and_an_address_backs_off_instead_of_locking_out(secre
 
 
 def test_failed_log_ins_in_the_audit_log_are_capped_per_minute(secrets_file, cur, monkeypatch):
-    monkeypatch.setattr(auth, "AUDIT_FAILURES_PER_MINUTE", 3)
-    monkeypatch.setitem(auth._audit_budget, "minute", None)
+    monkeypatch.setattr(logins, "AUDIT_FAILURES_PER_MINUTE", 3)
+    monkeypatch.setitem(logins._audit_budget, "minute", None)
     for i in range(8):   # eight names from eight addresses in one minute
         auth.check_login(cur, f"bot{i}", "x", f"10.1.0.{i}", now=T0 + dt.timedelta(seconds=i))
     assert cur.execute("select count(*) from audit_log where action = 'login_failed'").fetchone()[0] == 3
@@ -321,9 +321,9 @@ def test_current_user_in_a_streamlit_page(tmp_path, monkeypatch):
     def page():
         import streamlit as st
 
-        from dashboard.access import auth as a
+        from dashboard.web import context
 
-        status = a.session_status()
+        status = context.session_status()
         st.write(f"{status.user.name}|{status.user.role}|{status.user.method}" if status.user else status.reason)
 
     (tmp_path / "oidc.toml").write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n')
@@ -520,7 +520,7 @@ def test_a_logged_out_cookie_stays_refused_after_a_restart(server, secrets_file,
                         {**origin(server), "Cookie": f"{auth.COOKIE_NAME}={value}"})
     assert status == 303
     # a restart: nothing in memory, the next check reads session_revocations
-    auth._ended.clear()
+    sessions._ended.clear()
     login_routes.REVOCATIONS.forget_cache()
     assert auth.session_state(value) == (None, "logged_out")
     assert cur.execute("select count(*) from session_revocations where expires_at > now()").fetchone()[0] == 1

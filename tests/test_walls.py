@@ -109,8 +109,6 @@ def test_pages_and_web_never_import_duckdb():
 # ---- only web/ and pages/ import Streamlit ------------------------------------------------------------
 
 STREAMLIT_EXCEPTIONS = {
-    "dashboard/access/auth.py": "_streamlit_inputs() reads st.user and st.context (OIDC identity, cookie headers, IP) "
-                                "for the log-in check; it moves to web/ when auth.py is split (issue 13, point 6)",
     "dashboard/access/login_routes.py": "_may_see_metrics() reads the option server.address (where Streamlit listens) "
                                         "to decide whether the single local user may see /_stcore/metrics",
 }
@@ -198,7 +196,6 @@ SQL_HOME = {
 _TX = "begin/commit/rollback by hand: one storage.transaction() helper replaces them"
 # file: (SQL strings today, why they are still there). Lower a number when you move statements out.
 SQL_ALLOWANCES = {
-    "dashboard/access/auth.py": (3, _TX),
     "dashboard/analytics/rollups.py": (26, "state bookkeeping, the attach of a built file and the formatted {where} "
                                            "of incremental refresh: to named queries/rollups/ variants"),
     "dashboard/audience/running.py": (5, "wraps the compiled rule (count, members, temp tables): goes with the "
@@ -209,7 +206,8 @@ SQL_ALLOWANCES = {
     "dashboard/intake/loader.py": (16, "the loader's stage counts, offsets and run log"),
     "dashboard/messaging/planning.py": (6, "exclusions glued around the audience SQL: the one audience query replaces them"),
     "dashboard/messaging/sending.py": (33, "the send ledger's reads and writes: to queries/sending/"),
-    "bench/measure.py": (7, "outside the product: CSV exports of fixed columns, the build's version and row counts"),
+    "bench/measure.py": (2, "outside the product: the build's version and row counts"),
+    "bench/pandas_side.py": (5, "outside the product: CSV exports of fixed columns"),
     "bench/ingest.py": (4, "outside the product: the sample of users it spools for and row counts before and after"),
 }
 
@@ -268,3 +266,24 @@ def test_the_sql_wall_sees_sql(text):
 ])
 def test_the_sql_wall_leaves_words_for_people_alone(text):
     assert not SQL.match(text)
+
+
+# ---- the router routes; pages call functions (issue 13 point 5) --------------------------------------
+
+def test_pages_are_routed_and_call_functions():
+    """No page finds itself by its caller's frame, no question is named by a string: navigation.py
+    hands the page its frame (ui.context()), and a page asks `ui.ask(f, metrics.x)`."""
+    found = []
+    for path in sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "dashboard" / "web").glob("*.py")):
+        for node in ast.walk(tree(path)):
+            if isinstance(node, ast.Attribute) and node.attr == "_getframe" or (
+                    isinstance(node, (ast.Import, ast.ImportFrom)) and "inspect" in imported(path)):
+                found.append(f"{rel(path)}:{node.lineno} frame inspection")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("ask", "audience_question") and len(node.args) >= 2
+                    and isinstance(node.args[1], ast.Constant)):
+                found.append(f"{rel(path)}:{node.lineno} a question named by a string")
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        if "ui.context()" not in path.read_text(encoding="utf-8"):
+            found.append(f"{rel(path)}: does not start with f = ui.context()")
+    assert found == [], found

@@ -1,1 +1,1 @@
-"""Who may do what: roles, passwords, sessions, OIDC and the log-in routes."""
+"""Who may do what: roles, passwords, log-in checks, sessions, OIDC and the log-in routes."""

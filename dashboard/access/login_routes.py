@@ -3,7 +3,7 @@ middleware that slides the session cookie forward.
 
 Why routes and not a Streamlit page: a script cannot set cookies (st.context is read-only), and a
 session kept only in st.session_state ends on every browser refresh. These routes set a signed,
-HttpOnly cookie (dashboard/access/auth.py) that pages read through st.context.cookies.
+HttpOnly cookie (dashboard/access/sessions.py) that pages read through st.context.cookies.
 
 Paths are /account/…, not /auth/…: Streamlit serves st.login's own /auth/login and /auth/logout,
 and st.App puts user routes first, so ours would silently shadow OIDC log-in.
@@ -13,8 +13,8 @@ the Host the request was sent to (or the X-Forwarded-Host a proxy set). A cross-
 make a browser send matching headers. The cookie is SameSite=Lax as a second line.
 
 Sliding sessions: the idle timeout counts from the last activity. SessionRefreshMiddleware
-re-issues the cookie on any GET older than auth.REFRESH_AFTER (page loads, assets); activity over
-the page's websocket is noted by auth.current_user() and counted in the same process.
+re-issues the cookie on any GET older than sessions.REFRESH_AFTER (page loads, assets); activity over
+the page's websocket is noted by web/context.user() (sessions.resolve) and counted in the same process.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from dashboard.core import audit, config, queries, storage
-from dashboard.access import auth
+from dashboard.access import logins, passwords, roles, sessions
 
 queries.require("auth/revoke_session", "auth/revoked_sessions")
 
@@ -71,7 +71,7 @@ def server_cursor():
         cur.close()
 
 
-class DatabaseRevocations(auth.RevocationStore):
+class DatabaseRevocations(sessions.RevocationStore):
     """Log-outs kept in session_revocations: read once per process (then kept in memory, this
     process being the database's one writer) and written at each log-out."""
 
@@ -187,17 +187,17 @@ def is_https(scheme: str, headers) -> bool:
 
 def _set_session_cookie(response: Response, value: str, secure: bool) -> None:
     # no Max-Age: the browser keeps it until it closes; the server enforces the idle timeout
-    response.set_cookie(auth.COOKIE_NAME, value, path="/", secure=secure, httponly=True, samesite="lax")
+    response.set_cookie(sessions.COOKIE_NAME, value, path="/", secure=secure, httponly=True, samesite="lax")
 
 
 def _cookie_header(value: str, secure: bool) -> str:
     cookie = http.cookies.SimpleCookie()
-    cookie[auth.COOKIE_NAME] = value
-    cookie[auth.COOKIE_NAME]["path"] = "/"
-    cookie[auth.COOKIE_NAME]["httponly"] = True
-    cookie[auth.COOKIE_NAME]["samesite"] = "lax"
+    cookie[sessions.COOKIE_NAME] = value
+    cookie[sessions.COOKIE_NAME]["path"] = "/"
+    cookie[sessions.COOKIE_NAME]["httponly"] = True
+    cookie[sessions.COOKIE_NAME]["samesite"] = "lax"
     if secure:
-        cookie[auth.COOKIE_NAME]["secure"] = True
+        cookie[sessions.COOKIE_NAME]["secure"] = True
     return cookie.output(header="").strip()
 
 
@@ -210,13 +210,13 @@ _FORBIDDEN = ("このページから送信されたことを確認できませ�
 def _login_available() -> str | None:
     """Why local log-in cannot be used now, or None. Names settings, never their values."""
     try:
-        users = auth.local_users()
-    except auth.AuthConfigError as err:
+        users = passwords.local_users()
+    except roles.AuthConfigError as err:
         return f"ログイン設定に誤りがあります / log-in is misconfigured: {err}"
     if not users:
         return ("ローカルアカウントが設定されていません（README の「ログイン」を参照） / "
                 "no local accounts are configured (see the README, log-in)")
-    if not auth.cookie_secret_ok():
+    if not sessions.cookie_secret_ok():
         return ("DASHBOARD_COOKIE_SECRET が未設定か短すぎます（16文字以上） / "
                 "DASHBOARD_COOKIE_SECRET is missing or shorter than 16 characters")
     return None
@@ -227,9 +227,9 @@ async def login_page(request: Request) -> Response:
     return login_form(problem, status=503 if problem else 200, show_form=problem is None)
 
 
-def _check(name: str, password: str, client: str | None) -> auth.LoginResult:
+def _check(name: str, password: str, client: str | None) -> logins.LoginResult:
     with server_cursor() as cur:
-        return auth.check_login(cur, name, password, client)
+        return logins.check_login(cur, name, password, client)
 
 
 async def login_submit(request: Request) -> Response:
@@ -251,7 +251,7 @@ async def login_submit(request: Request) -> Response:
     if not result.ok:
         return login_form(result.message, name=name.strip()[:64], status=429 if result.rate_limited else 401)
     response = RedirectResponse(HOME, status_code=303)
-    _set_session_cookie(response, auth.make_session_cookie(result.user.name, result.user.role),
+    _set_session_cookie(response, sessions.make_session_cookie(result.user.name, result.user.role),
                         is_https(request.url.scheme, request.headers))
     return response
 
@@ -261,7 +261,7 @@ async def logout_page(request: Request) -> Response:
     return _logout_form()
 
 
-def _record_logout(session: auth.Session, client: str | None) -> None:
+def _record_logout(session: sessions.Session, client: str | None) -> None:
     with server_cursor() as cur:
         audit.record(cur, session.name, "logout", f"user:{session.name}", {"method": "local", "client": client})
 
@@ -269,20 +269,20 @@ def _record_logout(session: auth.Session, client: str | None) -> None:
 async def logout_submit(request: Request) -> Response:
     if not same_origin(request):
         return _page("ログアウト / Log out", _message(_FORBIDDEN), 403)
-    session = auth.session_from_cookie(request.cookies.get(auth.COOKIE_NAME))
+    session = sessions.session_from_cookie(request.cookies.get(sessions.COOKIE_NAME))
     if session is not None:
         # a copy of the cookie stops working, in this process and after a restart (session_revocations)
-        await run_in_threadpool(auth.end_session, session)
+        await run_in_threadpool(sessions.end_session, session)
         await run_in_threadpool(_record_logout, session, request.client.host if request.client else None)
     response = RedirectResponse(LOGIN_PATH, status_code=303)
-    response.delete_cookie(auth.COOKIE_NAME, path="/", secure=is_https(request.url.scheme, request.headers),
+    response.delete_cookie(sessions.COOKIE_NAME, path="/", secure=is_https(request.url.scheme, request.headers),
                            httponly=True, samesite="lax")
     return response
 
 
 class SessionRefreshMiddleware:
     """Re-issues the session cookie (last seen = now) on GET requests whose cookie is older than
-    auth.REFRESH_AFTER, so an active user's session slides forward. Plain ASGI: responses stream
+    sessions.REFRESH_AFTER, so an active user's session slides forward. Plain ASGI: responses stream
     through untouched apart from one added Set-Cookie header."""
 
     def __init__(self, app):
@@ -293,8 +293,8 @@ class SessionRefreshMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        value = request.cookies.get(auth.COOKIE_NAME)
-        fresh = auth.refreshed_cookie(value, dt.datetime.now(dt.timezone.utc)) if value else None
+        value = request.cookies.get(sessions.COOKIE_NAME)
+        fresh = sessions.refreshed_cookie(value, dt.datetime.now(dt.timezone.utc)) if value else None
         if fresh is None:
             await self.app(scope, receive, send)
             return
@@ -303,7 +303,7 @@ class SessionRefreshMiddleware:
         async def send_with_cookie(message):
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if not any(v.startswith(auth.COOKIE_NAME + "=") for v in headers.getlist("set-cookie")):
+                if not any(v.startswith(sessions.COOKIE_NAME + "=") for v in headers.getlist("set-cookie")):
                     headers.append("set-cookie", header)
             await send(message)
 
@@ -319,15 +319,15 @@ def _may_see_metrics(scope) -> bool:
     """Streamlit's /_stcore/metrics (sessions, memory) only for a logged-in admin with a local account,
     or the single local user; never anonymous. (An OIDC session cannot be checked on this route.)"""
     request = Request(scope)
-    session = auth.session_from_cookie(request.cookies.get(auth.COOKIE_NAME)) if config.section("users") else None
+    session = sessions.session_from_cookie(request.cookies.get(sessions.COOKIE_NAME)) if config.section("users") else None
     if session is not None:
-        return auth.allowed(session.role, "settings")
+        return roles.allowed(session.role, "settings")
     client = request.client.host if request.client else None
     headers = {k.lower() for k in request.headers.keys()}
     import streamlit as st
 
-    status = auth.resolve(oidc={}, cookie=None, server_address=st.get_option("server.address"),
-                          client_is_local=auth.is_loopback(client) and not headers & set(auth._FORWARDING_HEADERS))
+    status = sessions.resolve(oidc={}, cookie=None, server_address=st.get_option("server.address"),
+                          client_is_local=sessions.is_loopback(client) and not headers & set(sessions.FORWARDING_HEADERS))
     return status.user is not None and status.user.may("settings")
 
 
@@ -358,7 +358,7 @@ class SecurityHeadersMiddleware:
 
 
 def routes() -> list[Route]:
-    auth.use_revocation_store(REVOCATIONS)   # the server's log-outs are kept in its database
+    sessions.use_revocation_store(REVOCATIONS)   # the server's log-outs are kept in its database
     return [
         Route(LOGIN_PATH, login_page, methods=["GET"]),
         Route(LOGIN_PATH, login_submit, methods=["POST"]),

@@ -1,6 +1,6 @@
 """One signing module for every HMAC token the product makes or reads (issue 12 point 6, issue 13
-point 6): tracked links, LINE Login state, session cookies, and the HS256 ID tokens of LINE Login
-(made by the sandbox, checked by route_login).
+point 6): tracked links, LINE Login state, session cookies, the HS256 ID tokens of LINE Login
+(made by the sandbox, checked by route_login), and LINE's webhook signature (checked by the receiver).
 
 Each purpose signs with its own key derived from the configured secret, HMAC-SHA256(secret,
 "dashboard/<purpose>/v1"), so a token made for one purpose never verifies as another even when
@@ -74,6 +74,17 @@ def unseal(secret: str, purpose: str, token: str, length: int = 32, *, legacy_ra
     except (ValueError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+# ---- LINE's webhook signature (x-line-signature), LINE's format: standard Base64, the channel secret itself
+
+def line_signature(channel_secret: str, body: bytes) -> str:
+    """Base64 of HMAC-SHA256 over the raw body, keyed by the channel secret."""
+    return base64.b64encode(hmac.new(channel_secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def line_signature_ok(channel_secret: str, body: bytes, header: str | None) -> bool:
+    return bool(header) and hmac.compare_digest(line_signature(channel_secret, body).encode(), header.strip().encode())
 
 
 # ---- LINE Login ID tokens (JWT, HS256 keyed with the channel secret, as LINE does) ----------------

@@ -17,10 +17,7 @@ fsync'd before the answer, in group commits — and answers well inside LINE's 2
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -43,13 +40,9 @@ ROUTE_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 GROUP_COMMIT_S = 0.002  # how long the writer waits for more lines before one fsync covers them all
 
 
-def signature(secret: str, body: bytes) -> str:
-    """LINE's x-line-signature: Base64 of HMAC-SHA256 over the raw body, keyed by the channel secret."""
-    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
-
-
-def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
-    return bool(header) and hmac.compare_digest(signature(secret, body).encode(), header.strip().encode())
+# LINE's x-line-signature (core/signing.py makes and checks every HMAC token)
+signature = signing.line_signature
+valid_signature = signing.line_signature_ok
 
 
 # ---- tracked links --------------------------------------------------------------------------

@@ -1,1 +1,1 @@
-"""The Streamlit side: navigation, the shared sidebar and page plumbing, charts and page widgets."""
+"""The Streamlit side: navigation (the router), the page context, the shared sidebar, cached questions, charts and page widgets."""
