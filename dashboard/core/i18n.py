@@ -701,6 +701,17 @@ TEXT: dict[str, dict[str, str]] = {
                            "理由（データベースのエラー）: {reason}",
                      "en": "The database refused {n} line(s) or event(s) (latest {last}). They are quarantined "
                            "with the reason and everything else was loaded. Reason (the database's error): {reason}"},
+    # issue 19 (rest): compose drafts, the dashboard's own sandbox, import and sync results in words
+    "drafts.title": {"ja": "下書き（{n}件）", "en": "Drafts ({n})"},
+    "drafts.help": {"ja": "入力中のメッセージ・配信対象・配信名は自動で下書きに保存され、このページに戻ると復元されます。下書きはあなただけのものです。",
+                    "en": "The messages, audience and title you type are saved as a draft automatically and restored when you return to this page. Your drafts are yours only."},
+    "drafts.new": {"ja": "新しい下書き", "en": "New draft"},
+    "drafts.open": {"ja": "開く", "en": "Open"},
+    "drafts.delete": {"ja": "削除", "en": "Delete"},
+    "drafts.row": {"ja": "{name}（{at} 更新）", "en": "{name} (changed {at})"},
+    "drafts.current": {"ja": "— 編集中", "en": "— open now"},
+    "drafts.untitled": {"ja": "（無題）", "en": "(untitled)"},
+    "drafts.err.too_large": {"ja": "下書きが大きすぎるため保存できません。", "en": "The draft is too large to be saved."},
 }
 
 
