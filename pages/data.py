@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.intake import data_status, imports, loader, sync
+from dashboard.intake.texts import say
 from dashboard.web import ui
 from dashboard import worker
 from dashboard.core.i18n import t
@@ -75,9 +76,14 @@ if ui.allowed("import"):
         (st.error if report.status in ("rejected", "failed") else st.success)(
             t(f"data.import.{report.status}", L, ok=f"{report.rows_ok:,}", bad=f"{len(report.bad_rows):,}",
               ins=f"{report.inserted:,}", upd=f"{report.updated:,}", same=f"{report.unchanged:,}",
-              enc=report.encoding or "?", message=report.message))
+              enc=report.encoding or "?", message=say(report.message, L)))
+        if report.status in ("committed", "dry_run") and report.kind in ("customers", "purchases"):
+            st.info(t("data.import.linked", L, linked=f"{report.friends_linked:,}", unlinked=f"{report.unlinked:,}"))
+        for warning in report.warnings:
+            st.warning(t("data.import.warning", L, text=say(warning, L)))
         if report.bad_rows:
-            st.dataframe(pd.DataFrame(report.bad_rows, columns=[t("data.line", L), t("data.reason", L)]),
+            st.dataframe(pd.DataFrame([(line, say(why, L)) for line, why in report.bad_rows],
+                                      columns=[t("data.line", L), t("data.reason", L)]),
                          hide_index=True, key="data_bad_rows")
         if report.preview is not None and not report.preview.empty:
             st.dataframe(report.preview, hide_index=True, key="data_preview")
