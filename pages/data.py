@@ -16,6 +16,10 @@ con = ui.connection(f)
 cur = con.cursor()
 
 
+def _status_word(state: str | None, lang: str) -> str:
+    return t(f"data.sync.status.{state}", lang) if state in ("ok", "skipped", "failed", "paced") else (state or "—")
+
+
 def jst(value, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     if value is None or value != value:
         return "—"
@@ -107,17 +111,19 @@ b3.metric(t("data.quota", L), "—" if quota is None else
           f"{quota['total_usage']:,} / {quota['value']:,}" if quota["value"] is not None else f"{quota['total_usage']:,} / ∞",
           border=True)
 ui.definition(t("data.sync.def", L))
-parts = pd.DataFrame([{"part": t(f"data.part.{p}", L), "status": (s or {}).get("status", "—"),
-                       "finished_at": jst((s or {}).get("finished_at")), "message": (s or {}).get("message") or ""}
+parts = pd.DataFrame([{"part": t(f"data.part.{p}", L), "status": _status_word((s or {}).get("status"), L),
+                       "finished_at": jst((s or {}).get("finished_at")), "message": say((s or {}).get("message"), L)}
                       for p, s in status["parts"].items()])
 st.dataframe(parts, hide_index=True, key="data_sync_parts",
              column_config={c: t(f"data.s.{c}", L) for c in parts.columns})
 if ui.allowed("sync") and st.button(t("data.sync_now", L), key="data_sync_now"):
     ui.require("sync")
     with st.spinner(t("data.syncing", L)):
-        results = sync.run(con)
-    for r in results:
-        (st.error if r.status == "failed" else st.info)(f"{r.part}: {r.status} — {r.message}")
+        st.session_state["data_sync_results"] = sync.run(con)
+    st.rerun()   # the whole page (spool, quota, parts) shows the data the sync just wrote (issue 19, point 12)
+for r in st.session_state.get("data_sync_results") or []:
+    (st.error if r.status == "failed" else st.info)(t("data.sync.result", L, part=t(f"data.part.{r.part}", L),
+                                                      status=_status_word(r.status, L), message=say(r.message, L)))
 
 # ---- background duties (issue 20): each fails alone; state from this process's worker ----------
 st.subheader(t("duty.title", L))

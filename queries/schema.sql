@@ -336,7 +336,8 @@ create table if not exists line_sync_runs (
     finished_at  timestamptz,
     part         varchar not null,        -- followers, profiles, insight_followers, delivery_counts, unit_stats, request_stats, quota
     status       varchar not null,        -- ok, skipped, failed, paced
-    detail       varchar
+    detail       varchar,
+    said         varchar                  -- the detail as i18n code + parameters (JSON; schema version 5)
 );
 
 -- LINE Insight: friends per day as LINE counts them (aggregate).

@@ -28,3 +28,29 @@ def test_an_import_rejection_and_its_bad_rows_are_said_in_japanese_and_english(t
     empty = imports.run_import(con, "tags", b"", file_name="e.csv")
     assert say(empty.message, "ja") == "ファイルが空です" and empty.message == "the file is empty"
     con.close()
+
+
+def test_sync_results_are_said_in_the_pages_language_live_and_after_a_reload(demo_copy, monkeypatch, tmp_path,
+                                                                              sandbox):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
+    sandbox.configure(followers_forbidden=True)     # one part skipped with LINE's 403, the others run
+    for name, value in {"DASHBOARD_DB": str(demo_copy), "LINE_API_BASE_URL": sandbox.url,
+                        "DASHBOARD_SPOOL": str(tmp_path / "spool")}.items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(app), default_timeout=120)
+    at.run()
+    at.switch_page("../../pages/data.py").run()
+    at.button(key="data_sync_now").click().run()
+    assert not at.exception, at.exception
+    said = [m.value for m in [*at.info, *at.error]]
+    assert any(s.startswith("友だちID一覧: スキップ — 友だちのID一覧は認証済み") for s in said), said
+    assert any("今月の送信済み" in s for s in said), said
+    english = ("LINE answered", "deliveries", "day(s)", "sent so far", "skipped", "followers listed")
+    assert not [s for s in said if any(w in s for w in english)], said
+    parts = next(d.value for d in at.dataframe if "友だちID一覧" in d.value.iloc[:, 0].tolist())
+    assert not [m for m in parts.iloc[:, 3] if any(w in m for w in english)], parts   # stored, read back
+    assert "スキップ" in parts.iloc[:, 1].tolist()

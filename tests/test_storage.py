@@ -86,6 +86,8 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     assert con.execute("select count(*) from session_revocations").fetchone()[0] == 0
     # 005 (issue 19): compose drafts per user
     assert con.execute("select count(*) from compose_drafts").fetchone()[0] == 0
+    assert "said" in {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                                "where table_name = 'line_sync_runs'").fetchall()}
 
 
 def test_older_database_is_upgraded_step_by_step(tmp_path):

@@ -69,3 +69,43 @@ def known(text: str, prefix: str) -> str:
         if key.startswith(prefix) and entry.get("en") == text:
             return Said(key)
     return text
+
+
+def _plain(value):
+    if isinstance(value, Said):
+        return {"said": value.code, "params": {k: _plain(v) for k, v in value.params.items()}}
+    if isinstance(value, Joined):
+        return {"joined": [_plain(v) for v in value], "en": value.seps["en"], "ja": value.seps["ja"]}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _back(value):
+    if isinstance(value, dict) and "said" in value:
+        return Said(value["said"], **{k: _back(v) for k, v in value["params"].items()})
+    if isinstance(value, dict) and "joined" in value:
+        return Joined([_back(v) for v in value["joined"]], value["en"], value["ja"])
+    if isinstance(value, list):
+        return [_back(v) for v in value]
+    return value
+
+
+def to_json(value) -> str | None:
+    """A Said as JSON for the database (None for plain text)."""
+    import json
+
+    return json.dumps(_plain(value), ensure_ascii=False) if isinstance(value, Said) else None
+
+
+def from_json(text: str | None, fallback: str | None):
+    """The Said stored by to_json, or `fallback` (the stored English text) when there is none or
+    it no longer reads (a code renamed since)."""
+    import json
+
+    if not text:
+        return fallback
+    try:
+        return _back(json.loads(text))
+    except (ValueError, KeyError, TypeError):
+        return fallback

@@ -1,5 +1,6 @@
--- Schema version 5 (issue 19, point 7): compose drafts kept per user, so that leaving the compose
--- page or reloading it no longer loses the messages, the audience choice and the title.
+-- Schema version 5 (issue 19, points 7 and 9): compose drafts kept per user, so that leaving the
+-- compose page or reloading it no longer loses the messages, the audience choice and the title;
+-- and a LINE sync part's result kept as code + parameters, so the Data page says it in its language.
 
 -- One draft of one dashboard user: the compose page's fields as JSON (dashboard/messaging/drafts.py).
 create table if not exists compose_drafts (
@@ -9,3 +10,6 @@ create table if not exists compose_drafts (
     state       varchar not null,        -- JSON: {"cmp_kind": "all", "msg_count": 1, "msg_0_text": "…", …}
     updated_at  timestamptz not null
 );
+
+-- A sync part's result as an i18n code with parameters (JSON, dashboard/intake/texts.py); detail keeps the English text.
+alter table line_sync_runs add column if not exists said varchar;
