@@ -788,6 +788,8 @@ TEXT: dict[str, dict[str, str]] = {
     "data.sync.status.skipped": {"ja": "スキップ", "en": "skipped"},
     "data.sync.status.failed": {"ja": "失敗", "en": "failed"},
     "data.sync.status.paced": {"ja": "一部（次回続き）", "en": "partly (continues next run)"},
+    "seg.hint.choose_value": {"ja": "条件の値をまだ選んでいません。値を選ぶと人数を数えます。",
+                              "en": "A condition has no value chosen yet: choose one and the audience is counted."},
 }
 
 
