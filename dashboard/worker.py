@@ -17,7 +17,6 @@ import logging
 import re
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,37 +37,85 @@ _con = None
 _con_lock = threading.Lock()
 
 
-def _sandbox_answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/sandbox/health", timeout=1) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 def start_sandbox() -> str | None:
-    """Serve the sandbox on loopback in this process, unless one already answers on its port."""
+    """Make sure the sandbox this dashboard talks to is its own (issue 19, point 11).
+
+    A sandbox that answers on DASHBOARD_SANDBOX_PORT is used only when it serves this dashboard's
+    state folder (its /sandbox/health instance is the one in that folder: dashboard/line/sandbox_owner.py).
+    Another dashboard's sandbox, or another program, on that port: this dashboard serves its own on a
+    free loopback port and points its LINE client there. Its monthly quota and this month's use are
+    the account's as last known (line_quota: the demo's Standard plan, or the last LINE sync), so the
+    compose page's cost panel and the Overview agree."""
     if not config.is_sandbox() or config.is_set("LINE_API_BASE_URL"):
         return None
-    url = api.sandbox_url()
-    if _sandbox_answers(url):
+    from dashboard.line import sandbox_owner, sandbox_process
+
+    state_dir = config.db_path().parent / "sandbox"
+    port = config.get_int("DASHBOARD_SANDBOX_PORT")
+    url = f"http://127.0.0.1:{port}"
+    owner = sandbox_owner.whose(url, state_dir)
+    if owner == "ours":
         return url
+    if owner == "other" or not _port_free(port):
+        taken = port
+        port = sandbox_process.free_port()
+        url = f"http://127.0.0.1:{port}"
+        LOG.warning("port %s answers %s, not this dashboard's sandbox: serving its own on %s", taken,
+                    "another dashboard's sandbox" if owner == "other" else "another program", url)
+    sandbox_owner.choose(url)   # from now on api.sandbox_url() is this one, whatever answers elsewhere
     import uvicorn
 
     from dashboard.line import sandbox
 
-    state = sandbox.State(config.db_path().parent / "sandbox")
-    server = uvicorn.Server(uvicorn.Config(sandbox.build_app(state), host="127.0.0.1",
-                                           port=config.get_int("DASHBOARD_SANDBOX_PORT"),
+    state = sandbox.State(state_dir)
+    _account_quota(state)
+    server = uvicorn.Server(uvicorn.Config(sandbox.build_app(state), host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False))
     server.install_signal_handlers = lambda: None  # the dashboard's server owns the signals
     threading.Thread(target=server.run, name="sandbox", daemon=True).start()
     for _ in range(50):
-        if _sandbox_answers(url):
+        if sandbox_owner.whose(url, state_dir) == "ours":
             break
         time.sleep(0.1)
+    else:   # sends then fail with "connection refused": none lands in a sandbox that is not ours
+        LOG.error("the sandbox LINE API did not start on %s: sends are refused until it does", url)
+        return url
     LOG.warning("sandbox LINE API on %s: nothing leaves this machine", url)
     return url
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _account_quota(state) -> None:
+    """The sandbox's quota and this month's consumption from the account's last known quota."""
+    from dashboard.core import queries
+
+    try:
+        con = storage.connect(config.db_path())   # same file, same process: the dashboard's instance
+        try:
+            row = queries.run(con.cursor(), "sync/latest_quota")
+        finally:
+            con.close()
+    except Exception as exc:   # no database yet, say: the sandbox keeps its defaults
+        LOG.warning("sandbox quota left at its default: %s", one_line(exc))
+        return
+    if row.empty:
+        return
+    latest = row.iloc[0]
+    if latest["quota_type"] == "limited" and latest["quota_value"] == latest["quota_value"]:
+        state.quota = int(latest["quota_value"])
+    checked = latest["checked_at"].tz_convert("UTC")
+    if checked.strftime("%Y-%m") == state.month() and latest["total_usage"] == latest["total_usage"]:
+        state.seed_usage(state.month(), int(latest["total_usage"]), checked.isoformat())
 
 
 # ---- duties -------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard.web import account_ui, compose_ui, segment_ui, ui
+from dashboard.web import account_ui, compose_ui, drafts_ui, segment_ui, ui
 from dashboard.messaging import actions, approvals, planning, sending, staff
 from dashboard.access import auth
 from dashboard.core import config
@@ -21,11 +21,14 @@ user = ui.user()
 draft = st.session_state.setdefault("cmp_delivery_id", sending.new_delivery_id())
 compose_ui.approvals_box(con, cur, user, L)  # sends waiting for a second person (senders see them)
 account_ui.lost_answers_panel(f, key="cmp_lost")  # batches whose answer was lost
+saved = segment_store.list_segments(cur)
+names = dict(zip(saved["segment_id"], saved["name"]))
+drafts_ui.restore(cur, user, list(names))   # the user's draft back after a reload or another page
+drafts_ui.autosave(cur, user, L)            # what changed since the last run (issue 19, point 7)
+drafts_ui.panel(cur, user, list(names), f.period.tz, L)
 
 # ---- 1. audience ---------------------------------------------------------------------------
 st.subheader(t("cmp.audience", L))
-saved = segment_store.list_segments(cur)
-names = dict(zip(saved["segment_id"], saved["name"]))
 kinds = (["segment"] if names else []) + ["builder", "all"]
 kind = st.radio(t("cmp.audience.kind", L), kinds, key="cmp_kind", horizontal=True,
                 format_func=lambda k: t(f"cmp.audience.{k}", L))
@@ -154,6 +157,7 @@ def confirm() -> None:
         except auth.PermissionDenied as exc:
             ui.refuse(exc)
             st.stop()
+        drafts_ui.sent(cur, user)
         st.session_state["cmp_started"] = draft
         st.session_state["cmp_confirming"] = False
         st.rerun()
@@ -171,19 +175,7 @@ if not started:
     if st.session_state.get("cmp_confirming") and not plan.blocked:
         confirm()
 else:
-    @st.fragment(run_every=1.0)
-    def progress() -> None:
-        report = sending.progress(cur, started)
-        done = report.sent + report.failed + report.skipped
-        st.progress(done / report.planned if report.planned else 1.0, text=t("cmp.progress", L))
-        st.metric(t("cmp.status", L), t(f"cmp.status.{report.status}", L))
-        st.write(t("cmp.report", L, **report.__dict__))
-        for reason, n in report.reasons.items():
-            st.error(f"{n:,}: {reason}")
-        if report.stop_reason:
-            st.warning(report.stop_reason)
-
-    progress()
+    compose_ui.progress(cur, started, L)
     if sending.progress(cur, started).status in ("paused", "stopped") and st.button(t("cmp.resume", L), key="cmp_resume"):
         try:
             actions.resume(con, cur, user, started)

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.intake import data_status, imports, loader, sync
+from dashboard.intake.texts import say
 from dashboard.web import ui
 from dashboard import worker
 from dashboard.core.i18n import t
@@ -11,6 +12,10 @@ f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 L, tz = f.lang, f.period.tz
 con = ui.connection(f)
 cur = con.cursor()
+
+
+def _status_word(state: str | None, lang: str) -> str:
+    return t(f"data.sync.status.{state}", lang) if state in ("ok", "skipped", "failed", "paced") else (state or "—")
 
 
 def jst(value, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
@@ -73,9 +78,14 @@ if ui.allowed("import"):
         (st.error if report.status in ("rejected", "failed") else st.success)(
             t(f"data.import.{report.status}", L, ok=f"{report.rows_ok:,}", bad=f"{len(report.bad_rows):,}",
               ins=f"{report.inserted:,}", upd=f"{report.updated:,}", same=f"{report.unchanged:,}",
-              enc=report.encoding or "?", message=report.message))
+              enc=report.encoding or "?", message=say(report.message, L)))
+        if report.status in ("committed", "dry_run") and report.kind in ("customers", "purchases"):
+            st.info(t("data.import.linked", L, linked=f"{report.friends_linked:,}", unlinked=f"{report.unlinked:,}"))
+        for warning in report.warnings:
+            st.warning(t("data.import.warning", L, text=say(warning, L)))
         if report.bad_rows:
-            st.dataframe(pd.DataFrame(report.bad_rows, columns=[t("data.line", L), t("data.reason", L)]),
+            st.dataframe(pd.DataFrame([(line, say(why, L)) for line, why in report.bad_rows],
+                                      columns=[t("data.line", L), t("data.reason", L)]),
                          hide_index=True, key="data_bad_rows")
         if report.preview is not None and not report.preview.empty:
             st.dataframe(report.preview, hide_index=True, key="data_preview")
@@ -99,17 +109,19 @@ b3.metric(t("data.quota", L), "—" if quota is None else
           f"{quota['total_usage']:,} / {quota['value']:,}" if quota["value"] is not None else f"{quota['total_usage']:,} / ∞",
           border=True)
 ui.definition(t("data.sync.def", L))
-parts = pd.DataFrame([{"part": t(f"data.part.{p}", L), "status": (s or {}).get("status", "—"),
-                       "finished_at": jst((s or {}).get("finished_at")), "message": (s or {}).get("message") or ""}
+parts = pd.DataFrame([{"part": t(f"data.part.{p}", L), "status": _status_word((s or {}).get("status"), L),
+                       "finished_at": jst((s or {}).get("finished_at")), "message": say((s or {}).get("message"), L)}
                       for p, s in status["parts"].items()])
 st.dataframe(parts, hide_index=True, key="data_sync_parts",
              column_config={c: t(f"data.s.{c}", L) for c in parts.columns})
 if ui.allowed("sync") and st.button(t("data.sync_now", L), key="data_sync_now"):
     ui.require("sync")
     with st.spinner(t("data.syncing", L)):
-        results = sync.run(con)
-    for r in results:
-        (st.error if r.status == "failed" else st.info)(f"{r.part}: {r.status} — {r.message}")
+        st.session_state["data_sync_results"] = sync.run(con)
+    st.rerun()   # the whole page (spool, quota, parts) shows the data the sync just wrote (issue 19, point 12)
+for r in st.session_state.get("data_sync_results") or []:
+    (st.error if r.status == "failed" else st.info)(t("data.sync.result", L, part=t(f"data.part.{r.part}", L),
+                                                      status=_status_word(r.status, L), message=say(r.message, L)))
 
 # ---- background duties (issue 20): each fails alone; state from this process's worker ----------
 st.subheader(t("duty.title", L))

@@ -38,7 +38,9 @@ except segments.RuleError as exc:
     error = str(exc)
 
 with result:
-    if error:
+    if error and segment_ui.unfinished():   # a condition whose value is not chosen yet: say what to do
+        st.info(t("seg.hint.choose_value", f.lang))
+    elif error:
         st.error(f"{t('seg.invalid', f.lang)}: {error}")
     else:
         total = ui.audience_question(f.db, running.count, rule_text, as_of)

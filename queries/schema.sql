@@ -336,7 +336,8 @@ create table if not exists line_sync_runs (
     finished_at  timestamptz,
     part         varchar not null,        -- followers, profiles, insight_followers, delivery_counts, unit_stats, request_stats, quota
     status       varchar not null,        -- ok, skipped, failed, paced
-    detail       varchar
+    detail       varchar,
+    said         varchar                  -- the detail as i18n code + parameters (JSON; schema version 5)
 );
 
 -- LINE Insight: friends per day as LINE counts them (aggregate).
@@ -405,4 +406,13 @@ create table if not exists session_revocations (
     session_id  varchar primary key,
     revoked_at  timestamptz not null,
     expires_at  timestamptz not null
+);
+
+-- Compose drafts per dashboard user (schema version 5, issue 19): the compose page's fields as JSON.
+create table if not exists compose_drafts (
+    draft_id    varchar primary key,
+    owner       varchar not null,        -- the dashboard user (auth.User.name); nobody else sees it
+    title       varchar,                 -- the delivery title typed so far, for the list
+    state       varchar not null,        -- JSON: {"cmp_kind": "all", "msg_count": 1, "msg_0_text": "…", …}
+    updated_at  timestamptz not null
 );

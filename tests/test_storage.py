@@ -75,7 +75,7 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     con.execute("insert into segments (segment_id, name, definition) values ('s1', 'kept', '{}')")
     con.close()
     con = storage.connect(path)
-    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2, 3, 4]
+    assert [r[0] for r in con.execute("select version from schema_version order by version").fetchall()] == [1, 2, 3, 4, 5]
     cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
                                       "where table_name = 'deliveries'").fetchall()}
     assert "error" in cols
@@ -84,6 +84,10 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     # 004 (issue 12): the staff list, session revocations, reserved log-in attempts
     assert con.execute("select count(*) from staff_recipients").fetchone()[0] == 0
     assert con.execute("select count(*) from session_revocations").fetchone()[0] == 0
+    # 005 (issue 19): compose drafts per user
+    assert con.execute("select count(*) from compose_drafts").fetchone()[0] == 0
+    assert "said" in {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                                "where table_name = 'line_sync_runs'").fetchall()}
 
 
 def test_older_database_is_upgraded_step_by_step(tmp_path):

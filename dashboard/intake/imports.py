@@ -40,6 +40,8 @@ import pyarrow as pa
 
 from dashboard.core import config, queries, storage
 from dashboard.analytics import rollups
+from dashboard.intake import texts
+from dashboard.intake.texts import Joined, Said
 from dashboard.intake.csv_values import (  # noqa: F401 (decode, email_hash, normalise_email: re-exported)
     Bad, Rejected, decode, email_hash, normalise_email, parse_amount, parse_count, parse_datetime, parse_day,
     parse_email, parse_line_user_id, read_csv, text_of)
@@ -175,10 +177,10 @@ def _map_columns(kind: str, header: list[str], mapping: dict[str, str] | None) -
     for column, target in (mapping or {}).items():
         matches = [i for i, h in enumerate(header) if _header_key(h) == _header_key(column)]
         if not matches:
-            raise Rejected(f"mapped column '{column}' is not in the file (its columns: {', '.join(header)})")
+            raise Rejected(Said("imp.err.mapped_missing", column=column, columns=list(header)))
         target = (target or "").strip() or "-"
         if target not in fields and target != "-":
-            raise Rejected(f"'{target}' is not a field of {kind} files (fields: {', '.join(fields)}; '-' skips a column)")
+            raise Rejected(Said("imp.err.not_a_field", target=target, kind=kind, label=Said(f"data.kind.{kind}"), fields=list(fields)))
         explicit.update((i, target) for i in matches)
     chosen, ignored, by_field = {}, [], {}
     for i, head in enumerate(header):
@@ -188,16 +190,16 @@ def _map_columns(kind: str, header: list[str], mapping: dict[str, str] | None) -
         elif name not in (None, "-"):
             chosen[i] = fields[name]
             by_field.setdefault(name, []).append(head)
-    clashes = [f"columns {' and '.join(heads)} all mean {name}" for name, heads in by_field.items() if len(heads) > 1]
+    clashes = [Said("imp.err.clash", heads=Joined(heads, " and ", "・"), field=name)
+               for name, heads in by_field.items() if len(heads) > 1]
     if clashes:
-        raise Rejected("; ".join(clashes) + ": map one explicitly (COLUMN=field) and skip the others (COLUMN=-)")
-    missing = [f"{f.name} (e.g. {_example(f)})" for f in FIELDS[kind] if f.required and f.name not in by_field]
+        raise Rejected(Said("imp.err.clashes", clashes=Joined(clashes, "; ", "。")))
+    missing = [Said("imp.err.missing_field", name=f.name, example=_example(f))
+               for f in FIELDS[kind] if f.required and f.name not in by_field]
     if missing:
-        raise Rejected(f"required column(s) missing: {', '.join(missing)}; the file's columns: "
-                        f"{', '.join(header)}; map a column explicitly with COLUMN=field")
+        raise Rejected(Said("imp.err.required_missing", missing=missing, columns=list(header)))
     if kind == "purchases" and not by_field.keys() & {"customer_id", "line_user_id"}:
-        raise Rejected("a purchases file needs a customer ID or a LINE user ID column (e.g. 顧客ID or "
-                        "LINEユーザーID) to know who bought")
+        raise Rejected(Said("imp.err.purchases_who"))
     return chosen, ignored
 
 
@@ -217,16 +219,17 @@ def _parse_column(f: Field, head: str, cells: list[str], zone, errors: dict[int,
         if not cell:
             values.append(None)
             if f.required:
-                errors.setdefault(index, f"{head} is empty")
+                errors.setdefault(index, Said("imp.row.empty", head=head))
             continue
         parsed = memo.get(cell, memo)
         if parsed is memo:
             try:
                 parsed = memo[cell] = f.parse(cell, zone)
             except Bad as exc:
-                parsed = memo[cell] = Bad(f"{head} '{_short(cell)}' {exc}")
+                parsed = memo[cell] = Bad(Said("imp.row.bad_value", head=head, value=_short(cell),
+                                                    why=texts.known(str(exc), "imp.why.")))
         if isinstance(parsed, Bad):
-            errors.setdefault(index, str(parsed))
+            errors.setdefault(index, texts.message_of(parsed))
             parsed = None
         values.append(parsed)
     return values
@@ -240,7 +243,7 @@ def _check_rows(kind: str, header: list[str], rows, columns: dict[int, Field]):
     errors: dict[int, str] = {}
     for index, (_, cells) in enumerate(rows):
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            errors[index] = f"has {len(cells)} cells but the header has {width}"
+            errors[index] = Said("imp.row.cells", n=len(cells), width=width)
     header_of = {f.name: header[i] for i, f in columns.items()}
     values = {f.name: _parse_column(f, header[i], [c[i] if i < len(c) else "" for _, c in rows], zone, errors)
               for i, f in sorted(columns.items())}
@@ -250,8 +253,9 @@ def _check_rows(kind: str, header: list[str], rows, columns: dict[int, Field]):
             continue
         first = first_seen.setdefault(key, lines[index])
         if first != lines[index] and index not in errors:
-            what = " and ".join(f"{header_of[k]} '{_short(str(v))}'" for k, v in zip(KEYS[kind], key))
-            errors[index] = f"duplicate {what} within the file (first at line {first})"
+            what = Joined([Said("imp.row.key", head=header_of[k], value=_short(str(v))) for k, v in zip(KEYS[kind], key)],
+                          " and ", "・")
+            errors[index] = Said("imp.row.duplicate", what=what, first=first)
     arrays = {"line_no": pa.array(lines, pa.int64())}
     arrays.update({f.name: pa.array(values.get(f.name, [None] * n), f.arrow) for f in FIELDS[kind]})
     if kind == "customers":
@@ -301,10 +305,10 @@ def run_import(con, kind: str, data: bytes | str | Path, *, file_name: str | Non
             table, report.bad_rows = _check_rows(kind, header, rows, columns)
             report.rows_ok = table.num_rows
             if strict and report.bad_rows:
-                raise Rejected(f"{len(report.bad_rows):,} bad row(s) and strict mode: nothing was imported")
+                raise Rejected(Said("imp.err.strict", n=f"{len(report.bad_rows):,}"))
             touched = _plan_and_write(cur, kind, table, report, strict)
         except Rejected as exc:
-            report.status, report.message = "rejected", str(exc)
+            report.status, report.message = "rejected", texts.known(texts.message_of(exc), "imp.file.")
         except Exception as exc:
             report.status, report.message = "failed", f"{type(exc).__name__}: {exc}"
             _record(cur, report)
@@ -341,18 +345,17 @@ def _plan_and_write(cur, kind: str, table: pa.Table, report: ImportReport, stric
         if problems:  # only tags so far: a tag for someone who is no friend of the account
             head = next(h for h, f in report.columns.items() if f == "user_id")
             user_of = dict(zip(table["line_no"].to_pylist(), table["user_id"].to_pylist()))
-            report.bad_rows = sorted(report.bad_rows + [(line, f"{head} '{user_of[line]}' is not a friend of this account")
+            report.bad_rows = sorted(report.bad_rows + [(line, Said("imp.row.not_friend", head=head, value=user_of[line]))
                                                         for line, _ in problems])
             report.rows_ok -= len(problems)
             if strict:
-                raise Rejected(f"{len(report.bad_rows):,} bad row(s) and strict mode: nothing was imported")
+                raise Rejected(Said("imp.err.strict", n=f"{len(report.bad_rows):,}"))
         (report.inserted, report.updated, report.unchanged, report.unlinked, report.friends_linked,
          user_keys, since) = _execute(cur, "imports/plan_summary").fetchone()
         if kind == "visits":
             unknown = [r[0] for r in _execute(cur, "imports/visits_unknown_routes").fetchall()]
             if unknown:
-                report.warnings.append(f"routes the account does not know (stored, but no friend comes from them): "
-                                       f"{', '.join(unknown[:20])}")
+                report.warnings.append(Said("imp.warn.unknown_routes", routes=unknown[:20]))
         if report.dry_run:
             report.preview = _execute(cur, "imports/plan_preview", limit=PREVIEW_ROWS).df()
             report.status = "dry_run"

@@ -33,6 +33,7 @@ from dashboard.core import config, queries, storage
 from dashboard.line import api
 from dashboard.intake import sync_parts
 # also taken through this module by its callers: BACKFILL_DAYS, JST, PARTS, status
+from dashboard.intake import texts
 from dashboard.intake.sync_run import BACKFILL_DAYS, JST, PARTS, PartResult, Run, describe, status  # noqa: F401
 
 
@@ -83,7 +84,7 @@ def _run_part(sync_run: Run, part: str, fn) -> PartResult:
             except Exception as exc:  # the rows are committed; the rollups are rebuilt on next start
                 result.message += f" (rollups not updated: {type(exc).__name__}: {exc})"
     queries.run(sync_run.log_cur, "sync/record_run", started_at=started, finished_at=sync_run.now(), part=part,
-                status=result.status, detail=result.message)
+                status=result.status, detail=result.message, said=texts.to_json(result.message))
     return result
 
 

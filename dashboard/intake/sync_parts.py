@@ -12,6 +12,7 @@ from dashboard.line import api, ids as line_ids
 from dashboard.core import queries
 from dashboard.analytics import rollups
 from dashboard.line.api import LineError
+from dashboard.intake.texts import Said
 from dashboard.intake.sync_run import (BACKFILL_DAYS, FOLLOWER_IDS, FOLLOWER_PAGE, INSIGHT_DELIVERY,
                                        INSIGHT_EVENT, INSIGHT_FOLLOWERS, INSIGHT_UNIT, JST, NOT_VERIFIED,
                                        PROFILE, PROFILES_PER_RUN, QUOTA, QUOTA_CONSUMPTION,
@@ -46,7 +47,7 @@ def followers(run: Run) -> PartResult:
             ids, token = run.call(FOLLOWER_IDS, api.follower_ids, token, FOLLOWER_PAGE)
         except LineError as err:
             if err.status == 403:  # the documented refusal for unverified, non-premium accounts
-                return PartResult("followers", "skipped", f"{NOT_VERIFIED} (LINE answered 403: {err.message})")
+                return PartResult("followers", "skipped", Said("sync.followers.not_verified", message=err.message))
             raise
         bad = line_ids.invalid_user_ids(ids)
         if bad:
@@ -68,13 +69,10 @@ def followers(run: Run) -> PartResult:
         keys = queries.run(cur, "sync/touched_followers", seen_at=seen_at)["user_key"].tolist()
         rollups.mark_dirty(cur)  # a crash before apply rebuilds the rollups on next start
         run.after_commit.append(lambda: rollups.apply(run.cur, user_keys=keys, since=seen_at))
-    return PartResult("followers", "ok", (
-        f"{listed:,} followers listed by LINE ({pages} page(s)); {added:,} unknown to us added as friends "
-        f"(followed_at = when sync first saw them); {refollowed:,} friends we held as blocked follow again "
-        f"(missed follow webhook); {unlisted:,} friends we hold as following are not in LINE's list "
-        f"(missed unfollow webhook, or no consent to share their profile): left unchanged"
-        + (f"; {len(refused):,} listed IDs refused: not LINE user IDs (U + 32 hex digits), e.g. {refused[0][:40]!r}"
-           if refused else "")), added + refollowed)
+    return PartResult("followers", "ok", Said(
+        "sync.followers.ok", listed=f"{listed:,}", pages=pages, added=f"{added:,}", refollowed=f"{refollowed:,}",
+        unlisted=f"{unlisted:,}", refused=Said("sync.followers.refused", n=f"{len(refused):,}", example=repr(refused[0][:40]))
+        if refused else ""), added + refollowed)
 
 
 def profiles(run: Run) -> PartResult:
@@ -91,14 +89,14 @@ def profiles(run: Run) -> PartResult:
             if err.status == 404:  # blocked, no friend, or no consent: LINE will not say
                 refused += 1
                 continue
-            return PartResult("profiles", "failed", f"{describe(err)}; {named:,} names saved before that", named)
+            return PartResult("profiles", "failed", Said("sync.profiles.failed", error=describe(err), named=f"{named:,}"),
+                              named)
         if profile.get("displayName"):
             queries.run(run.cur, "sync/set_display_name", user_id=user_id, display_name=profile["displayName"])
             named += 1
-    return PartResult("profiles", "ok", (
-        f"{named:,} display names saved; {refused:,} profiles refused by LINE (404: blocked, no friend or "
-        f"no consent); {len(due):,} friends without a name looked up (at most {PROFILES_PER_RUN:,} per run)"
-        + (f"; {malformed:,} not looked up: not LINE user IDs" if malformed else "")), named)
+    return PartResult("profiles", "ok", Said(
+        "sync.profiles.ok", named=f"{named:,}", refused=f"{refused:,}", due=f"{len(due):,}", max=f"{PROFILES_PER_RUN:,}",
+        malformed=Said("sync.profiles.malformed", n=f"{malformed:,}") if malformed else ""), named)
 
 
 # ---- insight per day --------------------------------------------------------------------------
@@ -122,24 +120,24 @@ def _insight_days(run: Run, part: str, endpoint: str, fetch, held_query: str, wr
 
     def summary() -> str:
         other = sum(seen.values()) - seen["ready"] - seen["unready"] - seen["out_of_service"]
-        return (f"{seen['ready']} day(s) ready, {seen['unready'] + other} not ready yet (asked again next run), "
-                f"{seen['out_of_service']} out of service")
+        return Said("sync.days.summary", ready=seen["ready"], unready=seen["unready"] + other,
+                    out=seen["out_of_service"])
 
     for n, day in enumerate(due):
         try:
             answer = run.insight_call(endpoint, fetch, day)
         except Paced as paced:
-            return PartResult(part, "paced", f"{summary()}; {len(due) - n} day(s) left for a later run: "
-                                             f"{paced.describe()}", rows)
+            return PartResult(part, "paced", Said("sync.days.paced", summary=summary(), left=len(due) - n,
+                                                  paced=paced.describe()), rows)
         except LineError as err:
-            return PartResult(part, "failed", f"{describe(err)}; before that {summary()}", rows)
+            return PartResult(part, "failed", Said("sync.days.failed", error=describe(err), summary=summary()), rows)
         state = answer.get("status")
         if state in ("ready", "out_of_service"):
             write(run, day, answer if state == "ready" else None)
             rows += 1
         seen[state] = seen.get(state, 0) + 1
-    return PartResult(part, "ok", f"{summary()}; {len(days) - len(due)} of the last {BACKFILL_DAYS} days "
-                                  "already final", rows)
+    return PartResult(part, "ok", Said("sync.days.ok", summary=summary(), final=len(days) - len(due),
+                                       days=BACKFILL_DAYS), rows)
 
 
 def _write_followers(run: Run, day: dt.date, answer: dict | None) -> None:
@@ -186,18 +184,17 @@ def _delivery_stats(run: Run, part: str, due_query: str, endpoint: str, ask) -> 
         try:
             answer = run.insight_call(endpoint, *ask(key, sent_at))
         except Paced as paced:
-            return PartResult(part, "paced", f"{saved} deliveries saved; {len(due) - n} left for a later run: "
-                                             f"{paced.describe()}", saved)
+            return PartResult(part, "paced", Said("sync.stats.paced", saved=saved, left=len(due) - n,
+                                                  paced=paced.describe()), saved)
         except LineError as err:
             if err.kind == "bad_request":  # LINE does not know this unit or request (yet): this one only
                 unknown += 1
                 continue
-            return PartResult(part, "failed", f"{describe(err)}; {saved} deliveries saved before that", saved)
+            return PartResult(part, "failed", Said("sync.stats.failed", error=describe(err), saved=saved), saved)
         queries.run(run.cur, "sync/upsert_delivery_stats", delivery_id=delivery_id, day=today, **_statistics(answer))
         saved += 1
-    return PartResult(part, "ok", f"{saved} deliveries' statistics saved; {unknown} unknown to LINE; "
-                                  f"{len(due)} due (sent in the last {UNIT_PERIOD_DAYS + 1} days, not final, "
-                                  f"not fetched today; at most {STATS_PER_RUN} per run)", saved)
+    return PartResult(part, "ok", Said("sync.stats.ok", saved=saved, unknown=unknown, due=len(due),
+                                       days=UNIT_PERIOD_DAYS + 1, max=STATS_PER_RUN), saved)
 
 
 def unit_stats(run: Run) -> PartResult:
@@ -222,8 +219,9 @@ def quota(run: Run) -> PartResult:
     total = used.get("totalUsage")
     queries.run(run.cur, "sync/insert_quota", checked_at=run.now(), quota_type=kind, quota_value=value,
                 total_usage=total)
-    target = f"target limit {value:,} messages this month" if value is not None else "no target limit set"
-    return PartResult("quota", "ok", f"{target}; {total if total is None else format(total, ',')} sent so far", 1)
+    target = Said("sync.quota.limited", value=f"{value:,}") if value is not None else Said("sync.quota.none")
+    return PartResult("quota", "ok", Said("sync.quota.ok", target=target,
+                                          total=total if total is None else format(total, ",")), 1)
 
 
 PART_FUNCTIONS = {"followers": followers, "profiles": profiles, "insight_followers": insight_followers,

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from dashboard.core import config, queries
 from dashboard.line import api
+from dashboard.intake import texts
+from dashboard.intake.texts import Said
 
 
 PARTS = ("followers", "profiles", "insight_followers", "delivery_counts", "unit_stats", "request_stats", "quota")
@@ -61,8 +63,8 @@ class Paced(Exception):
         self.endpoint, self.frees_at = endpoint, frees_at
 
     def describe(self) -> str:
-        when = f"; the next request is possible at {self.frees_at:%Y-%m-%d %H:%M:%S %Z}" if self.frees_at else ""
-        return f"LINE allows {INSIGHT_PER_HOUR} requests per hour to {self.endpoint}{when}"
+        when = Said("sync.paced.when", at=f"{self.frees_at:%Y-%m-%d %H:%M:%S %Z}") if self.frees_at else ""
+        return Said("sync.paced", n=INSIGHT_PER_HOUR, endpoint=self.endpoint, when=when)
 
 
 class Run:
@@ -142,9 +144,10 @@ def endpoint_budget(cur, endpoint: str, now: dt.datetime) -> tuple[int, dt.datet
 
 def describe(err: api.LineError) -> str:
     """A LineError in one line for the operator."""
+    message = (err.message or "")[:440]   # the whole stays within ~500 characters, as before
     if err.status is None:
-        return f"LINE did not answer ({err.kind}): {err.message}"[:500]
-    return f"LINE answered {err.status} ({err.kind}): {err.message}"[:500]
+        return Said("sync.err.no_answer", kind=err.kind, message=message)
+    return Said("sync.err.answered", status=err.status, kind=err.kind, message=message)
 
 
 def status(cur, *, now: dt.datetime | None = None) -> dict:
@@ -158,8 +161,9 @@ def status(cur, *, now: dt.datetime | None = None) -> dict:
      "quota": {"checked_at", "type", "value", "total_usage"} or None}"""
     now = _aware(now) if now is not None else dt.datetime.now(dt.timezone.utc)
     parts = {p: None for p in PARTS}
-    for part, started_at, finished_at, state, detail in cur.execute(queries.sql("sync/last_runs")).fetchall():
-        parts[part] = {"started_at": started_at, "finished_at": finished_at, "status": state, "message": detail}
+    for part, started_at, finished_at, state, detail, said in cur.execute(queries.sql("sync/last_runs")).fetchall():
+        parts[part] = {"started_at": started_at, "finished_at": finished_at, "status": state,
+                       "message": texts.from_json(said, detail)}
     endpoints = {}
     for endpoint, calls in _insight_calls(cur, now).items():
         used = len(calls)

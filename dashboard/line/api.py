@@ -35,7 +35,9 @@ class LineError(Exception):
 
 
 def sandbox_url() -> str:
-    return f"http://127.0.0.1:{config.get_int('DASHBOARD_SANDBOX_PORT')}"
+    from dashboard.line import sandbox_owner   # the dashboard's own sandbox when its port was taken (issue 19)
+
+    return sandbox_owner.chosen() or f"http://127.0.0.1:{config.get_int('DASHBOARD_SANDBOX_PORT')}"
 
 
 def base_url() -> str:

@@ -15,7 +15,7 @@ exchanges it for tokens and an HS256 id_token whose `sub` is the configured user
 
 Sandbox-only endpoints: GET /sandbox/inbox[?user_id=], GET /sandbox/summary[?unit=], GET
 /sandbox/calls[?path=prefix] (every LINE API request the sandbox answered, oldest first), GET
-/sandbox/health, and POST /sandbox/config with any of these keys:
+/sandbox/health (with the state folder's instance id: dashboard/line/sandbox_owner.py), and POST /sandbox/config with any of these keys:
   p429, p500, p500_after, latency_ms   fault shares (0-1) and latency of send requests
   quota                                monthly message quota
   followers                            the friends (list of user ids; replaces); broadcast reaches them
@@ -51,7 +51,7 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dashboard.line import ids, message_limits, sandbox_login, sandbox_reads
+from dashboard.line import ids, message_limits, sandbox_login, sandbox_owner, sandbox_reads
 
 RATE_LIMIT_MESSAGE = "The API rate limit has been exceeded. Try again later."
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
@@ -98,6 +98,8 @@ class State:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.rng = random.Random(self.faults.seed)
         self.follower_set = set(self.followers)
+        self.instance = sandbox_owner.instance_of(self.directory, create=True)  # health says whose state this is
+        self.base_usage: tuple[str, int, str] | None = None   # (month, messages, since): seed_usage()
         self._load()
 
     def set_followers(self, followers: list[str]) -> None:
@@ -127,6 +129,14 @@ class State:
     def _load(self) -> None:
         for record in self.records():
             self._remember(record)
+
+    def seed_usage(self, month: str, messages: int, since: str) -> None:
+        """This month's consumption as the account last reported it (`messages` up to the ISO time
+        `since`): what the sandbox accepted after `since` is added on top, like LINE would."""
+        with self.lock:
+            self.base_usage = (month, int(messages), since)
+            later = sum(len(r["to"]) for r in self.records() if r["at"][:7] == month and r["at"] > since)
+            self.usage[month] = int(messages) + later
 
     def _remember(self, record: dict) -> None:
         if record.get("retry_key"):
@@ -325,7 +335,7 @@ def build_app(state: State) -> Starlette:
         return JSONResponse({"calls": [c for c in list(state.calls) if c["path"].startswith(prefix)]})
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "sandbox": True})
+        return JSONResponse({"ok": True, "sandbox": True, "instance": state.instance})
 
     return Starlette(routes=[
         *sandbox_reads.routes(state, authorised, _error, _ok),

@@ -20,7 +20,7 @@ def _k(i: int, name: str) -> str:
 
 
 def editor(lang: str) -> None:
-    count = st.number_input(t("cmp.bubbles", lang), min_value=1, max_value=5, value=1, key="msg_count")
+    count = st.number_input(t("cmp.bubbles", lang), min_value=1, max_value=5, key="msg_count")  # 1 (min) unless a draft says
     for i in range(int(count)):
         with st.container(border=True):
             kind = st.selectbox(f"{t('cmp.bubble', lang)} {i + 1}", KINDS, key=_k(i, "kind"),
@@ -240,3 +240,22 @@ def test_quota_note(staff: int, quota_left: int | None, lang: str) -> str:
     """Said before a test send: it uses the monthly quota like any push."""
     left = t("cmp.unknown", lang) if quota_left is None else f"{quota_left:,}"
     return t("cmp.test_send.quota", lang, n=f"{staff:,}", left=left)
+
+
+def progress(cur, delivery_id: str, lang: str) -> None:
+    """A started send's progress, refreshed every second."""
+    from dashboard.messaging import sending
+
+    @st.fragment(run_every=1.0)
+    def _progress() -> None:
+        report = sending.progress(cur, delivery_id)
+        done = report.sent + report.failed + report.skipped
+        st.progress(done / report.planned if report.planned else 1.0, text=t("cmp.progress", lang))
+        st.metric(t("cmp.status", lang), t(f"cmp.status.{report.status}", lang))
+        st.write(t("cmp.report", lang, **report.__dict__))
+        for reason, n in report.reasons.items():
+            st.error(f"{n:,}: {reason}")
+        if report.stop_reason:
+            st.warning(report.stop_reason)
+
+    _progress()

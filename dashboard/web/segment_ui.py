@@ -287,3 +287,17 @@ def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
             a, b = st.columns(2)
             a.number_input(t("seg.min", lang), 1, 10_000, 3, key=k("min"), persist_state=PERSIST)
             b.number_input(t("seg.within_days", lang), 1, 3650, 7, key=k("within_days"), persist_state=PERSIST)
+
+
+# ---- a condition added before its value is chosen (issue 19, point 12) --------------------------
+
+def unfinished(node: dict | None = None) -> bool:
+    """True when the builder holds a condition whose value is not chosen yet (an empty list or
+    text), or an empty group: the page then shows a hint rather than the rule's validation error."""
+    node = tree() if node is None else node
+    if node["kind"] == "raw":
+        return False
+    if node["kind"] == "group":
+        return not node["children"] or any(unfinished(child) for child in node["children"])
+    out = condition_json(node)
+    return any(value in ("", [], None) for key, value in out.items() if key != "field")
