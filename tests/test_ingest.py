@@ -540,3 +540,32 @@ def test_a_database_that_refuses_everything_stops_the_round_with_the_reason(db, 
     assert rows(con, "select user_id from friends") == [(CAROL,)]          # what loaded stays loaded
     assert rows(con, "select count(*) from ingest_quarantine") == [(1,)]
     assert rows(con, "select lines from ingest_offsets") == [(2,)]         # the rest is read again
+
+
+def test_a_follow_long_after_a_broadcast_moves_a_first_sighting_out_of_its_estimated_recipients(db):
+    """The loader adds a round's changes of broadcasts' estimated recipients to rollup_delivery_route
+    instead of recounting them (rollups/recipients_*): a route row emptied goes, as in a rebuild."""
+    con, directory = db
+    con.execute("insert into inflow_routes (route, name_ja, name_en) values ('shop_card', 'ショップカード', 'Shop card')")
+    spool(directory, record(
+        event("follow", ALICE, follow={"isUnblocked": False}),
+        event("postback", ALICE, ts=T0 + 1, postback={"data": "route=store_pop"}),
+        # CAROL is found by the webhook without a follow: her first sighting counts as her add
+        event("message", CAROL, ts=T0 + 2, message={"id": "3", "type": "text", "text": "hi"}),
+        event("postback", CAROL, ts=T0 + 3, postback={"data": "route=shop_card"})))
+    loader.load_once(con, directory)
+    sent = dt.datetime.fromtimestamp((T0 + 86_400_000) / 1000, dt.timezone.utc)
+    con.execute("insert into deliveries (delivery_id, kind, status, sent_at) values ('B1', 'broadcast', 'sent', $t)",
+                {"t": sent})
+    rollups.refresh(con)
+    table = "select delivery_id, inflow_route, recipients, reactors_24h from rollup_delivery_route order by all"
+    assert rows(con, table) == [("B1", "shop_card", 1, 0), ("B1", "store_pop", 1, 0)]
+    later = T0 + 10 * 86_400_000  # long after the send: B1 is outside the deliveries redone by time
+    spool(directory, record(event("follow", CAROL, ts=later, follow={"isUnblocked": False})),
+          name="20260111-00.jsonl")
+    loaded = loader.load_all(con, directory)
+    assert loaded.recipients == {("B1", "shop_card"): -1}   # her follow is her add: after the send
+    assert rows(con, table) == [("B1", "store_pop", 1, 0)]
+    incremental = sorted(rows(con, "select * from rollup_delivery_route"), key=repr)
+    rollups.refresh(con)
+    assert sorted(rows(con, "select * from rollup_delivery_route"), key=repr) == incremental

@@ -25,7 +25,8 @@ ROLLUPS = (
     ("rollup_daily_route", "rollups/daily_route"),
     ("rollup_friend_activity", "rollups/friend_activity"),
 )
-queries.require(*(q for _, q in ROLLUPS), "rollups/scope_deliveries")
+queries.require(*(q for _, q in ROLLUPS), "rollups/scope_deliveries", "rollups/recipient_changes",
+                 "rollups/recipients_add", "rollups/recipients_new", "rollups/recipients_prune")
 
 
 def genre_areas() -> dict[str, str]:
@@ -148,11 +149,13 @@ def _unshadow(cur) -> None:
 
 
 def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=None,
-          rerouted=None, new_friends=None) -> dict[str, float]:
+          rerouted=None, new_friends=None, recipients=None) -> dict[str, float]:
     """Bring the rollups up to date after a committed write that touched the friends in
     `user_keys` and events at or after `since` (None: no event times to redo). `deliveries`: the
     broadcasts whose estimated recipients the write changed; `rerouted` and `new_friends`: the
-    friends whose route changed, and the new ones (see queries/rollups/scope_deliveries.sql). A
+    friends whose route changed, and the new ones (see queries/rollups/scope_deliveries.sql).
+    `recipients`: {(broadcast, route): change} of estimated recipients, added to the rows of the
+    broadcasts not redone (recounting a broadcast scans every friend). A
     database whose rollups are missing, outdated or marked dirty by an interrupted writer is
     rebuilt whole."""
 
@@ -192,6 +195,8 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
                         timings[table] = _redo(cur, table, name, params,
                                                "user_key in (select user_key from temp._rollup_keys)", {})
                 _unshadow(cur)
+            if since is not None or deliveries or recipients:
+                sent_from = since - dt.timedelta(days=7) if since is not None else _NEVER
             if since is not None:
                 day = since.astimezone(ZoneInfo(config.timezone())).date()
                 cur.execute("create or replace temp table _rollup_scope as "
@@ -202,8 +207,9 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
                     if table in PER_DAY:
                         timings[table] = _redo(cur, table, name, params, "day >= $day", {"day": day})
                 _unshadow(cur)
+            if since is not None or deliveries or recipients:
                 cur.execute("create or replace temp table _rollup_deliveries as " + queries.sql("rollups/scope_deliveries"),
-                            {"sent_from": since - dt.timedelta(days=7), "deliveries": sorted(deliveries or ()),
+                            {"sent_from": sent_from, "deliveries": sorted(deliveries or ()),
                              "keys": sorted({int(k) for k in (rerouted or ())} | {int(k) for k in (new_friends or ())}),
                              "rerouted": sorted({int(k) for k in (rerouted or ())})})
                 _shadow(cur, "deliveries", "delivery_id in (select delivery_id from temp._rollup_deliveries)")
@@ -212,6 +218,15 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
                         timings[table] = _redo(cur, table, name, params,
                                                "delivery_id in (select delivery_id from temp._rollup_deliveries)", {})
                 _unshadow(cur)
+                if recipients:
+                    started = time.perf_counter()
+                    changes = sorted(recipients.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+                    cur.execute(queries.sql("rollups/recipient_changes"),
+                                {"delivery_ids": [d for (d, _), _ in changes], "routes": [r for (_, r), _ in changes],
+                                 "changes": [int(n) for _, n in changes]})
+                    for name in ("rollups/recipients_add", "rollups/recipients_new", "rollups/recipients_prune"):
+                        cur.execute(queries.sql(name))
+                    timings["rollup_delivery_route recipients"] = time.perf_counter() - started
             cur.execute("delete from rollup_state where name = 'dirty'")
             # 'all' keeps the last full rebuild; this row tells readers (page caches) the rollups moved
             cur.execute("insert or replace into rollup_state (name, refreshed_at) values ('incremental', current_timestamp)")
@@ -242,3 +257,4 @@ def _is_dirty_from_before(cur) -> bool:
 
 
 _STARTED = dt.datetime.now(dt.timezone.utc)
+_NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)  # no delivery is sent after it

@@ -59,7 +59,8 @@ class Round:
     since: dt.datetime | None = None            # earliest event time written
     refused: int = 0          # of `quarantined`, lines and events the database refused (a failed round, bisected)
     refusal: str | None = None                  # the first such reason (the database's error text)
-    deliveries: set = field(default_factory=set)  # broadcasts whose estimated recipients changed
+    deliveries: set = field(default_factory=set)  # broadcasts whose rollup rows are to be redone
+    recipients: dict = field(default_factory=dict)  # (broadcast, route) -> change of its estimated recipients
     rerouted: set = field(default_factory=set)  # friends (user_key) whose route changed
     new_friends: set = field(default_factory=set)
 
@@ -177,7 +178,7 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
     if refresh_rollups and (result.touched or result.route_hits):
         applied = time.perf_counter()
         rollups.apply(cur, user_keys=result.touched, since=result.since, deliveries=result.deliveries,
-                      rerouted=result.rerouted, new_friends=result.new_friends)
+                      rerouted=result.rerouted, new_friends=result.new_friends, recipients=result.recipients)
         result.rollup_seconds = time.perf_counter() - applied
     result.seconds = time.perf_counter() - started
     return result
@@ -306,7 +307,7 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
         for name in ("ingest/account_links", "ingest/link_friends"):
             cur.execute(queries.sql(name))
         cur.execute("create or replace temp table _ingest_members_after as " + queries.sql("ingest/broadcast_members"))
-        broadcasts = {r[0] for r in cur.execute(queries.sql("ingest/changed_broadcasts")).fetchall()}
+        recipients = {(d, r): n for d, r, n in cur.execute(queries.sql("ingest/changed_broadcasts")).fetchall()}
         hits = cur.execute(queries.sql("ingest/insert_route_hits")).fetchall()
         got.route_hits = len(hits)
         if hits:
@@ -354,9 +355,17 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
     result.touched |= touched
     result.rerouted |= {k for k, _ in rerouted}
     result.new_friends |= new_friends
-    result.deliveries |= broadcasts
+    _add_changes(result.recipients, recipients)
     if firsts:
         result.since = min(firsts) if result.since is None else min(result.since, *firsts)
+
+
+def _add_changes(into: dict, changes: dict) -> None:
+    """Sum the rounds' changes of estimated recipients ((broadcast, route) -> change)."""
+    for key, change in changes.items():
+        into[key] = into.get(key, 0) + change
+        if not into[key]:
+            del into[key]
 
 
 def load_all(con, directory: Path | None = None, budget: int = BATCH_BYTES) -> Round:
@@ -376,12 +385,13 @@ def load_all(con, directory: Path | None = None, budget: int = BATCH_BYTES) -> R
         total.rerouted |= one.rerouted
         total.new_friends |= one.new_friends
         total.deliveries |= one.deliveries
+        _add_changes(total.recipients, one.recipients)
         if one.since is not None:
             total.since = one.since if total.since is None else min(total.since, one.since)
     if total.touched or total.route_hits:  # rounds committed with the rollups marked dirty
         applied = time.perf_counter()
         rollups.apply(con, user_keys=total.touched, since=total.since, deliveries=total.deliveries,
-                      rerouted=total.rerouted, new_friends=total.new_friends)
+                      rerouted=total.rerouted, new_friends=total.new_friends, recipients=total.recipients)
         total.rollup_seconds = time.perf_counter() - applied
     total.seconds = time.perf_counter() - started
     return total

@@ -1,10 +1,11 @@
--- Loader steps 3c and 6g: which broadcasts count each changed friend among their estimated
--- recipients, and under which route — run before and after the friend rows change; the deliveries
--- where the two differ get their rollup_delivery_route rows redone (rollups.apply). The condition
--- is the one of `estimated` in queries/rollups/delivery_route.sql: keep them the same
+-- Loader steps 3c and 6g: how many of the changed friends each broadcast counts among its
+-- estimated recipients, per route — run before and after the friend rows change; the differences
+-- (ingest/changed_broadcasts) are added to rollup_delivery_route's recipients (rollups.apply). The
+-- condition is the one of `estimated` in queries/rollups/delivery_route.sql: keep them the same
 -- (tests/test_ingest_property.py compares the incremental rollups with a full rebuild).
--- Grain: one row per broadcast and changed friend counted. Parameters: none.
-select d.delivery_id, f.user_id, f.inflow_route
+-- Grain: one row per broadcast and route (null: no route) counting a changed friend.
+-- Parameters: none.
+select d.delivery_id, f.inflow_route, count(*) as members
 from deliveries d
 join friends f
   on f.followed_at < d.sent_at
@@ -13,3 +14,4 @@ join friends f
 where d.sent_at is not null
   and not exists (select 1 from delivery_recipients r where r.delivery_id = d.delivery_id)
   and f.user_id in (select user_id from _ingest_changed)
+group by all
