@@ -202,8 +202,6 @@ SQL_ALLOWANCES = {
     "dashboard/analytics/demo.py": (7, "the build's transaction, audit row, counts and checkpoint around queries/demo/"),
     "dashboard/analytics/rollups.py": (26, "state bookkeeping, the attach of a built file and the formatted {where} "
                                            "of incremental refresh: to named queries/rollups/ variants"),
-    "dashboard/audience/running.py": (5, "wraps the compiled rule (count, members, temp tables): goes with the "
-                                         "one audience query, recipients(rule, exclusions, as_of)"),
     "dashboard/audience/saved.py": (12, "saved segments' writes and their audit row (to go through core/audit.py)"),
     "dashboard/core/backup.py": (5, "attach/copy/detach of the backup file: the target path is not a bindable value"),
     "dashboard/core/settings_audit.py": (4, "the settings snapshot read and its audit write"),
@@ -214,8 +212,6 @@ SQL_ALLOWANCES = {
     "dashboard/messaging/approvals.py": (4, _TX),
     "dashboard/messaging/staff.py": (3, _TX),
     "dashboard/messaging/unknown_batches.py": (4, "the lost batch's ledger reads and the decision's writes: to queries/deliveries/"),
-    "dashboard/messaging/planning.py": (6, "exclusions glued around the audience SQL: the one audience query replaces them"),
-    "dashboard/messaging/sending.py": (33, "the send ledger's reads and writes: to queries/sending/"),
     "dashboard/worker.py": (1, _TX),
     "dashboard/web/ui.py": (1, "the rollups' last refresh, read by the sidebar: to a query of analytics/"),
     "bench/measure.py": (7, "outside the product: CSV exports of fixed columns, the build's version and row counts"),
