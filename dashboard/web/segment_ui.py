@@ -287,3 +287,24 @@ def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
             a, b = st.columns(2)
             a.number_input(t("seg.min", lang), 1, 10_000, 3, key=k("min"), persist_state=PERSIST)
             b.number_input(t("seg.within_days", lang), 1, 3650, 7, key=k("within_days"), persist_state=PERSIST)
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=256)
+def reachable(db: str, rule_text: str, as_of) -> dict:
+    """"Reachable now after the frequency cap" for a rule (JSON text): the compose page's own
+    query (dashboard.audience.running.reachable), cached per database, rule and as_of."""
+    from dashboard.audience import running
+    from dashboard.web import ui
+
+    cur = ui.cursor(db)
+    try:
+        return running.reachable(cur, json.loads(rule_text))
+    finally:
+        cur.close()
+
+
+def draw_reachable(found: dict, lang: str) -> None:
+    """The reachable count beside the segment's, with what the cap took away."""
+    st.metric(t("seg.reachable", lang), f"{found['reachable']:,}", border=True)
+    st.caption(t("seg.reachable.def", lang, cap=found["cap"], capped=f"{found['capped']:,}") if found["cap"]
+               else t("seg.reachable.no_cap", lang))
