@@ -86,9 +86,11 @@ try:
 except api.LineError as err:  # e.g. a remote LINE_API_BASE_URL without a token: refuse, say why
     st.error(err.message)
     st.stop()
+override = (st.text_input(t("cmp.override.reason", L), key="cmp_override_reason")  # checked in messaging/actions
+            if ui.allowed("send") and st.checkbox(t("cmp.override", L), key="cmp_override") else None)
 try:
     plan = planning.plan_send(cur, rule, messages, clients=clients, exclude_rule=exclude_rule,
-                             email_hashes=hashes or None, send_at=send_at)
+                             email_hashes=hashes or None, send_at=send_at, cap_override=override)
 except Exception as exc:  # an invalid rule from the Segments page, say: show why, send nothing
     st.error(str(exc))
     st.stop()
@@ -132,6 +134,8 @@ def _close_confirm() -> None:
 def confirm() -> None:
     compose_ui.confirm_summary(plan, messages, title=title, send_at=send_at, tz=f.period.tz, lang=L,
                                audience=compose_ui.audience_words(kind, names.get(segment_id), names.get(exclude_id), L))
+    if plan.cap_override is not None:
+        st.warning(t("cmp.override.line", L, reason=plan.cap_override or "—"))
     st.warning(t("cmp.dialog.recall", L))
     typed_ok = True
     if plan.recipients > threshold:
@@ -153,6 +157,9 @@ def confirm() -> None:
                                    needs_approval=needs_approval)
         except actions.AudienceChanged as changed:  # friends changed since the count: confirm anew
             st.error(t("cmp.changed", L, n=f"{changed.now_counted:,}"))
+            st.stop()
+        except actions.CapOverrideRefused as refused:
+            st.error(t(f"cmp.override.refused.{refused.code}", L))
             st.stop()
         except auth.PermissionDenied as exc:
             ui.refuse(exc)

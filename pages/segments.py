@@ -48,6 +48,7 @@ with result:
         reachable = ui.audience_question(f.db, running.count, json.dumps(reachable_rule, ensure_ascii=False, sort_keys=True), as_of)
         st.metric(t("seg.count", f.lang), f"{total:,}", border=True)
         st.caption(f"{t('seg.count.following', f.lang)}: {reachable:,}")
+        segment_ui.draw_reachable(segment_ui.reachable(f.db, rule_text, as_of), f.lang)
         st.subheader(t("seg.breakdown", f.lang))
         frame = ui.audience_question(f.db, running.breakdown, rule_text, as_of)
         if not frame.empty:

@@ -145,3 +145,21 @@ def test_an_oversized_rule_is_refused_before_parsing():
         rules.parse(huge)
     with pytest.raises(rules.RuleError, match="nested too deeply"):
         rules.parse('{"version": 1, "rule": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+def test_reachable_after_the_frequency_cap_beside_the_count(page):
+    """Issue 19.8: the compose page's own count (running.reachable), next to the segment's."""
+    import json
+
+    from dashboard.core.i18n import t
+
+    at, db = page
+    rule = json.loads(_widget_prefix(at, "text_area", "seg_json_").value)
+    reach = [m for m in at.metric if m.label == t("seg.reachable", "ja")]
+    assert len(reach) == 1
+    con = storage.connect(db)
+    try:
+        expected = running.reachable(con.cursor(), rule)
+    finally:
+        con.close()
+    assert int(reach[0].value.replace(",", "")) == expected["reachable"] <= _count(at)

@@ -198,14 +198,10 @@ _TX = "begin/commit/rollback by hand: one storage.transaction() helper replaces 
 SQL_ALLOWANCES = {
     "dashboard/analytics/rollups.py": (26, "state bookkeeping, the attach of a built file and the formatted {where} "
                                            "of incremental refresh: to named queries/rollups/ variants"),
-    "dashboard/audience/running.py": (5, "wraps the compiled rule (count, members, temp tables): goes with the "
-                                         "one audience query, recipients(rule, exclusions, as_of)"),
     "dashboard/core/backup.py": (3, "attach/copy/detach of the backup file: the target path and the source database's "
                                     "name are not bindable values (identifiers and a path, quoted)"),
     "dashboard/core/storage.py": (3, "transaction() itself: its begin, commit and rollback"),
     "dashboard/intake/loader.py": (16, "the loader's stage counts, offsets and run log"),
-    "dashboard/messaging/planning.py": (6, "exclusions glued around the audience SQL: the one audience query replaces them"),
-    "dashboard/messaging/sending.py": (33, "the send ledger's reads and writes: to queries/sending/"),
     "bench/measure.py": (2, "outside the product: the build's version and row counts"),
     "bench/pandas_side.py": (5, "outside the product: CSV exports of fixed columns"),
     "bench/ingest.py": (4, "outside the product: the sample of users it spools for and row counts before and after"),

@@ -371,6 +371,60 @@ class Compiled:
     params: dict
     as_of: dt.datetime
 
+    # The fixed shapes a compiled audience is run in. They live here, in the one module that
+    # assembles SQL, so that no caller glues text around a compiled query.
+    def counted(self) -> tuple[str, dict]:
+        """One row: how many members."""
+        return f"select count(*) from ({self.sql})", self.params
+
+    def user_ids(self) -> tuple[str, dict]:
+        """One row per member: user_id, in user_id order."""
+        return f"select user_id from ({self.sql}) order by user_id", self.params
+
+    def into(self, table: str) -> tuple[str, dict]:
+        """Materialise the members (user_key, user_id) into a temp table named in TEMP_TABLES."""
+        if table not in TEMP_TABLES:
+            raise ValueError(f"{table!r} is not one of the audience's temp tables")
+        return f"create or replace temp table {table} as select user_key, user_id from ({self.sql})", self.params
+
+
+# temp tables an audience is materialised into (segments' breakdowns, overlaps, the send plan)
+TEMP_TABLES = ("segment_members", "segment_a", "segment_b", "segment_c", "plan_audience")
+
+
+def empty(table: str) -> tuple[str, dict]:
+    """An empty audience in a temp table named in TEMP_TABLES (a third overlap segment not chosen)."""
+    if table not in TEMP_TABLES:
+        raise ValueError(f"{table!r} is not one of the audience's temp tables")
+    return f"create or replace temp table {table} (user_key integer, user_id varchar)", {}
+
+
+def drop(table: str) -> tuple[str, dict]:
+    """Drop a temp table an audience was materialised into (one of TEMP_TABLES)."""
+    if table not in TEMP_TABLES:
+        raise ValueError(f"{table!r} is not one of the audience's temp tables")
+    return f"drop table if exists {table}", {}
+
+
+def source(sql: str, params: dict) -> Compiled:
+    """A query handed over as text and values (the benchmark's synthetic audience): one object."""
+    return Compiled(sql, dict(params), dt.datetime.now(dt.timezone.utc))
+
+
+def narrowed(base: Compiled, steps: list[tuple[bool, Compiled]]) -> list[Compiled]:
+    """The audience `base` after each step in order: (keep, compiled) keeps members who are in
+    (keep=True) or not in (keep=False) the step's members. Returns one query per step, each the
+    previous one narrowed by that step, so every exclusion can be counted on its own: the first is
+    the base before any step, the last the final audience. Parameter names must not clash (compile
+    each rule with its own prefix)."""
+    sql, params = f"select m.user_key, m.user_id from ({base.sql}) m where true", dict(base.params)
+    out = [Compiled(sql, dict(params), base.as_of)]
+    for keep, compiled in steps:
+        sql += f" and m.user_key {'in' if keep else 'not in'} (select user_key from ({compiled.sql}))"
+        params.update(compiled.params)
+        out.append(Compiled(sql, dict(params), base.as_of))
+    return out
+
 
 def parse(rule) -> dict:
     """A rule from JSON text or a dict, checked for its envelope."""

@@ -4,6 +4,7 @@ and daily sizes. The rule compiler is dashboard.audience.rules; the SQL around i
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -32,20 +33,93 @@ def compile_now(cur, rule) -> segments.Compiled:
 
 
 def count(cur, rule) -> int:
-    compiled = compile_now(cur, rule)
-    return cur.execute(f"select count(*) from ({compiled.sql})", compiled.params).fetchone()[0]
+    return cur.execute(*compile_now(cur, rule).counted()).fetchone()[0]
 
 
 def members(cur, rule) -> pd.DataFrame:
-    compiled = compile_now(cur, rule)
-    return cur.execute(f"select user_id from ({compiled.sql}) order by user_id", compiled.params).df()
+    return cur.execute(*compile_now(cur, rule).user_ids()).df()
 
 
 def _materialise(cur, rule, table: str) -> None:
     # table names come from MEMBERS_TABLE / OVERLAP_TABLES only; a temp table lives in this cursor
-    compiled = compile_now(cur, rule)
-    cur.execute(f"create or replace temp table {table} as select user_key from ({compiled.sql})",
-                compiled.params)
+    cur.execute(*compile_now(cur, rule).into(table))
+
+
+# ---- the one audience query: a rule, then the exclusions ----------------------------------------
+
+@dataclass(frozen=True)
+class Exclusions:
+    """Who a send leaves out, in this fixed order: not following (always), the frequency cap
+    (`frequency_cap` or more messages received in 7 days; 0 = no cap), an excluded segment's
+    members, friends already reached by e-mail (SHA-256 hashes of addresses)."""
+    frequency_cap: int = 0
+    exclude_rule: dict | None = None
+    email_hashes: tuple[str, ...] = ()
+
+    @classmethod
+    def for_send(cls, frequency_cap: int | None = None, exclude_rule: dict | None = None,
+                 email_hashes=None) -> "Exclusions":
+        """The exclusions of a send: the configured cap (DASHBOARD_FREQUENCY_CAP) unless given."""
+        cap = frequency_cap if frequency_cap is not None else config.get_int("DASHBOARD_FREQUENCY_CAP")
+        return cls(max(0, cap or 0), exclude_rule or None, tuple(email_hashes or ()))
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """One compiled audience: `query` lists the final recipients (user_key, user_id); `stages`
+    holds the audience before the exclusions and after each one — (code, reason params, query) —
+    so that planning can count what each exclusion removed. Counting `query` and materialising it
+    into the ledger run the very same text and values."""
+    query: segments.Compiled
+    base: segments.Compiled
+    stages: tuple[tuple[str, dict, segments.Compiled], ...]
+
+
+def _condition(node: dict) -> dict:
+    return {"version": segments.RULE_VERSION, "rule": node}
+
+
+def recipients(rule, exclusions: Exclusions, as_of: dt.datetime, *, now: dt.datetime | None = None,
+               tz: str | None = None) -> Recipients:
+    """The members of `rule` as of `as_of` (the last rollup refresh, as the Segments page counts
+    them), minus the exclusions. Following and the frequency cap are judged `now` (default: this
+    instant), from the ledger and events as they are, so a send still going out counts against
+    the cap. The excluded segment is evaluated as of `as_of`, like the rule."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    tz = tz or config.timezone()
+    base = segments.compile_rule(rule, as_of, tz=tz, prefix="a")
+    steps = [("not_following", True, segments.compile_rule(_condition({"field": "following", "value": True}), now,
+                                                           use_rollup=False, tz=tz, prefix="f"), {})]
+    if exclusions.frequency_cap > 0:
+        cap = exclusions.frequency_cap
+        steps.append(("frequency_cap", False,
+                      segments.compile_rule(_condition({"field": "received", "min": cap, "within_days": 7}), now,
+                                            use_rollup=False, tz=tz, prefix="c"), {"cap": cap}))
+    if exclusions.exclude_rule:
+        steps.append(("excluded_segment", False,
+                      segments.compile_rule(exclusions.exclude_rule, as_of, tz=tz, prefix="e"), {}))
+    if exclusions.email_hashes:
+        steps.append(("email_reached", False,
+                      segments.compile_rule(_condition({"field": "email_reached", "in": list(exclusions.email_hashes)}),
+                                            now, use_rollup=False, tz=tz, prefix="m"), {}))
+    narrowed = segments.narrowed(base, [(keep, compiled) for _, keep, compiled, _ in steps])
+    stages = tuple((code, reason, query) for (code, _, _, reason), query in zip(steps, narrowed[1:]))
+    return Recipients(query=narrowed[-1], base=narrowed[0], stages=stages)
+
+
+def reachable(cur, rule, frequency_cap: int | None = None) -> dict:
+    """The Segments page's "reachable now after the frequency cap": the segment's members, those
+    following now, and those a send would reach after the cap — the compose page's own query
+    (recipients() with the configured cap, no excluded segment, no e-mail list)."""
+    found = recipients(rule, Exclusions.for_send(frequency_cap), as_of(cur))
+    counts = {"segment": cur.execute(*found.base.counted()).fetchone()[0]}
+    for code, _, query in found.stages:
+        counts[code] = cur.execute(*query.counted()).fetchone()[0]
+    reach = cur.execute(*found.query.counted()).fetchone()[0]
+    following = counts.get("not_following", counts["segment"])
+    cap = Exclusions.for_send(frequency_cap).frequency_cap
+    return {"segment": counts["segment"], "following": following, "reachable": reach,
+            "capped": following - reach, "cap": cap}
 
 
 def options(cur) -> dict[str, list]:
@@ -93,7 +167,7 @@ def overlap(cur, rules: list) -> pd.DataFrame:
         raise ValueError("overlap needs two or three segments")
     for table, rule in zip(OVERLAP_TABLES, [*rules, None][:3]):
         if rule is None:
-            cur.execute(f"create or replace temp table {table} (user_key integer)")
+            cur.execute(*segments.empty(table))
         else:
             _materialise(cur, rule, table)
     return queries.run(cur, "segments/overlap")
@@ -112,5 +186,4 @@ def size_on_day(cur, rule, day: dt.date, tz: str | None = None) -> int | None:
         return None
     tz = tz or config.timezone()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(tz))
-    compiled = segments.compile_rule(rule, end, use_rollup=False, tz=tz)
-    return cur.execute(f"select count(*) from ({compiled.sql})", compiled.params).fetchone()[0]
+    return cur.execute(*segments.compile_rule(rule, end, use_rollup=False, tz=tz).counted()).fetchone()[0]

@@ -790,6 +790,20 @@ TEXT: dict[str, dict[str, str]] = {
     "data.sync.status.paced": {"ja": "一部（次回続き）", "en": "partly (continues next run)"},
     "seg.hint.choose_value": {"ja": "条件の値をまだ選んでいません。値を選ぶと人数を数えます。",
                               "en": "A condition has no value chosen yet: choose one and the audience is counted."},
+    # issue 19.8: reachable after the frequency cap; a sender's override of the cap
+    "seg.reachable": {"ja": "今すぐ配信できる人数（配信頻度の上限後）", "en": "Reachable now after the frequency cap"},
+    "seg.reachable.def": {"ja": "友だちのうち、直近7日に{cap}通以上受信した{capped}人を除いた人数です。配信画面と同じ集計です。",
+                          "en": "Friends following now, minus the {capped} who received {cap}+ messages in 7 days: "
+                                "the compose page's own count."},
+    "seg.reachable.no_cap": {"ja": "配信頻度の上限は設定されていません。", "en": "No frequency cap is set."},
+    "cmp.override": {"ja": "この配信だけ配信頻度の上限を無視する（送信者のみ）",
+                     "en": "Ignore the frequency cap for this send only (senders only)"},
+    "cmp.override.reason": {"ja": "理由（監査ログに記録されます）", "en": "Reason (recorded in the audit log)"},
+    "cmp.override.line": {"ja": "配信頻度の上限を無視します。理由: {reason}", "en": "The frequency cap is overridden. Reason: {reason}"},
+    "cmp.override.refused.role": {"ja": "配信頻度の上限を無視できるのは送信者だけです。",
+                                  "en": "Only a sender may override the frequency cap."},
+    "cmp.override.refused.reason": {"ja": "配信頻度の上限を無視するには理由を入力してください。",
+                                    "en": "Give a reason to override the frequency cap."},
 }
 
 

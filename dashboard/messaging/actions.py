@@ -23,6 +23,15 @@ class AudienceChanged(Exception):
         self.now_counted = now_counted
 
 
+class CapOverrideRefused(Exception):
+    """A send past the frequency cap was refused: `code` is "role" (only a sender may override the
+    cap) or "reason" (the override needs a reason); rendered as cmp.override.refused.<code>."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
 class TestSendRefused(Exception):
     """A test send did not go: `problems` are (code, params) pairs, rendered as staff.err.<code>."""
 
@@ -55,7 +64,10 @@ def submit(con, cur, user: auth.User | None, plan: planning.Plan, *, delivery_id
            title: str | None, segment_id: str | None, send_at: dt.datetime | None, promotion: bool,
            needs_approval: bool) -> str:
     """The confirmed send: recount (the very query that was counted writes the ledger), then send
-    now, schedule, or ask a second sender to approve. Returns the delivery's status."""
+    now, schedule, or ask a second sender to approve. Returns the delivery's status. A plan made
+    without the frequency cap (plan.cap_override) goes only for a sender who gave a reason; the
+    override and its reason are audited with the send, a refusal on its own."""
+    _check_cap_override(cur, user, plan)
     now_counted = planning.recount(cur, plan)
     if now_counted != plan.recipients:
         raise AudienceChanged(now_counted)
@@ -67,11 +79,36 @@ def submit(con, cur, user: auth.User | None, plan: planning.Plan, *, delivery_id
     audit.record(cur, user, "send.request" if needs_approval else "send", f"delivery:{delivery_id}",
                  {"recipients": plan.recipients, "cost_yen": plan.overage_yen, "scheduled_at": send_at,
                   "title": title})
+    if plan.cap_override is not None:
+        audit.record(cur, user, "send.cap_override", f"delivery:{delivery_id}",
+                     {"reason": plan.cap_override, "recipients": plan.recipients, "cap": _configured_cap()})
     if needs_approval:
         approvals.request(cur, delivery_id, user)
     elif not send_at:
         sending.start_in_background(con, delivery_id)
     return status
+
+
+def _configured_cap() -> int:
+    from dashboard.core import config
+
+    return config.get_int("DASHBOARD_FREQUENCY_CAP")
+
+
+def _check_cap_override(cur, user: auth.User | None, plan: planning.Plan) -> None:
+    """On the server, whatever the page showed: only a sender (or admin) may send past the
+    frequency cap, and only with a reason."""
+    if plan.cap_override is None:
+        return
+    problem = None
+    if user is None or not auth.allowed(user.role, "send"):
+        problem = "role"
+    elif not plan.cap_override.strip():
+        problem = "reason"
+    if problem:
+        audit.record(cur, user, "send.cap_override.refused", None,
+                     {"problem": problem, "recipients": plan.recipients})
+        raise CapOverrideRefused(problem)
 
 
 def resume(con, cur, user: auth.User | None, delivery_id: str) -> bool:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from dashboard.audience import rules, running as audience
-from dashboard.core import config
+from dashboard.core import config, queries
 from dashboard.line import api, message_limits
 from dashboard.messaging import links
+
+queries.require("sending/already_sent", "sending/units_this_month", "sending/promotions_last_7_days")
 
 PLANS = ("communication", "light", "standard")
 NO_EXTRA_MESSAGES = ("communication", "light")  # these plans cannot buy messages beyond the quota
@@ -106,7 +108,8 @@ class Plan:
     overage: int = 0
     overage_yen: float = 0.0
     plan_name: str = "standard"
-    query: tuple[str, dict] = ("", {})         # the final recipients, as SQL and bound values
+    query: rules.Compiled | None = None        # the final recipients: one compiled query (audience.recipients)
+    cap_override: str | None = None            # planned without the frequency cap: the sender's reason
     link_tracking: str | None = None           # per_user, per_delivery or None (dashboard/messaging/links.py)
 
     @property
@@ -162,51 +165,31 @@ def _text_of(messages: list[dict]) -> str:
     return json.dumps(messages, ensure_ascii=False)
 
 
-def _rule(node: dict) -> dict:
-    return {"version": rules.RULE_VERSION, "rule": node}
-
-
 def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | None = None,
               exclude_rule: dict | None = None, email_hashes: list[str] | None = None,
-              send_at: dt.datetime | None = None, frequency_cap: int | None = None) -> Plan:
+              send_at: dt.datetime | None = None, frequency_cap: int | None = None,
+              cap_override: str | None = None) -> Plan:
     """The exact plan for sending `messages` to the members of `rule` (now, or at `send_at`).
 
     The audience is the segment as the Segments page shows it (as of the last rollup refresh);
     following and the frequency cap are judged now, from the ledger and events as they are, so a
-    send that just went out (or is still going out) counts against the cap."""
+    send that just went out (or is still going out) counts against the cap. The audience is
+    dashboard.audience.running.recipients(): one compiled query, counted here and materialised by
+    the send engine. `cap_override` (a sender's reason) plans the send without the frequency cap;
+    actions.submit checks the role and the reason on the server."""
     rule = rules.parse(rule)
-    cap = frequency_cap if frequency_cap is not None else config.get_int("DASHBOARD_FREQUENCY_CAP")
     now = dt.datetime.now(dt.timezone.utc)
-    rollup_as_of = audience.as_of(cur)
-    tz = config.timezone()
-    base = rules.compile_rule(rule, rollup_as_of, tz=tz, prefix="a")
-    steps = [
-        ("not_following", "in", rules.compile_rule(_rule({"field": "following", "value": True}), now,
-                                                       use_rollup=False, tz=tz, prefix="f"),
-         {}),
-    ]
-    if cap > 0:
-        steps.append(("frequency_cap", "not in",
-                      rules.compile_rule(_rule({"field": "received", "min": cap, "within_days": 7}), now,
-                                            use_rollup=False, tz=tz, prefix="c"),
-                      {"cap": cap}))
-    if exclude_rule:
-        steps.append(("excluded_segment", "not in", rules.compile_rule(exclude_rule, rollup_as_of, tz=tz, prefix="e"),
-                      {}))
-    if email_hashes:
-        steps.append(("email_reached", "not in",
-                      rules.compile_rule(_rule({"field": "email_reached", "in": list(email_hashes)}), now,
-                                            use_rollup=False, tz=tz, prefix="m"),
-                      {}))
-    sql, params = f"select m.user_key, m.user_id from ({base.sql}) m where true", dict(base.params)
-    total = _count(cur, sql, params)
-    exclusions, previous = [], total
-    for code, how, compiled, reason in steps:
-        sql += f" and m.user_key {how} (select user_key from ({compiled.sql}))"
-        params.update(compiled.params)
-        current = _count(cur, sql, params)
-        exclusions.append((code, previous - current, reason))
+    override = None if cap_override is None else cap_override.strip()   # "" = asked for without a reason
+    exclusions = audience.Exclusions.for_send(0 if override is not None else frequency_cap, exclude_rule,
+                                              email_hashes)
+    found = audience.recipients(rule, exclusions, audience.as_of(cur), now=now)
+    total = _count(cur, found.base)
+    excluded, previous = [], total
+    for code, reason, query in found.stages:
+        current = _count(cur, query)
+        excluded.append((code, previous - current, reason))
         previous = current
+    exclusions = excluded
     when = send_at or now
     checks: list[Check] = []
     recipients = previous
@@ -226,7 +209,7 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     promotions = _promotions_last_7_days(cur)
     if promotions:
         checks.append(Check("warn", "promotions", {"n": promotions}))
-    repeated = _already_sent(cur, messages, sql, params)
+    repeated = _already_sent(cur, messages, found.query)
     if repeated:
         checks.append(Check("block", "duplicate", {"n": repeated}))
     units = _units_this_month(cur)
@@ -235,7 +218,7 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     if recipients == 0 and not in_quiet_hours(when):
         checks.append(Check("block", "empty"))
     plan = Plan(total, exclusions, recipients, rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard",
-                query=(sql, params))
+                query=found.query, cap_override=override)
     plan.link_tracking = links.mode(messages, recipients)
     if links.has_links(messages) and not links.enabled():   # the operator must not believe clicks are measured
         plan.checks.append(Check("warn", "untracked_links"))
@@ -243,50 +226,39 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     return plan
 
 
-def _count(cur, sql: str, params: dict) -> int:
-    return cur.execute(f"select count(*) from ({sql})", params).fetchone()[0]
+def _count(cur, query: rules.Compiled) -> int:
+    return cur.execute(*query.counted()).fetchone()[0]
 
 
 def recount(cur, plan: Plan) -> int:
-    return _count(cur, *plan.query)
+    return _count(cur, plan.query)
 
 
 def members(cur, plan: Plan) -> list[str]:
     """The recipients of a plan, from the very query that counted them."""
-    sql, params = plan.query
-    return [r[0] for r in cur.execute(f"select user_id from ({sql}) order by user_id", params).fetchall()]
+    return [r[0] for r in cur.execute(*plan.query.user_ids()).fetchall()]
 
 
 UNITS_WARN_AT = 900
 
 
-def _already_sent(cur, messages: list[dict], sql: str, params: dict) -> int:
-    """Recipients of this plan who got — or are getting — the very same messages in the last 24 h:
-    a second tab, a second click on a new draft, a send repeated by mistake."""
+def _already_sent(cur, messages: list[dict], query: rules.Compiled) -> int:
+    """Recipients of this plan who got — or are getting — the very same messages in the last 24 h."""
     text = json.dumps(messages, ensure_ascii=False)  # as sending.plan stores it
-    row = cur.execute(
-        f"select count(distinct r.user_id) from delivery_recipients r "
-        f"join deliveries d on d.delivery_id = r.delivery_id "
-        f"where d.kind <> 'test' and d.messages::varchar = $dup_messages "
-        f"and d.created_at >= current_timestamp - interval 24 hour "
-        f"and d.status not in ('failed', 'cancelled') and r.status in ('sent', 'planned') "
-        f"and r.user_id in (select user_id from ({sql}))", {**params, "dup_messages": text}).fetchone()
-    return int(row[0])
+    cur.execute(*query.into("plan_audience"))
+    try:
+        return int(queries.scalar(cur, "sending/already_sent", dup_messages=text))
+    finally:
+        cur.execute(*rules.drop("plan_audience"))
 
 
 def _units_this_month(cur) -> int:
     """customAggregationUnits names used since the 1st of this month (UTC, as LINE counts them)."""
-    row = cur.execute("select count(distinct aggregation_unit) from deliveries where kind <> 'test' "
-                      "and aggregation_unit is not null "
-                      "and created_at >= date_trunc('month', current_timestamp at time zone 'UTC') "
-                      "at time zone 'UTC'").fetchone()
-    return int(row[0])
+    return int(queries.scalar(cur, "sending/units_this_month"))
 
 
 def _promotions_last_7_days(cur) -> int:
-    row = cur.execute("select count(*) from deliveries where is_promotion and status in ('sent', 'sending', "
-                      "'partially_failed') and sent_at >= current_timestamp - interval 7 day").fetchone()
-    return int(row[0])
+    return int(queries.scalar(cur, "sending/promotions_last_7_days"))
 
 
 from dashboard.analytics.quota import FREE_MESSAGES  # noqa: E402  LINE's plans (LINE_API_NOTES §3), one table

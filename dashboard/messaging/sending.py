@@ -27,8 +27,23 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dashboard.audience import rules
+from dashboard.core import queries, storage
 from dashboard.messaging import approvals, links
 from dashboard.line import api
+
+_QUERIES = ("planned_count", "plan_batches", "plan_size", "insert_delivery", "insert_ledger", "drop_plan_recipients",
+            "delivery_progress", "ledger_by_status", "failure_reasons", "planned_batches", "next_planned_batch",
+            "mark_batch", "finish_delivery", "next_batch_no", "split_batch", "mark_attempted", "mark_first_sent",
+            "fail_rest", "release", "delivery_status", "delivery_to_send", "scheduled_due", "mark_sending",
+            "unknown_count", "resumable")
+queries.require(*(f"sending/{name}" for name in _QUERIES))
+
+
+def _q(cur, name: str, **params):
+    """Run queries/sending/<name>.sql with the parameters it uses; returns the cursor for fetching."""
+    wanted = queries.parameters(f"sending/{name}")
+    return cur.execute(queries.sql(f"sending/{name}"), {k: v for k, v in params.items() if k in wanted})
 
 BATCH = 500
 MAX_REQUESTS_PER_SECOND = 200      # LINE's multicast limit
@@ -70,81 +85,60 @@ def new_delivery_id() -> str:
     return "dlv_" + uuid.uuid4().hex[:16]
 
 
-def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: tuple[str, dict] | None = None,
+def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: rules.Compiled | tuple | None = None,
          messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
          created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
          status: str = "planned", link_tracking: str | None = None, cost_yen: float | None = None) -> int:
     """Write the delivery and its ledger in one transaction; returns the number of recipients.
 
-    Recipients come from `user_ids`, or from `source` = (SQL, parameters) yielding a user_id column
-    (the compose plan's own query): then they never pass through Python, and memory stays flat in
-    the audience size. Planning the same delivery_id twice (a double click, a second tab) changes
+    Recipients come from `user_ids`, or from `source`: the compiled audience query the plan counted
+    (dashboard.audience.running.recipients; a (SQL, parameters) pair is taken as one such query),
+    materialised as it is — the recipients never pass through Python, and memory stays flat in the
+    audience size. Planning the same delivery_id twice (a double click, a second tab) changes
     nothing and returns the existing size."""
     import json
 
     if (user_ids is None) == (source is None):
         raise SendError("plan() needs either user_ids or source")
+    if isinstance(source, tuple):
+        source = rules.source(*source)
     cur = con.cursor()
     try:
-        existing = cur.execute("select planned_count from deliveries where delivery_id = $id",
-                               {"id": delivery_id}).fetchone()
+        existing = _q(cur, "planned_count", id=delivery_id).fetchone()
         if existing:
             return existing[0]
         # per-user tracked links need one body per recipient (dashboard/messaging/links.py)
         batch_size = 1 if kind == "test" or link_tracking == "per_user" else BATCH
-        cur.execute("begin")
-        if user_ids is not None:
-            cur.register("ledger_in", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
-            recipients_sql, params = "select user_id from ledger_in", {}
-        else:
-            recipients_sql, params = source
-        # one row per recipient, numbered in user_id order into batches; one UUID retry key per batch
-        # recipients_sql is ledger_in or the compose plan's compiled query (fixed fragments, bound values)
-        cur.execute("create or replace temp table plan_recipients as "
-                    "select user_id, (row_number() over (order by user_id) - 1) // $plan_batch_size as batch_no "
-                    "from (select distinct user_id from (" + recipients_sql + ") where user_id is not null)",
-                    {**params, "plan_batch_size": batch_size})
-        count = cur.execute("select count(*) from plan_recipients").fetchone()[0]
-        cur.execute(
-            "insert into deliveries (delivery_id, kind, title, is_promotion, segment_id, messages, status, "
-            "planned_count, aggregation_unit, created_by, scheduled_at, link_tracking, cost_yen) values ($id, $kind, $title, "
-            "$promo, $seg, $messages, $status, $n, $unit, $by, $at, $tracking, $cost)",
-            {"id": delivery_id, "kind": kind, "title": title, "promo": is_promotion, "seg": segment_id,
-             "messages": json.dumps(messages, ensure_ascii=False), "status": status, "n": count,
-             "unit": aggregation_unit(delivery_id), "by": created_by, "at": scheduled_at, "tracking": link_tracking,
-             "cost": cost_yen})
-        cur.execute("insert into delivery_recipients (delivery_id, user_id, user_key, batch_no, retry_key, status) "
-                    "select $id, p.user_id, f.user_key, p.batch_no, k.retry_key, 'planned' "
-                    "from plan_recipients p "
-                    "join (select batch_no, uuid()::varchar as retry_key "
-                    "      from (select distinct batch_no from plan_recipients)) k using (batch_no) "
-                    "left join friends f on f.user_id = p.user_id order by p.batch_no",
-                    {"id": delivery_id})
-        cur.execute("drop table plan_recipients")
-        if user_ids is not None:
-            cur.unregister("ledger_in")
-        cur.execute("commit")
+        with storage.transaction(cur):
+            if user_ids is not None:
+                cur.register("plan_audience", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
+            else:  # the very query the plan counted, into the temp table plan_audience
+                cur.execute(*source.into("plan_audience"))
+            # one row per recipient, numbered in user_id order into batches; one UUID retry key per batch
+            _q(cur, "plan_batches", plan_batch_size=batch_size)
+            count = _q(cur, "plan_size").fetchone()[0]
+            _q(cur, "insert_delivery", id=delivery_id, kind=kind, title=title, promo=is_promotion, seg=segment_id,
+               messages=json.dumps(messages, ensure_ascii=False), status=status, n=count,
+               unit=aggregation_unit(delivery_id), by=created_by, at=scheduled_at, tracking=link_tracking,
+               cost=cost_yen)
+            _q(cur, "insert_ledger", id=delivery_id)
+            _q(cur, "drop_plan_recipients")
+            if user_ids is not None:
+                cur.unregister("plan_audience")
+            else:
+                cur.execute(*rules.drop("plan_audience"))
         return count
-    except Exception:
-        try:
-            cur.execute("rollback")
-        except Exception:
-            pass
-        raise
     finally:
         cur.close()
 
 
 def progress(cur, delivery_id: str) -> Report:
-    row = cur.execute("select status, planned_count from deliveries where delivery_id = $id",
-                      {"id": delivery_id}).fetchone()
+    row = _q(cur, "delivery_progress", id=delivery_id).fetchone()
     if row is None:
         raise SendError(f"no delivery {delivery_id}")
-    counts = dict(cur.execute("select status, count(*) from delivery_recipients where delivery_id = $id group by 1",
-                              {"id": delivery_id}).fetchall())
-    reasons = dict(cur.execute("select error, count(*) from delivery_recipients where delivery_id = $id "
-                               "and status = 'failed' group by 1", {"id": delivery_id}).fetchall())
-    stop = cur.execute("select error from deliveries where delivery_id = $id", {"id": delivery_id}).fetchone()[0]
+    counts = dict(_q(cur, "ledger_by_status", id=delivery_id).fetchall())
+    reasons = dict(_q(cur, "failure_reasons", id=delivery_id).fetchall())
+    stop = row[2]
     return Report(delivery_id, row[0], planned=row[1], sent=counts.get("sent", 0), failed=counts.get("failed", 0),
                   skipped=counts.get("skipped", 0), pending=counts.get("planned", 0), reasons=reasons,
                   stop_reason=stop)
@@ -184,14 +178,9 @@ def _batches(cur, delivery_id: str):
     """Planned batches in order, CHUNK_BATCHES at a time."""
     after = -1
     while True:
-        rows = cur.execute(
-            "select batch_no, any_value(retry_key), list(user_id order by user_id), min(attempted_at) from delivery_recipients "
-            "where delivery_id = $id and status = 'planned' and batch_no > $after "
-            "and batch_no <= $after + $chunk group by batch_no order by batch_no",
-            {"id": delivery_id, "after": after, "chunk": CHUNK_BATCHES}).fetchall()
+        rows = _q(cur, "planned_batches", id=delivery_id, after=after, chunk=CHUNK_BATCHES).fetchall()
         if not rows:
-            more = cur.execute("select min(batch_no) from delivery_recipients where delivery_id = $id "
-                               "and status = 'planned' and batch_no > $after", {"id": delivery_id, "after": after}).fetchone()[0]
+            more = _q(cur, "next_planned_batch", id=delivery_id, after=after).fetchone()[0]
             if more is None:
                 return
             after = more - 1
@@ -202,18 +191,11 @@ def _batches(cur, delivery_id: str):
 
 def _mark(cur, delivery_id: str, batch_no: int, status: str, request_id: str | None = None,
           error: str | None = None) -> None:
-    cur.execute("update delivery_recipients set status = $status, request_id = $rid, error = $error, "
-                "sent_at = case when $status = 'sent' then current_timestamp end "
-                "where delivery_id = $id and batch_no = $batch and status = 'planned'",
-                {"status": status, "rid": request_id, "error": error, "id": delivery_id, "batch": batch_no})
+    _q(cur, "mark_batch", status=status, rid=request_id, error=error, id=delivery_id, batch=batch_no)
 
 
 def _finish(cur, delivery_id: str, status: str, error: str | None = None) -> None:
-    cur.execute("update deliveries set status = $status, error = $error, "
-                "sent_count = (select count(*) from delivery_recipients where delivery_id = $id and status = 'sent'), "
-                "failed_count = (select count(*) from delivery_recipients where delivery_id = $id and status = 'failed'), "
-                "sent_at = coalesce(sent_at, case when $status in ('sent', 'partially_failed') then current_timestamp end) "
-                "where delivery_id = $id", {"id": delivery_id, "status": status, "error": error})
+    _q(cur, "finish_delivery", id=delivery_id, status=status, error=error)
 
 
 
@@ -252,21 +234,12 @@ def _split(cur, delivery_id: str, batch_no: int, users: list[str], err: api.Line
     groups = [g for g in groups if g]
     if len(groups) < 2:
         groups = halves
-    first = cur.execute("select max(batch_no) + 1 from delivery_recipients where delivery_id = $id",
-                        {"id": delivery_id}).fetchone()[0]
+    first = _q(cur, "next_batch_no", id=delivery_id).fetchone()[0]
     note = f"split from batch {batch_no} after LINE's 400: {err.message}"[:500]
-    cur.execute("begin")
-    try:
+    with storage.transaction(cur):
         for n, group in enumerate(groups):
-            cur.execute("update delivery_recipients set batch_no = $new, retry_key = $key, attempted_at = null, "
-                        "error = $note where delivery_id = $id and batch_no = $old and status = 'planned' "
-                        "and list_contains($users, user_id)",
-                        {"new": first + n, "key": str(uuid.uuid4()), "note": note, "id": delivery_id,
-                         "old": batch_no, "users": group})
-        cur.execute("commit")
-    except Exception:
-        cur.execute("rollback")
-        raise
+            _q(cur, "split_batch", new=first + n, key=str(uuid.uuid4()), note=note, id=delivery_id, old=batch_no,
+               users=group)
     return len(groups)
 
 
@@ -287,8 +260,7 @@ class _Sender:
             _mark(cur, delivery_id, batch_no, "unknown", error=UNKNOWN_REASON)
             return None
         if attempted_at is None:  # recorded before the first call: the 24 h clock of the key
-            cur.execute("update delivery_recipients set attempted_at = current_timestamp "
-                        "where delivery_id = $id and batch_no = $batch", {"id": delivery_id, "batch": batch_no})
+            _q(cur, "mark_attempted", id=delivery_id, batch=batch_no)
         attempt = 0
         while True:
             self.pacer.wait()
@@ -302,8 +274,7 @@ class _Sender:
                 return self._refused(batch_no, users, err)
             _mark(cur, delivery_id, batch_no, "sent", request_id)
             if self.first_accepted:  # the delivery counts as sent from its first accepted batch
-                cur.execute("update deliveries set sent_at = coalesce(sent_at, current_timestamp) "
-                            "where delivery_id = $id", {"id": delivery_id})
+                _q(cur, "mark_first_sent", id=delivery_id)
                 self.first_accepted = False
             return None
 
@@ -331,8 +302,7 @@ class _Sender:
         _mark(cur, delivery_id, batch_no, "failed", err.request_id, reason[:500])
         if self.kind != "test" and any("messages" in str(d.get("property", "")) for d in err.details):
             # the messages are wrong: every other batch would fail too
-            cur.execute("update delivery_recipients set status = 'failed', error = $e "
-                        "where delivery_id = $id and status = 'planned'", {"e": reason[:500], "id": delivery_id})
+            _q(cur, "fail_rest", e=reason[:500], id=delivery_id)
             return ("failed", reason)
         return None
 
@@ -350,10 +320,8 @@ def release(con, delivery_id: str) -> str:
     time is still ahead); the worker or the caller then sends it. Returns the new status."""
     cur = con.cursor()
     try:
-        cur.execute("update deliveries set status = case when scheduled_at > current_timestamp then 'scheduled' "
-                    "else 'planned' end, error = null where delivery_id = $id and status = 'awaiting_approval'",
-                    {"id": delivery_id})
-        return cur.execute("select status from deliveries where delivery_id = $id", {"id": delivery_id}).fetchone()[0]
+        _q(cur, "release", id=delivery_id)
+        return _q(cur, "delivery_status", id=delivery_id).fetchone()[0]
     finally:
         cur.close()
 
@@ -374,8 +342,7 @@ def run(con, delivery_id: str, clients: api.Clients | None = None, *, rate: floa
             except api.LineError as err:  # e.g. a non-loopback URL without a token
                 _finish(cur, delivery_id, "paused", err.message)
                 return progress(cur, delivery_id)
-        row = cur.execute("select status, messages, aggregation_unit, kind, link_tracking, cost_yen from deliveries "
-                          "where delivery_id = $id", {"id": delivery_id}).fetchone()
+        row = _q(cur, "delivery_to_send", id=delivery_id).fetchone()
         if row is None:
             raise SendError(f"no delivery {delivery_id}")
         status, messages_json, unit, kind, tracking, cost_yen = row
@@ -395,13 +362,12 @@ def run(con, delivery_id: str, clients: api.Clients | None = None, *, rate: floa
                 _finish(cur, delivery_id, "failed", f"test send refused: {problem[0]} {problem[1]}")
                 return progress(cur, delivery_id)
         if status == "scheduled":
-            due = cur.execute("select scheduled_at <= current_timestamp from deliveries where delivery_id = $id",
-                              {"id": delivery_id}).fetchone()[0]
+            due = _q(cur, "scheduled_due", id=delivery_id).fetchone()[0]
             if not due:
                 return progress(cur, delivery_id)
         import json
 
-        cur.execute("update deliveries set status = 'sending', error = null where delivery_id = $id", {"id": delivery_id})
+        _q(cur, "mark_sending", id=delivery_id)
         send = _Sender(cur, clients, delivery_id, json.loads(messages_json), unit, kind, tracking, _pacer(rate))
         stop: tuple[str, str] | None = None
         for batch_no, retry_key, users, attempted_at in _batches(cur, delivery_id):
@@ -411,8 +377,7 @@ def run(con, delivery_id: str, clients: api.Clients | None = None, *, rate: floa
             if stop:
                 break
         report = progress(cur, delivery_id)
-        unknown = cur.execute("select count(*) from delivery_recipients where delivery_id = $id and status = 'unknown'",
-                              {"id": delivery_id}).fetchone()[0]
+        unknown = _q(cur, "unknown_count", id=delivery_id).fetchone()[0]
         if unknown and not stop:
             stop = ("paused", f"{unknown:,} recipients in batches tried over 23 h ago have no recorded answer: "
                               "check them before sending again")
@@ -441,10 +406,7 @@ def resumable(cur, include_paused: bool = False) -> list[str]:
     """Deliveries a crash or restart left unfinished (planned or sending), scheduled ones that are
     due, and — when the operator asks — paused and stopped ones."""
     statuses = ["planned", "sending", "queued"] + (["paused", "stopped"] if include_paused else [])
-    rows = cur.execute(
-        "select delivery_id from deliveries where list_contains($statuses, status) "
-        "or (status = 'scheduled' and scheduled_at <= current_timestamp) order by created_at",
-        {"statuses": statuses}).fetchall()
+    rows = _q(cur, "resumable", statuses=statuses).fetchall()
     return [r[0] for r in rows]
 
 

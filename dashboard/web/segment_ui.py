@@ -301,3 +301,22 @@ def unfinished(node: dict | None = None) -> bool:
         return not node["children"] or any(unfinished(child) for child in node["children"])
     out = condition_json(node)
     return any(value in ("", [], None) for key, value in out.items() if key != "field")
+@st.cache_data(ttl=60, show_spinner=False, max_entries=256)
+def reachable(db: str, rule_text: str, as_of) -> dict:
+    """"Reachable now after the frequency cap" for a rule (JSON text): the compose page's own
+    query (dashboard.audience.running.reachable), cached per database, rule and as_of."""
+    from dashboard.audience import running
+    from dashboard.web import ui
+
+    cur = ui.cursor(db)
+    try:
+        return running.reachable(cur, json.loads(rule_text))
+    finally:
+        cur.close()
+
+
+def draw_reachable(found: dict, lang: str) -> None:
+    """The reachable count beside the segment's, with what the cap took away."""
+    st.metric(t("seg.reachable", lang), f"{found['reachable']:,}", border=True)
+    st.caption(t("seg.reachable.def", lang, cap=found["cap"], capped=f"{found['capped']:,}") if found["cap"]
+               else t("seg.reachable.no_cap", lang))
