@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from dashboard.core import audit
-from dashboard.web import staff_ui, ui
+from dashboard.web import periods, staff_ui, ui
 from dashboard.core.i18n import t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
@@ -16,12 +16,12 @@ ui.definition(t("audit.def", L))
 
 today = dt.datetime.now(ZoneInfo(tz)).date()
 c1, c2, c3 = st.columns([2, 1, 1])
-days = c1.date_input(t("audit.days", L), value=(today - dt.timedelta(days=30), today), key="audit_days",
-                     format="YYYY-MM-DD")
+c1.caption(t("audit.days", L))
+days = periods.two_dates((today - dt.timedelta(days=30), today), "audit_days", L, container=c1)
 ALL = "—"
 actor = c2.selectbox(t("audit.actor", L), [ALL, *audit.actors(cur)], key="audit_actor")
 action = c3.selectbox(t("audit.action", L), [ALL, *audit.actions(cur)], key="audit_action")
-if not isinstance(days, (tuple, list)) or len(days) != 2:
+if days is None:
     st.stop()
 rows = audit.search(cur, since=days[0], until=days[1], actor=None if actor == ALL else actor,
                     action=None if action == ALL else action, limit=audit.MAX_ROWS)

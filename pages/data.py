@@ -66,7 +66,7 @@ ui.definition(t("data.imports.def", L))
 if ui.allowed("import"):
     kind = st.selectbox(t("data.kind", L), imports.KINDS, key="data_kind",
                         format_func=lambda k: t(f"data.kind.{k}", L))
-    upload = st.file_uploader(t("data.file", L), type=["csv", "txt", "tsv"], key="data_file")
+    upload = ui.file_uploader(t("data.file", L), ["csv", "txt", "tsv"], "data_file", L)
     strict = st.checkbox(t("data.strict", L), key="data_strict")
     left, right = st.columns(2)
     dry = left.button(t("data.dry_run", L), key="data_dry", disabled=upload is None)

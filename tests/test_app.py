@@ -58,12 +58,37 @@ def test_japanese_by_default_and_english_switch(app):
     assert app.metric[0].label == "Friends (all time)"
 
 
+def shown_period(app) -> tuple[dt.date, dt.date]:
+    """The period the sidebar's caption under the preset shows ("2026-11-06 – 2026-12-03")."""
+    text = next(c.value for c in app.sidebar.caption if " – " in c.value and len(c.value) == 23)
+    first, last = text.split(" – ")
+    return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+
+
+def test_period_presets_and_picked_dates(app):
+    from dashboard.web.periods import preset_range
+
+    d = dt.date(2026, 12, 3)
+    assert preset_range("7", d) == (dt.date(2026, 11, 27), d)
+    assert preset_range("month", d) == (dt.date(2026, 12, 1), d)
+    assert preset_range("last_month", d) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert preset_range("last_month", dt.date(2027, 1, 15)) == (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    app.selectbox(key="period_preset").set_value("custom").run()
+    app.date_input(key="period_first").set_value(dt.date(2026, 11, 1))
+    app.date_input(key="period_last").set_value(dt.date(2026, 11, 14)).run()
+    assert not app.exception and not app.error and len(app.metric) > 0
+    app.selectbox(key="period_preset").set_value("7").run()
+    first, last = shown_period(app)
+    assert (last - first).days == 6
+
+
 def test_default_period_is_the_last_28_days_up_to_today(app):
     from zoneinfo import ZoneInfo
 
     from dashboard.analytics import metrics
 
-    first, last = app.date_input(key="period").value
+    assert app.selectbox(key="period_preset").value == "28" == str(metrics.DEFAULT_DAYS)
+    first, last = shown_period(app)
     today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
     # the demo's newest event is on 2026-11-23: today, unless that is a whole window ago
     assert last == metrics.default_last_day(today, dt.date(2026, 11, 23))
@@ -88,7 +113,7 @@ def test_overview_numbers_equal_report(app, demo_copy):
     from dashboard.analytics import metrics, report
     from dashboard.core import storage
 
-    first, last = app.date_input(key="period").value
+    first, last = shown_period(app)
     con = storage.connect(demo_copy)
     kpis = metrics.overview_kpis(con.cursor(), metrics.Period.from_dates(first, last))
     shown = {m.label: m.value for m in app.metric}
@@ -107,7 +132,9 @@ def test_route_filter_changes_numbers(app):
 
 
 def test_inverted_period_is_refused_with_a_message(app):
-    app.date_input(key="period").set_value((dt.date(2026, 11, 20), dt.date(2026, 11, 1))).run()
+    app.selectbox(key="period_preset").set_value("custom").run()
+    app.date_input(key="period_first").set_value(dt.date(2026, 11, 20))
+    app.date_input(key="period_last").set_value(dt.date(2026, 11, 1)).run()
     assert not app.exception
     assert any("前" in e.value for e in app.error)
     assert len(app.metric) == 0

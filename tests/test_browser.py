@@ -119,6 +119,33 @@ def test_acquisition_page_and_english_switch(server, browser, artifacts):
     page.close()
 
 
+def test_streamlits_own_widget_texts_are_japanese_too(server, browser, artifacts):
+    """The period picker opens without Streamlit's English presets, and the file uploader's own
+    button and limit line read in Japanese (issue 19, point 9)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="ja-JP")
+    page.goto(server + "/data")
+    uploader = page.locator('[data-testid="stFileUploaderDropzone"]')
+    uploader.wait_for(timeout=120_000)
+    drawn = page.evaluate("""() => {
+        const p = document.querySelector('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p');
+        const s = document.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+        return {button: getComputedStyle(p, '::after').content, hidden: getComputedStyle(p).fontSize,
+                limit: getComputedStyle(s, '::after').content, limitHidden: getComputedStyle(s).fontSize};
+    }""")
+    assert drawn["button"] == '"ファイルを選択"' and drawn["hidden"] == "0px", drawn
+    assert "ドラッグ＆ドロップ" in drawn["limit"] and "CSV・TXT・TSV" in drawn["limit"] and drawn["limitHidden"] == "0px"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("combobox", name="期間（日本時間）").click()
+    page.get_by_role("option", name="日付を指定").click()
+    sidebar.get_by_text("開始日").wait_for(timeout=30_000)
+    sidebar.locator('[data-testid="stDateInput"]').first.locator("button").last.click()
+    page.wait_for_timeout(800)
+    body = page.locator("body").inner_text()
+    assert "Past Week" not in body and "Date range" not in body and "Select..." not in body
+    page.screenshot(path=str(artifacts / "data_widgets_ja.png"), full_page=True)
+    page.close()
+
+
 @pytest.fixture(scope="module")
 def send_server(demo_db, tmp_path_factory):
     """The app on a copy of the demo, talking to a sandbox the test can read."""

@@ -54,3 +54,36 @@ def test_sync_results_are_said_in_the_pages_language_live_and_after_a_reload(dem
     parts = next(d.value for d in at.dataframe if "友だちID一覧" in d.value.iloc[:, 0].tolist())
     assert not [m for m in parts.iloc[:, 3] if any(w in m for w in english)], parts   # stored, read back
     assert "スキップ" in parts.iloc[:, 1].tolist()
+
+
+def test_a_too_long_cell_and_an_unreadable_file_are_said_in_words(tmp_path):
+    con = storage.connect(tmp_path / "w.duckdb")
+    data = ("顧客ID,氏名\n" + "C" * 201 + ",山田\n").encode()
+    report = imports.run_import(con, "customers", data, file_name="c.csv", dry_run=True)
+    (line, why), = report.bad_rows
+    assert say(why, "ja").startswith("顧客ID「C") and say(why, "ja").endswith("」: 200文字を超えています"), say(why, "ja")
+    assert "longer than 200 characters" in say(why, "en") and not JAPANESE.search(say(why, "en").replace("顧客ID", ""))
+    huge = ('顧客ID,氏名\nC1,"' + "x" * 200_000 + '"\n').encode()     # over the csv module's field limit
+    rejected = imports.run_import(con, "customers", huge, file_name="c.csv")
+    assert rejected.status == "rejected"
+    assert say(rejected.message, "ja").startswith("2行目がCSVとして読めません"), say(rejected.message, "ja")
+    assert say(rejected.message, "en").startswith("line 2: not valid CSV")
+    con.close()
+
+
+def test_a_sync_part_that_breaks_says_a_reference_not_a_traceback(demo_copy, sandbox, monkeypatch, caplog):
+    from dashboard.intake import sync, sync_parts
+
+    def broken(run):
+        raise KeyError("secret-looking internal detail")
+
+    monkeypatch.setenv("LINE_API_BASE_URL", sandbox.url)
+    monkeypatch.setitem(sync_parts.PART_FUNCTIONS, "quota", broken)
+    con = storage.connect(demo_copy)
+    (result,) = sync.run(con, ["quota"])
+    con.close()
+    assert result.status == "failed"
+    ja, en = say(result.message, "ja"), say(result.message, "en")
+    assert ja.startswith("内部エラー（参照番号 ") and "KeyError" not in ja and "secret-looking" not in ja
+    ref = result.message.params["ref"]
+    assert ref in en and any(ref in r.getMessage() and r.exc_info for r in caplog.records)   # details in the log

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dashboard.core import config
 from dashboard.line import ids
+from dashboard.intake.texts import Said
 
 # ---- values: each parser takes a stripped, non-empty cell and returns a value or raises Bad ----
 
@@ -132,7 +133,7 @@ def parse_email(text: str, zone=None) -> str:
 def text_of(max_chars: int):
     def parse(text: str, zone=None) -> str:
         if len(text) > max_chars:
-            raise Bad(f"is longer than {max_chars:,} characters")
+            raise Bad(Said("imp.why.too_long", n=f"{max_chars:,}"))
         return text  # verbatim (only stripped): names and IDs are the operator's data
     return parse
 
@@ -174,7 +175,7 @@ def read_csv(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
             else:
                 rows.append((first, cells))
     except csv.Error as exc:
-        raise Rejected(f"line {reader.line_num}: not valid CSV ({exc})") from None
+        raise Rejected(Said("imp.file.bad_csv", line=reader.line_num, detail=str(exc))) from None
     if header is None:
         raise Rejected("the file is empty")
     return header, rows

@@ -24,7 +24,9 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
+import secrets
 import sys
 import time
 import unicodedata
@@ -45,6 +47,8 @@ from dashboard.intake.texts import Joined, Said
 from dashboard.intake.csv_values import (  # noqa: F401 (decode, email_hash, normalise_email: re-exported)
     Bad, Rejected, decode, email_hash, normalise_email, parse_amount, parse_count, parse_datetime, parse_day,
     parse_email, parse_line_user_id, read_csv, text_of)
+
+LOG = logging.getLogger(__name__)
 
 MAX_ERRORS_STORED = 1000
 PREVIEW_ROWS = 20
@@ -227,7 +231,7 @@ def _parse_column(f: Field, head: str, cells: list[str], zone, errors: dict[int,
                 parsed = memo[cell] = f.parse(cell, zone)
             except Bad as exc:
                 parsed = memo[cell] = Bad(Said("imp.row.bad_value", head=head, value=_short(cell),
-                                                    why=texts.known(str(exc), "imp.why.")))
+                                                    why=texts.known(texts.message_of(exc), "imp.why.")))
         if isinstance(parsed, Bad):
             errors.setdefault(index, texts.message_of(parsed))
             parsed = None
@@ -310,7 +314,9 @@ def run_import(con, kind: str, data: bytes | str | Path, *, file_name: str | Non
         except Rejected as exc:
             report.status, report.message = "rejected", texts.known(texts.message_of(exc), "imp.file.")
         except Exception as exc:
-            report.status, report.message = "failed", f"{type(exc).__name__}: {exc}"
+            ref = secrets.token_hex(4)   # the details go to the log; the operator gets the reference
+            LOG.error("import of %s failed (ref %s)", kind, ref, exc_info=exc)
+            report.status, report.message = "failed", Said("imp.err.internal", ref=ref)
             _record(cur, report)
             raise
         if report.status != "committed":  # a committed run was recorded inside its transaction

@@ -27,6 +27,8 @@ not finish. A LineError fails that part only; the others still run.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import secrets
 import threading
 
 from dashboard.core import config, queries, storage
@@ -35,6 +37,8 @@ from dashboard.intake import sync_parts
 # also taken through this module by its callers: BACKFILL_DAYS, JST, PARTS, status
 from dashboard.intake import texts
 from dashboard.intake.sync_run import BACKFILL_DAYS, JST, PARTS, PartResult, Run, describe, status  # noqa: F401
+
+LOG = logging.getLogger(__name__)
 
 
 _lock = threading.Lock()       # one sync at a time per process (CLI, Data page button)
@@ -51,7 +55,7 @@ def run(con, parts=None, *, now: dt.datetime | None = None, clients: api.Clients
         raise ValueError(f"unknown sync part(s): {', '.join(unknown)} (known: {', '.join(PARTS)})")
     ordered = [p for p in PARTS if p in wanted]
     if not _lock.acquire(blocking=False):
-        return [PartResult(p, "skipped", "another sync is running in this process") for p in ordered]
+        return [PartResult(p, "skipped", texts.Said("sync.busy")) for p in ordered]
     own_clients = clients is None
     try:
         clients = clients or api.clients()
@@ -66,6 +70,13 @@ def run(con, parts=None, *, now: dt.datetime | None = None, clients: api.Clients
         _lock.release()
 
 
+def _logged(exc: BaseException, part: str) -> str:
+    """The details go to the server log under a short reference; the operator sees the reference."""
+    ref = secrets.token_hex(4)
+    LOG.error("LINE sync part %s failed (ref %s)", part, ref, exc_info=exc)
+    return ref
+
+
 def _run_part(sync_run: Run, part: str, fn) -> PartResult:
     started = sync_run.now()
     cur = sync_run.cur
@@ -76,13 +87,13 @@ def _run_part(sync_run: Run, part: str, fn) -> PartResult:
     except api.LineError as err:
         result = PartResult(part, "failed", describe(err))
     except Exception as exc:  # a bug or a database error: recorded, and the other parts still run
-        result = PartResult(part, "failed", f"internal error: {type(exc).__name__}: {exc}"[:500])
+        result = PartResult(part, "failed", texts.Said("sync.internal_error", ref=_logged(exc, part)))
     else:
         for follow_up in sync_run.after_commit:
             try:
                 follow_up()
             except Exception as exc:  # the rows are committed; the rollups are rebuilt on next start
-                result.message += f" (rollups not updated: {type(exc).__name__}: {exc})"
+                result.message = texts.Said("sync.rollups_stale", before=result.message, ref=_logged(exc, part))
     queries.run(sync_run.log_cur, "sync/record_run", started_at=started, finished_at=sync_run.now(), part=part,
                 status=result.status, detail=result.message, said=texts.to_json(result.message))
     return result

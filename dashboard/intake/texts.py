@@ -65,6 +65,8 @@ def known(text: str, prefix: str) -> str:
     it under `prefix` (its English text word for word), else the text as it is."""
     from dashboard.core.i18n import TEXT
 
+    if isinstance(text, Said):   # already said in words (a reason with a value in it)
+        return text
     for key, entry in TEXT.items():
         if key.startswith(prefix) and entry.get("en") == text:
             return Said(key)

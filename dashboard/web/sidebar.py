@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard.core import config, storage
 from dashboard.analytics import metrics
 from dashboard.core.i18n import route_label, t
+from dashboard.web import periods
 from dashboard.web.context import CACHE_TTL_S, Filters, _connection, cursor, data_version, lang, session_status, user
 
 DEFAULT_DAYS = metrics.DEFAULT_DAYS
@@ -74,9 +75,7 @@ def draw() -> Filters | None:
             return None
         version = data_version(db)
         last, newest, refreshed = _freshness(db, tz, version)
-        default = (last - dt.timedelta(days=DEFAULT_DAYS - 1), last)
-        chosen = st.date_input(t("sidebar.period", current), value=default, key="period", persist_state="session",
-                               max_value=max(last, dt.datetime.now(metrics.ZoneInfo(tz)).date()), format="YYYY-MM-DD")
+        chosen = periods.sidebar_period(last, max(last, dt.datetime.now(metrics.ZoneInfo(tz)).date()), current)
         st.caption(t("sidebar.freshness", current, loaded=_stamp(refreshed, tz), newest=_stamp(newest, tz)))
         names = _route_names(db, version)
         routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes", persist_state="session",
@@ -85,13 +84,9 @@ def draw() -> Filters | None:
                                 placeholder=t("sidebar.routes.all", current), select_all=False)
         st.caption(f"{t('sidebar.tz', current)}: {tz}  \n{t('sidebar.db', current)}: `{Path(db).name}`")
         account_box(current)
-    if not isinstance(chosen, (tuple, list)) or len(chosen) != 2:
-        st.info(t("sidebar.period", current) + " …")  # the user is still picking the end date
+    if chosen is None:   # the end before the start: the sidebar says so
         return None
     first, last_day = chosen
-    if last_day < first:
-        st.error(t("common.invalid_period", current))
-        return None
     return Filters(metrics.Period(first, last_day, tz), tuple(routes), current, db)
 
 

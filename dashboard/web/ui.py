@@ -9,4 +9,4 @@ from dashboard.web.downloads import csv_download, members_csv  # noqa: F401
 from dashboard.web.questions import (ask, audience_question, builder_options, line_clients,  # noqa: F401
                                      segment_as_of)
 from dashboard.web.sidebar import route_names  # noqa: F401
-from dashboard.web.widgets import definition, kpi, lookback, multi, quota_cards, refuse, with_period  # noqa: F401
+from dashboard.web.widgets import definition, file_uploader, kpi, lookback, multi, quota_cards, refuse, with_period  # noqa: F401

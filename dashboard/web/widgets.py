@@ -76,3 +76,23 @@ def quota_cards(q: dict) -> None:
                      plan=t(f"code.plan.{q['plan']}", current)))
         if q["limit_reached_forecast"]:
             st.warning(t("kpi.quota_forecast.limit", current), icon=":material/warning:")
+
+
+# Streamlit draws the file uploader's button ("Upload") and its limit line ("200MB per file • CSV") in
+# English, with no parameter to change them: their text is hidden and ours drawn in its place.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{button}"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.875rem; }}
+</style>"""
+
+
+def file_uploader(label: str, types: list[str], key: str, lang: str, max_mb: int = 200):
+    """st.file_uploader with its own texts in our language."""
+    css = _UPLOADER_CSS.format(button=t("common.upload", lang).replace('"', ""),
+                               limit=t("common.upload_limit", lang, mb=max_mb,
+                                       types="・".join(x.upper() for x in types)).replace('"', ""))
+    st.html(css)
+    return st.file_uploader(label, type=types, key=key, max_upload_size=max_mb)
