@@ -78,3 +78,25 @@ def test_a_draft_is_saved_as_typed_restored_after_a_reload_listed_and_deleted(co
     con = storage.connect(db)
     assert [r[0] for r in con.execute("select title from compose_drafts").fetchall()] == ["12月 冬のセール"]
     con.close()
+
+
+def test_the_rule_built_on_the_segments_page_comes_back_with_its_draft(compose):
+    """A draft whose audience is "the rule on the Segments page" keeps that rule: after a reload it
+    is back on the compose page and in the builder (issue 19, point 7)."""
+    open_page, _ = compose
+    at = open_page()
+    at.switch_page("../../pages/segments.py").run()
+    rule = '{"version": 1, "rule": {"all": [{"field": "route", "in": ["coupon_ad"]}, {"field": "interest", "in": ["hot"]}]}}'
+    next(w for w in at.text_area if w.key and w.key.startswith("seg_json_")).set_value(rule).run()
+    at.button(key="seg_json_apply").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("../../pages/compose.py").run()
+    at.radio(key="cmp_kind").set_value("builder").run()
+    at.text_area(key="msg_0_text").set_value("クーポン広告から来た熱い友だちへ").run()
+    assert any('"coupon_ad"' in c.value and '"hot"' in c.value for c in at.code)
+    again = open_page()                                   # a reload: a new session, the builder empty
+    assert again.radio(key="cmp_kind").value == "builder"
+    assert any('"coupon_ad"' in c.value and '"hot"' in c.value for c in again.code), [c.value for c in again.code]
+    again.switch_page("../../pages/segments.py").run()    # and the builder holds it too
+    assert not again.exception, again.exception
+    assert '"coupon_ad"' in next(w for w in again.text_area if w.key and w.key.startswith("seg_json_")).value

@@ -22,7 +22,8 @@ from dashboard.core import queries
 queries.require("drafts/save", "drafts/list", "drafts/get", "drafts/delete")
 
 # the compose page's own fields a draft keeps (the message editor's keys are matched by EDITOR_KEY)
-FIELDS = ("cmp_kind", "cmp_segment", "cmp_exclude", "cmp_title", "cmp_promotion", "msg_count")
+# cmp_rule is the Segments page's builder rule as JSON text, kept when the audience is "the rule there"
+FIELDS = ("cmp_kind", "cmp_segment", "cmp_exclude", "cmp_title", "cmp_promotion", "msg_count", "cmp_rule")
 EDITOR_KEY = re.compile(r"^msg_[0-4]_(kind|text|url|preview|title|links|alt|flex)$")
 MAX_STATE_CHARS = 200_000   # five bubbles of LINE's largest messages fit many times over
 

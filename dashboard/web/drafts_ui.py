@@ -8,11 +8,14 @@ The rules (role, owner) are in dashboard/messaging/drafts.py.
 """
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from dashboard.access import auth
 from dashboard.core.i18n import t
 from dashboard.messaging import drafts
+from dashboard.web import segment_ui
 
 _ID, _SAVED = "cmp_draft_id", "cmp_draft_saved"
 LIVE_KEY = "msg_count"   # the editor's first widget: present while the page's widgets are alive
@@ -32,9 +35,27 @@ _EMPTY = {"msg_count": 1, "kind": "text", "cmp_promotion": False, "cmp_exclude":
           "cmp_kind": _KEEP, "cmp_segment": _KEEP}
 
 
+def _builder_rule(state: dict) -> dict:
+    """The state with the builder's rule in it when the audience is the rule built there: the
+    builder lives in session state only, so without this a reload or a new session lost it."""
+    if state.get("cmp_kind") == "builder" and segment_ui.STATE in st.session_state:
+        state = {**state, "cmp_rule": json.dumps(segment_ui.rule_json(), ensure_ascii=False, sort_keys=True)}
+    return drafts.fields(state)
+
+
+def _load_rule(text) -> None:
+    try:
+        segment_ui.load(json.loads(text))
+    except (ValueError, TypeError, KeyError):   # a rule this release no longer reads: the builder's default
+        pass
+
+
 def _apply(draft_id: str, state: dict, segment_ids: list) -> None:
     _clear()
     for key, value in state.items():
+        if key == "cmp_rule":
+            _load_rule(value)
+            continue
         if key in ("cmp_segment", "cmp_exclude") and value and value not in segment_ids:
             continue                   # a segment deleted since: the page falls back to its default
         if key == "cmp_kind" and value == "segment" and not segment_ids:
@@ -62,7 +83,7 @@ def autosave(cur, user, lang: str) -> None:
     """Save the fields when they changed since the last save (not while nothing is typed)."""
     if user is None or not user.may("draft"):
         return
-    state = drafts.fields(dict(st.session_state))
+    state = _builder_rule(dict(st.session_state))
     if drafts.is_empty(state) or state == st.session_state.get(_SAVED):
         return
     try:
@@ -81,7 +102,7 @@ def sent(cur, user) -> None:
     except auth.PermissionDenied:
         pass
     st.session_state[_ID] = drafts.new_id()
-    st.session_state[_SAVED] = drafts.fields(dict(st.session_state))
+    st.session_state[_SAVED] = _builder_rule(dict(st.session_state))
 
 
 def _open(cur, user, draft_id: str, segment_ids: list) -> None:
@@ -111,8 +132,6 @@ def panel(cur, user, segment_ids: list, tz: str, lang: str) -> None:
     with st.expander(t("drafts.title", lang, n=len(mine)), expanded=False):
         st.caption(t("drafts.help", lang))
         st.button(t("drafts.new", lang), key="drafts_new", on_click=_start_new)
-        import json
-
         for row in mine.itertuples():
             name = row.title or drafts.preview(json.loads(row.state)) or t("drafts.untitled", lang)
             when = row.updated_at.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
