@@ -18,16 +18,19 @@ if frame.empty:
 else:
     st.subheader(t("dlv.chart", f.lang))
     st.plotly_chart(charts.delivery_outcomes(frame, f.lang), key="dlv_chart")
-    st.dataframe(delivery_view.table(frame, f.lang, f.period.tz), hide_index=True, key="dlv_table")
+    shown = st.dataframe(delivery_view.table(frame, f.lang, f.period.tz), hide_index=True, key="dlv_table",
+                         on_select="rerun", selection_mode="single-row")   # a click on a row opens it
     ui.csv_download(delivery_view.csv_frame(frame, f.lang), f"deliveries_{f.period.first}_{f.period.last}",
                     key="dlv_csv")
     labels = delivery_view.choices(frame, f.period.tz)
     picked = st.selectbox(t("dlv.detail.pick", f.lang), list(labels), index=None, key="dlv_pick",
                           placeholder=t("dlv.detail.pick.placeholder", f.lang), format_func=labels.get)
-    if picked:
+    clicked = shown.selection.rows if shown is not None and hasattr(shown, "selection") else []
+    opened = frame["delivery_id"].iloc[clicked[0]] if clicked else picked
+    if opened:
         cur = ui.cursor(f.db)
         try:
-            delivery_view.detail_view(delivery_detail.detail(cur, picked), f.lang, f.period.tz)
+            delivery_view.detail_view(delivery_detail.detail(cur, opened), f.lang, f.period.tz)
         finally:
             cur.close()
 

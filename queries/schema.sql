@@ -137,7 +137,8 @@ create table if not exists deliveries (
     sent_at           timestamptz,
     error             varchar,               -- why a send stopped, paused or failed
     link_tracking     varchar,               -- tracked links: per_user, per_delivery, null (dashboard/messaging/links.py)
-    cost_yen          decimal(14, 2)         -- extra-message cost when planned (approval threshold)
+    cost_yen          decimal(14, 2),        -- extra-message cost when planned (approval threshold)
+    plan_exclusions   varchar                -- JSON: the audience before exclusions and each exclusion with its count (v6)
 );
 
 -- The send ledger: one row per delivery x recipient, written before the first API call.

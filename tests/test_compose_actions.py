@@ -76,3 +76,20 @@ def test_a_large_send_waits_for_a_second_sender_and_everything_is_audited(db):
     log = audit.search(cur)
     actions = list(zip(log["actor"], log["action"]))[::-1]
     assert actions[-3:] == [("alice", "send.request"), ("alice", "approval.request"), ("bob", "approval.approve")]
+
+
+def test_a_delivery_keeps_its_exclusions_with_counts_for_its_detail(db):
+    """What the compose page showed before the send — the audience, each exclusion and how many it
+    removed — is kept with the delivery, and its detail shows it in words (issue 19, point 10)."""
+    from dashboard.analytics import delivery_detail
+
+    con, cur = db
+    plan = planning.plan_send(cur, RULE, MESSAGES, send_at=LATER)
+    assert plan.exclusions, "the demo's frequency cap removes some of the route's friends"
+    submit(con, cur, ALICE, plan)
+    head = delivery_detail.detail(cur, "dlv_a")["head"]
+    audience, steps = delivery_detail.exclusions(head)
+    assert audience == plan.audience and audience - sum(n for _, n, _ in steps) == plan.recipients
+    assert [(c, n) for c, n, _ in steps] == [(c, n) for c, n, _ in plan.exclusions]
+    said = [planning.exclusion_text(c, p, "ja") for c, _, p in steps]
+    assert all(s and not s.startswith("excl.") for s in said), said

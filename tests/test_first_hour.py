@@ -99,6 +99,13 @@ def test_line_null_is_under_20_whatever_pandas_makes_of_it(value):
 
 
 def test_a_row_opens_one_delivery(synced):
+    from dashboard.core import storage
+
+    con = storage.connect(synced)   # as actions.submit keeps it: the audience and each exclusion with its count
+    con.execute("update deliveries set plan_exclusions = $e where delivery_id = 't_small'",
+                {"e": '{"audience": 10, "exclusions": [["frequency_cap", 6, {"cap": 3, "days": 7}], '
+                      '["not_following", 1, {}]]}'})
+    con.close()
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     at.switch_page("../../pages/deliveries.py").run()
@@ -115,6 +122,10 @@ def test_a_row_opens_one_delivery(synced):
     assert ledger["送信済み"].sum() == 3
     after = next(tb for tb in tables if "配信後" in tb.columns)
     assert list(after["配信後"]) == [f"{n}日目" for n in range(7)]
+    excluded = next(tb for tb in tables if "段階" in tb.columns)
+    assert list(excluded["人数"]) == ["10", "−6", "−1", "3"]
+    assert excluded["段階"].iloc[0] == "条件に合った友だち（除外前）" and excluded["段階"].iloc[-1] == "送信対象（除外後）"
+    assert not [w for w in excluded["段階"] if "excl." in w or "frequency" in w]
 
 
 def test_weekly_bars_are_drawn_behind_the_reaction_lines():

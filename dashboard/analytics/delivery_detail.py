@@ -41,6 +41,19 @@ def audience(head: dict) -> tuple[str, dict]:
     return f"dlv.detail.audience.{head.get('kind')}", {}
 
 
+def exclusions(head: dict) -> tuple[int, list[tuple[str, int, dict]]] | None:
+    """(friends the rule matched, [(exclusion code, friends removed, params), …]) as planned at send
+    time, in the order applied; None when the delivery kept none (a test send, or one planned before
+    schema version 6)."""
+    import json
+
+    text = head.get("plan_exclusions")
+    if not isinstance(text, str) or not text:
+        return None
+    kept = json.loads(text)
+    return int(kept["audience"]), [(code, int(n), params or {}) for code, n, params in kept["exclusions"]]
+
+
 def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
     """Batches as rows, recipients by status as columns (planned, sent, failed, skipped, unknown)."""
     if batches.empty:

@@ -88,14 +88,16 @@ def new_delivery_id() -> str:
 def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: rules.Compiled | tuple | None = None,
          messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
          created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
-         status: str = "planned", link_tracking: str | None = None, cost_yen: float | None = None) -> int:
+         status: str = "planned", link_tracking: str | None = None, cost_yen: float | None = None,
+         exclusions: dict | None = None) -> int:
     """Write the delivery and its ledger in one transaction; returns the number of recipients.
 
     Recipients come from `user_ids`, or from `source`: the compiled audience query the plan counted
     (dashboard.audience.running.recipients; a (SQL, parameters) pair is taken as one such query),
     materialised as it is — the recipients never pass through Python, and memory stays flat in the
     audience size. Planning the same delivery_id twice (a double click, a second tab) changes
-    nothing and returns the existing size."""
+    nothing and returns the existing size. `exclusions` ({"audience": n, "exclusions": [[code, removed,
+    params], …]}) is kept with the delivery for its detail view."""
     import json
 
     if (user_ids is None) == (source is None):
@@ -120,7 +122,8 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
             _q(cur, "insert_delivery", id=delivery_id, kind=kind, title=title, promo=is_promotion, seg=segment_id,
                messages=json.dumps(messages, ensure_ascii=False), status=status, n=count,
                unit=aggregation_unit(delivery_id), by=created_by, at=scheduled_at, tracking=link_tracking,
-               cost=cost_yen)
+               cost=cost_yen, exclusions=None if exclusions is None else json.dumps(exclusions, ensure_ascii=False,
+                                                                                      default=str))
             _q(cur, "insert_ledger", id=delivery_id)
             _q(cur, "drop_plan_recipients")
             if user_ids is not None:

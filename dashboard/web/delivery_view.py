@@ -106,6 +106,7 @@ def detail_view(found: dict, lang: str, tz: str) -> None:
     st.markdown(f"**{t('cmp.confirm.audience', lang)}:** {t(key, lang, **params)}  \n"
                 f"**{t('cmp.status', lang)}:** {code_label('cmp.status', head['status'], lang)} · "
                 f"{t('dlv.recipients', lang)} {count(head['sent_count'])} / {count(head['planned_count'])}")
+    _exclusions(head, lang)
     left, right = st.columns([2, 3])
     with left:
         st.html(compose_ui.preview_html(found["messages"], "LINE公式アカウント", lang).replace("width:360px", "width:300px"))
@@ -135,6 +136,25 @@ def detail_view(found: dict, lang: str, tz: str) -> None:
                                t("kpi.blocks", lang): [count(v) for v in after["blocks"]],
                                t("dlv.detail.buyers", lang): [count(v) for v in after["buyers"]]}), hide_index=True)
     st.caption(t("dlv.detail.after.def", lang))
+
+
+def _exclusions(head: dict, lang: str) -> None:
+    """Who the rule matched, who each exclusion removed, who was left: as the compose page showed it."""
+    import streamlit as st
+
+    from dashboard.analytics import delivery_detail
+    from dashboard.messaging.planning import exclusion_text
+
+    kept = delivery_detail.exclusions(head)
+    if kept is None:
+        st.caption(t("dlv.detail.excl.none", lang))
+        return
+    audience, steps = kept
+    rows = [(t("dlv.detail.excl.matched", lang), count(audience))]
+    rows += [(exclusion_text(code, params, lang), "−" + count(removed)) for code, removed, params in steps]
+    rows.append((t("dlv.detail.excl.left", lang), count(audience - sum(n for _, n, _ in steps))))
+    st.dataframe(pd.DataFrame(rows, columns=[t("dlv.detail.excl.step", lang), t("dlv.detail.excl.friends", lang)]),
+                 hide_index=True, key="dlv_detail_excl")
 
 
 def _texts():
