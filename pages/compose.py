@@ -5,10 +5,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard.web import account_ui, compose_ui, drafts_ui, segment_ui, ui
-from dashboard.messaging import actions, approvals, planning, sending, staff
-from dashboard.access import auth
-from dashboard.core import config
+from dashboard.web import account_ui, compose_send, compose_ui, drafts_ui, segment_ui, ui
+from dashboard.messaging import planning, sending, staff
 from dashboard.line import api
 from dashboard.audience import saved as segment_store
 from dashboard.core.i18n import t
@@ -99,97 +97,10 @@ for problem in editor_problems:
 
 compose_ui.plan_sections(plan, L, checks_box, exact_box, cost_box)
 
-v, ts = actions_box.columns(2)
-if v.button(t("cmp.validate", L), key="cmp_validate"):
-    try:
-        api.validate_multicast(clients, messages)
-        v.success(t("cmp.validate.ok", L))
-    except api.LineError as err:
-        v.error(err.message + ("; " + sending.line_api_details(err) if err.details else ""))
-ts.caption(compose_ui.test_quota_note(len(testers), plan.quota_left, L))
-if ts.button(t("cmp.test_send", L), key="cmp_test", disabled=plan.blocked):
-    try:
-        report = actions.test_send(con, cur, user, testers, messages, clients)
-        (ts.success if report.status == "sent" else ts.error)(
-            f"{t('cmp.test_send.done', L)}: {report.status} — " + t("cmp.report", L, **report.__dict__))
-    except actions.TestSendRefused as refused:
-        for code, params in refused.problems:
-            ts.error(t(f"staff.err.{code}", L, **params))
-    except auth.PermissionDenied as exc:
-        ui.refuse(exc)
-
 title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
 promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")
-threshold = config.get_int("DASHBOARD_CONFIRM_TYPE_ABOVE")
-# a second sender must approve a large or costly send on a shared server (dashboard/messaging/approvals.py)
-needs_approval = sending.approvals_apply() and approvals.needs_approval(plan.recipients, plan.overage_yen)
-
-
-def _close_confirm() -> None:
-    st.session_state["cmp_confirming"] = False
-
-
-# The dialog stays open across reruns while cmp_confirming is set (closing it clears the flag).
-@st.dialog(t("cmp.dialog", L), on_dismiss=_close_confirm)
-def confirm() -> None:
-    compose_ui.confirm_summary(plan, messages, title=title, send_at=send_at, tz=f.period.tz, lang=L,
-                               audience=compose_ui.audience_words(kind, names.get(segment_id), names.get(exclude_id), L))
-    if plan.cap_override is not None:
-        st.warning(t("cmp.override.line", L, reason=plan.cap_override or "—"))
-    st.warning(t("cmp.dialog.recall", L))
-    typed_ok = True
-    if plan.recipients > threshold:
-        typed = st.text_input(t("cmp.dialog.type", L, n=f"{plan.recipients:,}"), key="cmp_typed")
-        typed_ok = typed.replace(",", "").strip() == str(plan.recipients)
-    label = t("cmp.dialog.ask_approval" if needs_approval else
-              ("cmp.dialog.go_scheduled" if send_at else "cmp.dialog.go"), L)
-    if needs_approval:
-        st.info(t("cmp.approval.needed", L, n=f"{config.get_int('DASHBOARD_APPROVAL_RECIPIENTS'):,}",
-                  yen=f"{config.get_int('DASHBOARD_APPROVAL_YEN'):,}"))
-    go, cancel = st.columns(2)
-    if cancel.button(t("cmp.confirm.cancel", L), key="cmp_cancel"):
-        _close_confirm()
-        st.rerun()
-    if go.button(label, key="cmp_go", type="primary", disabled=not typed_ok):
-        try:
-            actions.submit(con, cur, user, plan, delivery_id=draft, messages=messages, title=title or None,
-                                   segment_id=segment_id, send_at=send_at, promotion=promotion,
-                                   needs_approval=needs_approval)
-        except actions.AudienceChanged as changed:  # friends changed since the count: confirm anew
-            st.error(t("cmp.changed", L, n=f"{changed.now_counted:,}"))
-            st.stop()
-        except actions.CapOverrideRefused as refused:
-            st.error(t(f"cmp.override.refused.{refused.code}", L))
-            st.stop()
-        except auth.PermissionDenied as exc:
-            ui.refuse(exc)
-            st.stop()
-        drafts_ui.sent(cur, user)
-        st.session_state["cmp_started"] = draft
-        st.session_state["cmp_confirming"] = False
-        st.rerun()
-
-
-started = st.session_state.get("cmp_started")
-if not started:
-    if plan.blocked:
-        st.error(t("cmp.blocked", L))
-    may_send = user.may("send")
-    if not may_send:
-        st.info(t("cmp.sender_only", L))
-    if st.button(t("cmp.confirm", L), key="cmp_confirm", type="primary", disabled=plan.blocked or not may_send):
-        st.session_state["cmp_confirming"] = True
-    if st.session_state.get("cmp_confirming") and not plan.blocked:
-        confirm()
-else:
-    compose_ui.progress(cur, started, L)
-    if sending.progress(cur, started).status in ("paused", "stopped") and st.button(t("cmp.resume", L), key="cmp_resume"):
-        try:
-            actions.resume(con, cur, user, started)
-            st.rerun()
-        except auth.PermissionDenied as exc:
-            ui.refuse(exc)
-    if st.button(t("cmp.new", L), key="cmp_new"):
-        st.session_state.pop("cmp_started", None)
-        st.session_state["cmp_delivery_id"] = sending.new_delivery_id()
-        st.rerun()
+send = compose_send.Send(con, cur, user, plan, messages, draft, title, send_at, segment_id, promotion,
+                         compose_ui.audience_words(kind, names.get(segment_id), names.get(exclude_id), L),
+                         f.period.tz, L)
+compose_send.validate_and_test(actions_box, send, clients, testers)
+compose_send.confirm_or_progress(send)

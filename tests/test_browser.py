@@ -213,8 +213,8 @@ def test_compose_preview_confirm_progress_done_then_sandbox_inbox(send_server, b
     from zoneinfo import ZoneInfo
 
     today = _dt.datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
-    shown = " ".join(i.input_value() for i in page.locator('[data-testid="stDateInput"] input').all())
-    assert today in shown, shown
+    shown = page.locator('[data-testid="stSidebar"]').inner_text()   # the preset's days under it
+    assert f" – {today}" in shown, shown
     assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("TypeError").count() == 0
     page.close()
 
