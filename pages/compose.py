@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.web import account_ui, compose_send, compose_ui, drafts_ui, segment_ui, ui
 from dashboard.messaging import planning, sending, staff
 from dashboard.line import api
-from dashboard.audience import saved as segment_store
+from dashboard.audience import rules, saved as segment_store
 from dashboard.core.i18n import t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
@@ -89,8 +89,8 @@ override = (st.text_input(t("cmp.override.reason", L), key="cmp_override_reason"
 try:
     plan = planning.plan_send(cur, rule, messages, clients=clients, exclude_rule=exclude_rule,
                              email_hashes=hashes or None, send_at=send_at, cap_override=override)
-except Exception as exc:  # an invalid rule from the Segments page, say: show why, send nothing
-    st.error(str(exc))
+except (rules.RuleError, segment_store.SegmentStoreError) as exc:  # e.g. an invalid rule: say why, send nothing
+    st.error(exc.text(L))
     st.stop()
 for problem in editor_problems:
     plan.checks.insert(0, planning.Check("block", *problem))

@@ -5,9 +5,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard.audience import rules as segments, running, saved as segment_store
-from dashboard.access import auth
-from dashboard.web import charts, segment_ui, ui
+from dashboard.audience import rules as segments, running
+from dashboard.web import charts, segment_saved, segment_ui, ui
 from dashboard.core import config
 from dashboard.core.i18n import route_label, t
 
@@ -35,7 +34,7 @@ error = None
 try:
     segments.validate(rule)
 except segments.RuleError as exc:
-    error = str(exc)
+    error = exc.text(f.lang)
 
 with result:
     if error and segment_ui.unfinished():   # a condition whose value is not chosen yet: say what to do
@@ -63,7 +62,7 @@ with result:
                 st.session_state["seg_load"] = segments.parse(edited)
                 st.rerun()
             except segments.RuleError as exc:
-                st.error(str(exc))
+                st.error(exc.text(f.lang))
 
 if not error:
     st.subheader(t("seg.sample", f.lang))
@@ -81,52 +80,8 @@ if not error:
 
 st.divider()
 st.subheader(t("seg.saved", f.lang))
-saved = segment_store.list_segments(cur)
-ids = dict(zip(saved["segment_id"], saved["name"]))
 con = ui.connection(f)
-
-
-if st.session_state.pop("seg_reset_delete", False):  # before the checkbox exists in this run
-    st.session_state["seg_delete_sure"] = False
-
-
-def act(fn, *args):
-    try:
-        who = ui.require("edit_segments")  # checked here, whatever the page showed
-        fn(con, *args, who.name)
-        st.session_state["seg_reset_delete"] = True  # a confirmation is good for one action only
-        st.session_state["seg_flash"] = t("seg.done", f.lang)
-        st.rerun()
-    except (segment_store.SegmentStoreError, segments.RuleError, auth.PermissionDenied) as exc:
-        st.error(str(exc))
-
-
-left, right = st.columns(2)
-with left:
-    name = st.text_input(t("seg.name", f.lang), key="seg_name")
-    if st.button(t("seg.save_new", f.lang), key="seg_save", disabled=bool(error)):
-        act(segment_store.create, name, rule)
-with right:
-    if saved.empty:
-        st.caption(t("seg.none_saved", f.lang))
-    else:
-        chosen = st.selectbox(t("seg.pick_saved", f.lang), list(ids), key="seg_pick", format_func=ids.get)
-        row = st.columns(3)
-        if row[0].button(t("seg.load", f.lang), key="seg_load_btn", use_container_width=True):
-            st.session_state["seg_load"] = segment_store.get(cur, segment_id=chosen)["rule"]
-            st.rerun()
-        if row[1].button(t("seg.update", f.lang), key="seg_update", disabled=bool(error), use_container_width=True):
-            act(segment_store.update, chosen, rule)
-        if row[2].button(t("seg.rename", f.lang), key="seg_rename", use_container_width=True):
-            act(segment_store.rename, chosen, name)
-        row = st.columns(3, vertical_alignment="center")
-        if row[0].button(t("seg.duplicate", f.lang), key="seg_duplicate", use_container_width=True):
-            act(segment_store.duplicate, chosen, name or f"{ids[chosen]} (2)")
-        sure = row[2].checkbox(t("seg.delete.confirm", f.lang), key="seg_delete_sure")
-        if row[1].button(t("seg.delete", f.lang), key="seg_delete", disabled=not sure, use_container_width=True):
-            act(segment_store.delete, chosen)
-if flash := st.session_state.pop("seg_flash", None):
-    st.success(flash)
+ids = segment_saved.manage(con, cur, rule, error, f.lang)
 
 st.divider()
 st.subheader(t("seg.matrix", f.lang))
@@ -144,33 +99,6 @@ if c3.button(t("seg.matrix.pick", f.lang), key="seg_cell_start", disabled=genre 
     st.rerun()
 ui.csv_download(matrix, "interest_genre_matrix", key="seg_matrix_csv")
 
-if len(ids) >= 2:
-    st.divider()
-    st.subheader(t("seg.overlap", f.lang))
-    picked = st.multiselect(t("seg.overlap.pick", f.lang), list(ids), default=list(ids)[:2], max_selections=3,
-                            key="seg_overlap", format_func=ids.get, **ui.multi(f.lang))
-    if len(picked) >= 2:
-        rules = [segment_store.get(cur, segment_id=s)["rule"] for s in picked]
-        regions = running.overlap(cur, rules)
-        letters = dict(zip(("in_a", "in_b", "in_c"), picked))
-        regions["region"] = [" ∩ ".join(ids[letters[c]] for c in letters if row[c]) or "—"
-                             for _, row in regions.iterrows()]
-        st.plotly_chart(charts.overlap(regions, f.lang), key="seg_overlap_chart")
-        ui.csv_download(regions, "segment_overlap", key="seg_overlap_csv")
-
-if ids:
-    st.subheader(t("seg.sizes", f.lang))
-    shown = st.multiselect(t("seg.pick_saved", f.lang), list(ids), default=list(ids)[:3], key="seg_sizes_pick",
-                           format_func=ids.get, **ui.multi(f.lang))
-    if shown:
-        for segment_id in shown:  # today's exact size is recorded whenever the page counts it
-            rule_of = segment_store.get(cur, segment_id=segment_id)["rule"]
-            # as_of is a midnight: the count describes the day that ends there
-            day = (pd.Timestamp(as_of) - pd.Timedelta(microseconds=1)).tz_convert(f.period.tz).date()
-            size = ui.audience_question(f.db, running.count, json.dumps(rule_of, ensure_ascii=False, sort_keys=True), as_of)
-            segment_store.record_size(con, segment_id, day, size)
-        sizes = segment_store.daily_sizes(con, shown, f.period.first, f.period.last)
-        st.plotly_chart(charts.segment_sizes(sizes, ids, f.lang), key="seg_sizes_chart")
-        ui.csv_download(sizes, "segment_sizes", key="seg_sizes_csv")
-    ui.definition(t("seg.sizes.def", f.lang))
+segment_saved.overlap(cur, ids, f.lang)
+segment_saved.sizes(con, cur, ids, f, as_of)
 cur.close()

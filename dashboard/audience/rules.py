@@ -39,12 +39,24 @@ ROLLUP_WINDOWS = {7: "reactions_7d", 30: "reactions_30d", 90: "reactions_90d"}
 
 
 class RuleError(ValueError):
-    """An invalid rule; the message names the condition (by path) and the reason."""
+    """An invalid rule; the message names the condition (by path) and the reason.
 
-    def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
+    The reason is a code with parameters (i18n keys `rule.err.<code>`): str() is its English text, for
+    the command line and the tests; `text(lang)` says it in the page's language."""
+
+    def __init__(self, path: str, code: str, **params):
+        self.path, self.code, self.params = path, code, params
+        self.reason = self._reason("en")
+        super().__init__(f"{path}: {self.reason}")
+
+    def _reason(self, lang: str) -> str:
+        from dashboard.core.i18n import t
+
+        return t(f"rule.err.{self.code}", lang, **{k: v if isinstance(v, (int, float)) else str(v)
+                                                   for k, v in self.params.items()})
+
+    def text(self, lang: str) -> str:
+        return f"{self.path}: {self._reason(lang)}" if lang == "en" else f"{self._reason(lang)}（場所: {self.path}）"
 
 
 # ---- validation helpers -----------------------------------------------------------------------
@@ -54,9 +66,9 @@ def _int(node: dict, key: str, path: str, *, low: int = 0, high: int = 10_000, r
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleError(path, f"'{key}' must be a whole number")
+        raise RuleError(path, "whole", item=key)
     if not low <= value <= high:
-        raise RuleError(path, f"'{key}' must be between {low} and {high}, got {value}")
+        raise RuleError(path, "range", item=key, low=low, high=high, value=value)
     return value
 
 
@@ -65,7 +77,7 @@ def _number(node: dict, key: str, path: str, required: bool = True):
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise RuleError(path, f"'{key}' must be a number")
+        raise RuleError(path, "number", item=key)
     return float(value)
 
 
@@ -74,24 +86,24 @@ def _text(node: dict, key: str, path: str, required: bool = True):
     if value is None and not required:
         return None
     if not isinstance(value, str):
-        raise RuleError(path, f"'{key}' must be text")
+        raise RuleError(path, "text", item=key)
     if len(value) > MAX_TEXT:
-        raise RuleError(path, f"'{key}' is longer than {MAX_TEXT} characters")
+        raise RuleError(path, "text_long", item=key, max=MAX_TEXT)
     return value
 
 
 def _texts(node: dict, key: str, path: str, allowed: tuple[str, ...] | None = None) -> list[str]:
     value = node.get(key)
     if not isinstance(value, list) or not value:
-        raise RuleError(path, f"'{key}' must be a non-empty list")
+        raise RuleError(path, "list_empty", item=key)
     if len(value) > MAX_LIST:
-        raise RuleError(path, f"'{key}' has more than {MAX_LIST} items")
+        raise RuleError(path, "list_long", item=key, max=MAX_LIST)
     if not all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value):
-        raise RuleError(path, f"every item of '{key}' must be text of at most {MAX_TEXT} characters")
+        raise RuleError(path, "list_items", item=key, max=MAX_TEXT)
     if allowed is not None:
         unknown = [v for v in value if v not in allowed]
         if unknown:
-            raise RuleError(path, f"unknown value(s) {unknown} in '{key}'; allowed: {', '.join(allowed)}")
+            raise RuleError(path, "list_unknown", item=key, unknown=unknown, allowed=", ".join(allowed))
     return list(dict.fromkeys(value))  # drop repeats, keep order
 
 
@@ -100,13 +112,13 @@ def _date(node: dict, key: str, path: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise RuleError(path, f"'{key}' must be a date YYYY-MM-DD") from None
+        raise RuleError(path, "date", item=key) from None
 
 
 def _only(node: dict, path: str, keys: set[str]) -> None:
     extra = set(node) - keys - {"field"}
     if extra:
-        raise RuleError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(keys)}")
+        raise RuleError(path, "keys", extra=sorted(extra), allowed=sorted(keys))
 
 
 # ---- the compiler's state ---------------------------------------------------------------------
@@ -136,7 +148,7 @@ def _following(c: _Compiler, n: dict, path: str) -> str:
     _only(n, path, {"value"})
     value = n.get("value", True)
     if not isinstance(value, bool):
-        raise RuleError(path, "'value' must be true (following) or false (blocked)")
+        raise RuleError(path, "following")
     return FOLLOWING_AT_AS_OF if value else f"(not {FOLLOWING_AT_AS_OF})"
 
 
@@ -144,14 +156,14 @@ def _followed(c: _Compiler, n: dict, path: str) -> str:
     _only(n, path, {"within_days", "from", "to"})
     if "within_days" in n:
         if "from" in n or "to" in n:
-            raise RuleError(path, "use either 'within_days' or 'from'/'to', not both")
+            raise RuleError(path, "followed_both")
         days = c.bind(_int(n, "within_days", path, low=1, high=3650))
         return f"(f.followed_at >= $as_of - to_days({days}::integer) and f.followed_at < $as_of)"
     if "from" not in n or "to" not in n:
-        raise RuleError(path, "needs 'within_days', or both 'from' and 'to' (dates, inclusive)")
+        raise RuleError(path, "followed_needs")
     first, last = _date(n, "from", path), _date(n, "to", path)
     if last < first:
-        raise RuleError(path, f"'to' ({last}) is before 'from' ({first})")
+        raise RuleError(path, "followed_order", first=first, last=last)
     start = c.bind(c.day_start(first))
     end = c.bind(c.day_start(last + dt.timedelta(days=1)))
     return f"(f.followed_at >= {start} and f.followed_at < {end})"
@@ -166,7 +178,7 @@ def _tags(c: _Compiler, n: dict, path: str) -> str:
     _only(n, path, {"match", "tags"})
     match = n.get("match", "any")
     if match not in ("any", "all", "none"):
-        raise RuleError(path, "'match' must be one of any, all, none")
+        raise RuleError(path, "match")
     tags = _texts(n, "tags", path)
     p = c.bind(tags)
     having = f"count(distinct tag) = {c.bind(len(tags))}" if match == "all" else "true"
@@ -188,7 +200,7 @@ def _attribute(c: _Compiler, n: dict, path: str) -> str:
     key = _text(n, "key", path)
     op = n.get("op", "eq")
     if not isinstance(op, str) or op not in _ATTRIBUTE_OPS:   # a list is unhashable: say so, no TypeError
-        raise RuleError(path, f"'op' must be one of {', '.join(_ATTRIBUTE_OPS)}")
+        raise RuleError(path, "op", ops=", ".join(_ATTRIBUTE_OPS))
     if op == "in":
         value = _texts(n, "value", path)
     elif op in ("lt", "le", "gt", "ge"):
@@ -204,7 +216,7 @@ def _customer(c: _Compiler, n: dict, path: str) -> str:
     _only(n, path, {"linked"})
     linked = n.get("linked", True)
     if not isinstance(linked, bool):
-        raise RuleError(path, "'linked' must be true or false")
+        raise RuleError(path, "linked")
     return "(f.customer_id is not null)" if linked else "(f.customer_id is null)"
 
 
@@ -235,9 +247,9 @@ def _customer_range(column: str):
         _only(n, path, {"min", "max"})
         low, high = _number(n, "min", path, required=False), _number(n, "max", path, required=False)
         if low is None and high is None:
-            raise RuleError(path, "needs 'min', 'max' or both")
+            raise RuleError(path, "min_max")
         if low is not None and high is not None and high < low:
-            raise RuleError(path, f"'max' ({high}) is below 'min' ({low})")
+            raise RuleError(path, "max_below", high=high, low=low)
         tests = [f"{column} >= {c.bind(low)}" if low is not None else "true",
                  f"{column} <= {c.bind(high)}" if high is not None else "true"]
         return (f"(f.customer_id in (select customer_id from customers where "
@@ -249,7 +261,7 @@ def _reactions(c: _Compiler, n: dict, path: str) -> str:
     _only(n, path, {"type", "min", "within_days"})
     kind = n.get("type", "any")
     if kind != "any" and kind not in REACTION_TYPES:
-        raise RuleError(path, f"'type' must be any or one of {', '.join(REACTION_TYPES)}")
+        raise RuleError(path, "reaction_type", types=", ".join(REACTION_TYPES))
     least = _int(n, "min", path, low=1, high=100_000)
     days = _int(n, "within_days", path, low=1, high=3650)
     if kind == "any" and days in ROLLUP_WINDOWS and c.use_rollup:
@@ -334,32 +346,32 @@ NEEDS_ROLLUP = {"interest", "genre"}
 
 def _node(c: _Compiler, node, path: str, depth: int, counter: list[int]) -> str:
     if depth > MAX_DEPTH:
-        raise RuleError(path, f"groups nest deeper than {MAX_DEPTH} levels")
+        raise RuleError(path, "depth", max=MAX_DEPTH)
     if not isinstance(node, dict):
-        raise RuleError(path, "must be an object: a group (all / any / not) or a condition (field)")
+        raise RuleError(path, "not_object")
     groups = [k for k in ("all", "any", "not") if k in node]
     if groups and "field" in node:
-        raise RuleError(path, "is both a group and a condition")
+        raise RuleError(path, "both")
     if len(groups) > 1 or (groups and len(node) > 1):
-        raise RuleError(path, "a group has exactly one key: all, any or not")
+        raise RuleError(path, "group_key")
     if groups:
         kind = groups[0]
         if kind == "not":
             return f"(not {_node(c, node['not'], f'{path}.not', depth + 1, counter)})"
         children = node[kind]
         if not isinstance(children, list) or not children:
-            raise RuleError(f"{path}.{kind}", "must be a non-empty list")
+            raise RuleError(f"{path}.{kind}", "group_empty")
         joiner = " and " if kind == "all" else " or "
         parts = [_node(c, child, f"{path}.{kind}[{i}]", depth + 1, counter) for i, child in enumerate(children)]
         return "(" + joiner.join(parts) + ")"
     name = node.get("field")
     if not isinstance(name, str) or name not in CONDITIONS:   # a list or object is no field name
-        raise RuleError(path, f"unknown field {name!r}; known: {', '.join(sorted(CONDITIONS))}")
+        raise RuleError(path, "field", name=repr(name), known=", ".join(sorted(CONDITIONS)))
     counter[0] += 1
     if counter[0] > MAX_CONDITIONS:
-        raise RuleError(path, f"a rule may hold at most {MAX_CONDITIONS} conditions")
+        raise RuleError(path, "too_many", max=MAX_CONDITIONS)
     if name in NEEDS_ROLLUP and not c.use_rollup:
-        raise RuleError(path, f"'{name}' is known only as of the last rollup refresh, not at another time")
+        raise RuleError(path, "rollup_only", name=name)
     # coalesce: a condition on a missing value (no route, no attribute) is false, and so its
     # negation is true, never SQL's unknown that would drop the friend from both.
     return f"coalesce({CONDITIONS[name](c, node, f'{path} (field {name!r})')}, false)"
@@ -430,19 +442,19 @@ def parse(rule) -> dict:
     """A rule from JSON text or a dict, checked for its envelope."""
     if isinstance(rule, (str, bytes)):
         if len(rule) > MAX_RULE_CHARS:
-            raise RuleError("rule", f"is larger than {MAX_RULE_CHARS // (1024 * 1024)} MB; a rule this big cannot be right")
+            raise RuleError("rule", "too_big", mb=MAX_RULE_CHARS // (1024 * 1024))
         try:
             rule = json.loads(rule)
         except json.JSONDecodeError as exc:
-            raise RuleError("rule", f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            raise RuleError("rule", "json", msg=exc.msg, line=exc.lineno) from None
         except (RecursionError, UnicodeDecodeError):
-            raise RuleError("rule", "is not valid JSON (nested too deeply or not UTF-8)") from None
+            raise RuleError("rule", "json_deep") from None
     if not isinstance(rule, dict):
-        raise RuleError("rule", "must be a JSON object with 'version' and 'rule'")
+        raise RuleError("rule", "envelope")
     if rule.get("version") != RULE_VERSION:
-        raise RuleError("version", f"must be {RULE_VERSION} (this program's rule format)")
+        raise RuleError("version", "version", v=RULE_VERSION)
     if set(rule) - {"version", "rule"} or "rule" not in rule:
-        raise RuleError("rule", "the envelope holds exactly 'version' and 'rule'")
+        raise RuleError("rule", "envelope_keys")
     return rule
 
 

@@ -19,15 +19,24 @@ MAX_NAME = 100
 
 
 class SegmentStoreError(ValueError):
-    pass
+    """A refused segment write: a code (i18n `seg.err.<code>`) with parameters; str() is English."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        from dashboard.core.i18n import t
+
+        return t(f"seg.err.{self.code}", lang, **self.params)
 
 
 def _name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise SegmentStoreError("a segment needs a name")
+        raise SegmentStoreError("no_name")
     if len(name) > MAX_NAME:
-        raise SegmentStoreError(f"a segment name has at most {MAX_NAME} characters")
+        raise SegmentStoreError("name_long", max=MAX_NAME)
     return name
 
 
@@ -45,7 +54,7 @@ def _write(con, statements: list[tuple[str, dict]], actor: str, action: str, seg
             _audit(cur, actor, action, segment_id, detail)
     except duckdb.ConstraintException as exc:
         if "name" in str(exc) or "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
-            raise SegmentStoreError("a segment with this name already exists") from None
+            raise SegmentStoreError("name_taken") from None
         raise
     finally:
         cur.close()
@@ -59,7 +68,7 @@ def get(cur, *, segment_id: str | None = None, name: str | None = None) -> dict:
     frame = list_segments(cur)
     row = frame[frame["segment_id"] == segment_id] if segment_id else frame[frame["name"] == name]
     if row.empty:
-        raise SegmentStoreError(f"no saved segment {'id ' + segment_id if segment_id else repr(name)}")
+        raise SegmentStoreError("unknown", which=f"id {segment_id}" if segment_id else repr(name))
     record = row.iloc[0].to_dict()
     record["rule"] = json.loads(record["definition"])
     return record
