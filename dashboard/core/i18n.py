@@ -51,6 +51,8 @@ TEXT: dict[str, dict[str, str]] = {
                             "en": "or drag and drop it here ({types}, up to {mb} MB per file)"},
     "dlv.detail.excl.none": {"ja": "除外の内訳は記録されていません（テスト送信、またはこの機能より前の配信）",
                              "en": "No breakdown of exclusions was kept (a test send, or a send older than this feature)"},
+    "dlv.detail.excl.broadcast": {"ja": "LINEの一斉配信: LINEがすべての友だちに送るため、除外はありません",
+                                  "en": "A LINE broadcast: LINE sends it to every friend, so nothing was excluded"},
     "dlv.detail.excl.matched": {"ja": "条件に合った友だち（除外前）", "en": "Friends the rule matched (before exclusions)"},
     "dlv.detail.excl.left": {"ja": "送信対象（除外後）", "en": "Recipients (after exclusions)"},
     "dlv.detail.excl.step": {"ja": "段階", "en": "Step"},

@@ -146,8 +146,8 @@ def _exclusions(head: dict, lang: str) -> None:
     from dashboard.messaging.planning import exclusion_text
 
     kept = delivery_detail.exclusions(head)
-    if kept is None:
-        st.caption(t("dlv.detail.excl.none", lang))
+    if kept is None:   # a broadcast goes to every friend through LINE: there is nothing to exclude
+        st.caption(t("dlv.detail.excl.broadcast" if head.get("kind") == "broadcast" else "dlv.detail.excl.none", lang))
         return
     audience, steps = kept
     rows = [(t("dlv.detail.excl.matched", lang), count(audience))]
