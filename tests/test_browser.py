@@ -5,6 +5,7 @@ Skipped only when chromium is missing outside CI; with CI=true a missing browser
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -144,6 +145,42 @@ def test_streamlits_own_widget_texts_are_japanese_too(server, browser, artifacts
     assert "Past Week" not in body and "Date range" not in body and "Select..." not in body
     page.screenshot(path=str(artifacts / "data_widgets_ja.png"), full_page=True)
     page.close()
+
+
+# What a person reads on a page: icons (their ligature names), code, and the uploader's own English
+# (hidden by our style, our words drawn instead: the test above) taken out.
+_READ_TEXT = """() => [document.querySelector('[data-testid="stMain"]'), document.querySelector('[data-testid="stSidebar"]')]
+    .map(root => { const c = root.cloneNode(true);
+        c.querySelectorAll('[data-testid="stIconMaterial"], code, pre, [data-testid="stFileUploaderDropzone"] button p, '
+                           + '[data-testid="stFileUploaderDropzoneInstructions"] span').forEach(e => e.remove());
+        return c.innerText; }).join("\\n")"""
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_page_reads_in_one_language_in_the_browser(server, browser, demo_db, lang):
+    """What AppTest cannot see: the front end's own texts (pickers, uploader, menus) as drawn."""
+    from tests.test_languages import PAGES, account_words, foreign
+
+    words = account_words(demo_db)
+    page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="ja-JP" if lang == "ja" else "en-US")
+    page.goto(server)
+    page.locator('[data-testid="stSidebar"]').wait_for(timeout=120_000)
+    if lang == "en":
+        page.get_by_text("English").click()
+        page.get_by_text("Overview").first.wait_for(timeout=60_000)
+    found = {}
+    for name in PAGES:
+        page.goto(server + ("/" if name == "overview" else f"/{name}"))
+        title = page.locator('[data-testid="stMain"] h1').first
+        title.wait_for(timeout=120_000)
+        page.wait_for_timeout(1500)
+        assert bool(re.search(r"[\u3040-\u9fff]", title.inner_text())) == (lang == "ja"), (name, title.inner_text())
+        text = page.evaluate(_READ_TEXT)
+        bad = sorted({w for line in text.splitlines() for w in foreign(line.strip(), lang, words)})
+        if bad:
+            found[name] = bad
+    page.close()
+    assert found == {}, found
 
 
 @pytest.fixture(scope="module")
