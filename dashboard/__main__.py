@@ -307,6 +307,11 @@ def cmd_bench(args) -> int:
 
         print(webhook.webhook_bench(seconds=args.webhook))
         return 0
+    if args.sessions:
+        from bench import sessions
+
+        print(sessions.sessions_bench(args.sessions, db=args.db, friends=args.friends, rounds=args.rounds))
+        return 0
     if args.ingest:
         from bench import ingest
 
@@ -444,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: load the webhook receiver for SECONDS and print requests/s and latency")
     p.add_argument("--ingest", type=_positive, metavar="EVENTS",
                    help="instead: spool EVENTS webhook events and time the loader into the 1M-friend database")
+    p.add_argument("--sessions", type=_positive, metavar="N",
+                   help="instead: drive the running app in headless Chromium — every page loaded and clicked, "
+                        "then N sessions at once — and print time to drawn and server CPU per view")
+    p.add_argument("--rounds", type=_positive, default=5, help="with --sessions: views per page and mode")
     p.set_defaults(func=cmd_bench)
     return parser
 
