@@ -173,7 +173,7 @@ def quota_runout(cur, as_of: dt.datetime, th: dict) -> list[Finding]:
         if subject == "free" and q["limit"] is not None and q["forecast"] > q["limit"]:
             continue   # the limit's finding says it all (it includes the overage up to the limit)
         runs_out = month_start + dt.timedelta(days=allowance / pace)
-        found.append(Finding("quota_runout", subject, {
+        found.append(Finding("quota_runout", subject, {"already": q["used"] >= allowance,
             "used": q["used"], "forecast": q["forecast"], "allowance": allowance, "limit": q["limit"],
             "free": q["free"], "plan": q["plan"], "overage": q["forecast_overage"], "yen": q["forecast_yen"],
             "runs_out_on": runs_out.astimezone(ZoneInfo(tz)).date().isoformat(), "month": q["month"]}))

@@ -90,7 +90,8 @@ def describe(rule: str, subject: str, evidence: dict, lang: str, names: dict | N
     params, rule_params = _params(rule, subject, evidence, names, lang)
     key = _key(rule, subject)
     page = rules.RULES[rule][0]
-    return {"title": t(f"{key}.title", lang, **params), "why": t(f"{key}.why", lang, **params),
+    why = f"{key}.why_past" if rule == "quota_runout" and evidence.get("already") else f"{key}.why"
+    return {"title": t(f"{key}.title", lang, **params), "why": t(why, lang, **params),
             "action": t(f"{key}.action", lang), "rule": t(f"hl.rule.{rule}.rule", lang, **rule_params),
             "page": page, "page_label": t(f"nav.{page}", lang),
             "urgency": t(f"hl.alert.urgency.{rules.RULES[rule][1]}", lang)}

@@ -169,6 +169,11 @@ TEXT: dict[str, dict[str, str]] = {
                                        "en": "{used} messages so far this month. At this pace the month ends at {forecast}, "
                                              "reaching the limit of {allowance} around {runs_out}; the extra messages cost "
                                              "about {yen}."},
+    "hl.rule.quota_runout.limit.why_past": {"ja": "今月はここまで{used}通で、すでに上限{allowance}通に届いています。このペースでは月末に{forecast}通の見込みで、"
+                                                  "追加メッセージの料金は約{yen}です。",
+                                            "en": "{used} messages so far this month: the limit of {allowance} is already "
+                                                  "reached. At this pace the month would end at {forecast}; the extra "
+                                                  "messages cost about {yen}."},
     "hl.rule.quota_runout.limit.action": {
         "ja": "大きな一斉配信を、対象を絞った配信に切り替えましょう。上限に届くと残りの配信は止まります（上限はLINE公式アカウントの管理画面で変えられます）。",
         "en": "Turn large broadcasts into targeted sends. At the limit, the rest of the month's sends stop (the "
@@ -180,6 +185,11 @@ TEXT: dict[str, dict[str, str]] = {
                                       "en": "{used} messages so far this month. At this pace the month ends at {forecast}, "
                                             "past the {allowance} free ones around {runs_out}: {overage} extra messages "
                                             "for about {yen}."},
+    "hl.rule.quota_runout.free.why_past": {"ja": "今月はここまで{used}通で、無料分{allowance}通をすでに超えました。このペースでは月末に{forecast}通になり、"
+                                                 "超えた{overage}通の料金は約{yen}です。",
+                                           "en": "{used} messages so far this month: already past the {allowance} free ones. "
+                                                 "At this pace the month ends at {forecast}: {overage} extra messages for "
+                                                 "about {yen}."},
     "hl.rule.quota_runout.free.action": {
         "ja": "全員への配信を減らし、反応する友だちに絞って送ると費用が下がります。",
         "en": "Send fewer messages to everyone and more to the friends who react: the cost goes down."},
