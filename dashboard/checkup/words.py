@@ -90,8 +90,8 @@ def describe(rule: str, subject: str, evidence: dict, lang: str, names: dict | N
     params, rule_params = _params(rule, subject, evidence, names, lang)
     key = _key(rule, subject)
     page = rules.RULES[rule][0]
-    why = f"{key}.why_past" if rule == "quota_runout" and evidence.get("already") else f"{key}.why"
-    return {"title": t(f"{key}.title", lang, **params), "why": t(why, lang, **params),
+    past = "_past" if rule == "quota_runout" and evidence.get("already") else ""
+    return {"title": t(f"{key}.title{past}", lang, **params), "why": t(f"{key}.why{past}", lang, **params),
             "action": t(f"{key}.action", lang), "rule": t(f"hl.rule.{rule}.rule", lang, **rule_params),
             "page": page, "page_label": t(f"nav.{page}", lang),
             "urgency": t(f"hl.alert.urgency.{rules.RULES[rule][1]}", lang)}
@@ -123,7 +123,7 @@ def goal_lines(g, lang: str) -> dict:
         "label": kpi_label(g.kpi, lang),
         "target": t("hl.goal.target", lang, target=kpi_value(g.kpi, g.target), due=g.due_on.isoformat()),
         "current": t("hl.goal.current", lang, value=kpi_value(g.kpi, g.current)),
-        "progress": None if g.progress is None else t("hl.goal.progress", lang, pct=f"{g.progress * 100:.0f}%",
+        "progress": None if g.progress is None else t("hl.goal.progress", lang, pct=f"{round(g.progress * 100)}%",
                                                       baseline=kpi_value(g.kpi, g.baseline)),
         "pace": None if g.pace_needed is None else t("hl.goal.pace", lang, pace=kpi_change(g.kpi, g.pace_needed),
                                                      weeks=f"{g.weeks_left:.1f}"),

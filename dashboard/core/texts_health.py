@@ -101,7 +101,7 @@ TEXT: dict[str, dict[str, str]] = {
     "hl.alert.err.mute_days": {"ja": "非表示にする日数を選んでください。", "en": "Choose how many days to mute it for."},
     "hl.alert.only_operators": {"ja": "対応中・非表示にできるのは運用担当者以上です。",
                                 "en": "Operators and above can mark or mute alerts."},
-    "hl.here.title": {"ja": "この画面に関係するサイン", "en": "Warning signs about this page"},
+    "hl.here.title": {"ja": "この画面に関係するサイン（{n}件）", "en": "Warning signs about this page ({n})"},
     "hl.here.more": {"ja": "詳しくはアカウント診断へ", "en": "More on Account health"},
     # the rules: title, the evidence in words, the suggested action, the rule itself
     "hl.rule.promotion_share.title": {"ja": "宣伝の配信が多すぎます", "en": "Too many of your sends are promotions"},
@@ -169,6 +169,8 @@ TEXT: dict[str, dict[str, str]] = {
                                        "en": "{used} messages so far this month. At this pace the month ends at {forecast}, "
                                              "reaching the limit of {allowance} around {runs_out}; the extra messages cost "
                                              "about {yen}."},
+    "hl.rule.quota_runout.limit.title_past": {"ja": "今月のメッセージ上限にもう届いています",
+                                              "en": "This month's message limit is already reached"},
     "hl.rule.quota_runout.limit.why_past": {"ja": "今月はここまで{used}通で、すでに上限{allowance}通に届いています。このペースでは月末に{forecast}通の見込みで、"
                                                   "追加メッセージの料金は約{yen}です。",
                                             "en": "{used} messages so far this month: the limit of {allowance} is already "
@@ -185,6 +187,8 @@ TEXT: dict[str, dict[str, str]] = {
                                       "en": "{used} messages so far this month. At this pace the month ends at {forecast}, "
                                             "past the {allowance} free ones around {runs_out}: {overage} extra messages "
                                             "for about {yen}."},
+    "hl.rule.quota_runout.free.title_past": {"ja": "今月の無料メッセージをもう使い切りました",
+                                             "en": "This month's free messages are already used up"},
     "hl.rule.quota_runout.free.why_past": {"ja": "今月はここまで{used}通で、無料分{allowance}通をすでに超えました。このペースでは月末に{forecast}通になり、"
                                                  "超えた{overage}通の料金は約{yen}です。",
                                            "en": "{used} messages so far this month: already past the {allowance} free ones. "

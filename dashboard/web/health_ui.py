@@ -96,7 +96,7 @@ def _live(f):
         cur.close()
 
 
-def _page_link(page: str, lang: str, key: str) -> None:
+def _page_link(page: str, lang: str) -> None:
     label = t("hl.alert.open_page", lang, page=t(f"nav.{page}", lang))
     st.page_link(str(PAGES / f"{page}.py"), label=label, icon=":material/arrow_forward:")
 
@@ -110,7 +110,7 @@ def _card(f, a: alerts.Alert, names: dict, *, actions: bool) -> None:
         st.markdown(f"**{t('hl.alert.evidence', lang)}:** {d['why']}")
         st.markdown(f"**{t('hl.alert.action', lang)}:** {d['action']}")
         st.caption(f"{t('hl.alert.rule', lang)}: {d['rule']}")
-        _page_link(d["page"], lang, f"hl_link_{a.alert_id}")
+        _page_link(d["page"], lang)
         if a.status == "acknowledged":
             st.caption(t("hl.alert.acked", lang, who=a.acted_by or "—", at=words.when(a.acted_at, f.period.tz)))
         elif a.status == "muted" and not a.is_open(dt.datetime.now(dt.timezone.utc)):
@@ -124,10 +124,11 @@ def _actions(f, a: alerts.Alert) -> None:
     if not ui.allowed("alerts"):
         st.caption(t("hl.alert.only_operators", lang))
         return
-    left, mid, right = st.columns([2, 2, 2])
+    left, mid, right, _ = st.columns([2, 2, 2, 3])
     if a.status != "acknowledged" and left.button(t("hl.alert.ack", lang), key=f"hl_ack_{a.alert_id}"):
         _act(f, lambda con, who: alerts.acknowledge(con, who, a.alert_id))
-    days = mid.selectbox(t("hl.alert.mute_for", lang), alerts.MUTE_DAYS, key=f"hl_mute_days_{a.alert_id}",
+    # the language in the key: a keyed selectbox keeps showing its label of the other language after a switch
+    days = mid.selectbox(t("hl.alert.mute_for", lang), alerts.MUTE_DAYS, key=f"hl_mute_days_{lang}_{a.alert_id}",
                          format_func=lambda n: t("hl.alert.mute_days", lang, days=n), label_visibility="collapsed")
     if right.button(t("hl.alert.mute", lang), key=f"hl_mute_{a.alert_id}"):
         _act(f, lambda con, who: alerts.mute(con, who, a.alert_id, days))
@@ -179,8 +180,7 @@ def alerts_here(f, page: str) -> None:
         return
     lang = f.lang
     names = ui.route_names(f)
-    with st.expander(f"{t('hl.here.title', lang)}（{len(mine)}）" if lang == "ja" else
-                     f"{t('hl.here.title', lang)} ({len(mine)})", expanded=True, icon=":material/warning:"):
+    with st.expander(t("hl.here.title", lang, n=len(mine)), expanded=True, icon=":material/warning:"):
         for a in mine:
             d = words.describe(a.rule, a.subject, a.evidence, lang, names)
             st.markdown(f"**{d['title']}** — {d['why']}  \n{t('hl.alert.action', lang)}: {d['action']}")
@@ -256,7 +256,7 @@ def goal_form(f) -> None:
         st.caption(t("hl.goals.admin_only", lang))
         return
     with st.expander(t("hl.goal.form", lang)):
-        kpi = st.selectbox(t("hl.goal.form.kpi", lang), list(goals.KPIS), key="hl_goal_kpi",
+        kpi = st.selectbox(t("hl.goal.form.kpi", lang), list(goals.KPIS), key=f"hl_goal_kpi_{lang}",
                            format_func=lambda k: words.kpi_label(k, lang))
         is_rate = kpi in goals.RATES
         target = st.number_input(t("hl.goal.form.target_pct" if is_rate else "hl.goal.form.target", lang), min_value=0.0,
