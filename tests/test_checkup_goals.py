@@ -196,3 +196,27 @@ def test_migration_007_adds_the_goals_and_alerts(tmp_path):
     tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     assert {"goals", "alerts", "alert_checks"} <= tables
     con.close()
+
+
+# ---- the weekly report --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_report_says_what_to_do_next_in_markdown_and_html(con, lang):
+    import re
+
+    from dashboard.analytics import report
+
+    goals.set_goal(con, ADMIN, "friends", 5000, dt.date(2027, 3, 31), now=DEMO_NOW)
+    period = metrics.Period.from_dates(dt.date(2026, 10, 27), dt.date(2026, 11, 23))
+    kpis = metrics.overview_kpis(con, period)
+    s = summary.weekly(con.cursor(), now=DEMO_NOW)
+    md = report.render(kpis, period, "markdown", lang=lang, summary=s)
+    heading = "次にやること（3つ）" if lang == "ja" else "What to do next (three things)"
+    assert f"## {heading}" in md and md.count("\n1. ") == 1 and "\n3. " in md
+    assert ("友だち数（累計）" if lang == "ja" else "Friends (all time)") in md.split("##")[-2]
+    page = report.render(kpis, period, "html", lang=lang, summary=s, rpd=metrics.reactions_per_delivery(con, period))
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 2 and heading in page
+    assert not re.search(r"<script|<link|src=|https?://(?!www\.w3\.org/2000/svg)", page)   # nothing to fetch
+    data = json.loads(report.render(kpis, period, "json", lang=lang, summary=s))
+    assert [a["rule"] for a in data["health"]["next_actions"]] == [x.rule for x in s.next_actions]
+    assert data["kpis"] == json.loads(json.dumps(kpis["kpis"], default=str))
