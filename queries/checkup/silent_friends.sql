@@ -23,15 +23,28 @@ ledger as (
     join deliveries d on d.delivery_id = r.delivery_id
     where r.status = 'sent' and d.kind <> 'test' and coalesce(r.sent_at, d.sent_at) < $as_of
 ),
-silent as (
+-- A friend never blocked received a broadcast when the last one came after their add (one comparison
+-- each: most friends); only friends who blocked (and came back, or block after $as_of) need the
+-- broadcasts sent while they followed.
+never_blocked as (
     select f.*
     from f
-    where f.user_key not in (select user_key from ledger where user_key is not null)
+    where f.blocked_at is null
+      and not coalesce((select max(sent_at) from broadcasts) > f.followed_at, false)
+),
+blocked_once as (
+    select f.*
+    from f
+    where f.blocked_at is not null
       and not exists (
           select 1 from broadcasts b
           where f.followed_at < b.sent_at
-            and (f.blocked_at is null or f.blocked_at >= b.sent_at
+            and (f.blocked_at >= b.sent_at
                  or (f.last_followed_at > f.blocked_at and f.last_followed_at < b.sent_at)))
+),
+silent as (
+    select * from (select * from never_blocked union all select * from blocked_once) x
+    where x.user_key not in (select user_key from ledger where user_key is not null)
 ),
 final as (
     select (select count(*) from silent) as silent,
