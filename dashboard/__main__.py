@@ -42,15 +42,18 @@ def cmd_demo(args) -> int:
 
 def cmd_report(args) -> int:
     from dashboard.analytics import metrics, report
+    from dashboard.checkup import summary
     from dashboard.core import storage
 
     con = storage.connect(args.db, read_only=True)
     try:
         period = metrics.Period.from_dates(args.start, args.end)
         kpis = metrics.overview_kpis(con, period, routes=args.route or [])
+        health = summary.weekly(con)   # issue 16: goals, warning signs, the three things to do next
+        rpd = metrics.reactions_per_delivery(con, period, args.route or []) if args.format == "html" else None
     finally:
         con.close()
-    print(report.render(kpis, period, args.format, lang=args.lang))
+    print(report.render(kpis, period, args.format, lang=args.lang, summary=health, rpd=rpd))
     return 0
 
 
@@ -339,8 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD (account time zone)")
     p.add_argument("--end", type=_date, required=True, help="last day, inclusive")
     p.add_argument("--route", action="append", help="only friends of this inflow route (repeatable)")
-    p.add_argument("--format", choices=("json", "markdown"), default="markdown")
-    p.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of markdown labels")
+    p.add_argument("--format", choices=("json", "markdown", "html"), default="markdown",
+                   help="markdown, json, or html: one self-contained page with inline SVG charts (e-mail, chat)")
+    p.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of markdown and html labels")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("segment", help="count or export the members of a rule or a saved segment")

@@ -247,10 +247,18 @@ def _backup(con):
     return None
 
 
+def _checkup(con) -> None:
+    """Issue 16: evaluate the check-up's rules and keep the alerts table up to date."""
+    from dashboard.checkup import alerts
+
+    alerts.check(con)
+
+
 DUTIES: dict[str, Duty] = {d.name: d for d in (
     Duty("loader", _load_spool, lambda: float(config.get_int("DASHBOARD_INGEST_INTERVAL_S"))),
     Duty("sends", _sends, lambda: POLL_S),
     Duty("backup", _backup, lambda: BACKUP_CHECK_S),
+    Duty("checkup", _checkup, lambda: float(config.get_int("DASHBOARD_ALERT_INTERVAL_S"))),
 )}
 _database = Duty("database", lambda con: None, lambda: POLL_S, needs_db=False)
 

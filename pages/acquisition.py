@@ -2,10 +2,11 @@
 import streamlit as st
 
 from dashboard.analytics import metrics
-from dashboard.web import account_ui, charts, ui
+from dashboard.web import account_ui, charts, health_ui, ui
 from dashboard.core.i18n import route_label, t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
+health_ui.alerts_here(f, "acquisition")  # issue 16: the warning signs about this page
 names = ui.route_names(f)
 
 st.subheader(t("acq.daily", f.lang))

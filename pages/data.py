@@ -4,11 +4,12 @@ import streamlit as st
 
 from dashboard.intake import data_status, imports, loader, sync
 from dashboard.intake.texts import say
-from dashboard.web import ui
+from dashboard.web import health_ui, ui
 from dashboard import worker
 from dashboard.core.i18n import t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
+health_ui.alerts_here(f, "data")  # issue 16: the warning signs about this page
 L, tz = f.lang, f.period.tz
 con = ui.connection(f)
 cur = con.cursor()

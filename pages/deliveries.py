@@ -3,11 +3,12 @@ Test sends are listed apart, below: they are never charted or counted as deliver
 import streamlit as st
 
 from dashboard.analytics import metrics
-from dashboard.web import account_ui, charts, delivery_view, ui
+from dashboard.web import account_ui, charts, delivery_view, health_ui, ui
 from dashboard.analytics import delivery_detail
 from dashboard.core.i18n import t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
+health_ui.alerts_here(f, "deliveries")  # issue 16: the warning signs about this page
 
 frame = ui.ask(f, metrics.deliveries)
 tests = ui.ask(f, metrics.test_sends)

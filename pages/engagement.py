@@ -2,10 +2,11 @@
 import streamlit as st
 
 from dashboard.analytics import metrics
-from dashboard.web import charts, ui
+from dashboard.web import charts, health_ui, ui
 from dashboard.core.i18n import t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
+health_ui.alerts_here(f, "engagement")  # issue 16: the warning signs about this page
 
 st.subheader(t("eng.rpd", f.lang))
 rpd = ui.ask(ui.lookback(f, "eng_rpd_window", "common.history"), metrics.reactions_per_delivery)

@@ -3,10 +3,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analytics import metrics
-from dashboard.web import account_ui, charts, ui
+from dashboard.web import account_ui, charts, health_ui, ui
 from dashboard.core.i18n import t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
+health_ui.alerts_here(f, "overview")  # issue 16: the warning signs about this page
 
 result = ui.ask(f, metrics.overview_kpis)
 kpis = result["kpis"]

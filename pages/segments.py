@@ -6,11 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.audience import rules as segments, running
-from dashboard.web import charts, segment_saved, segment_ui, ui
+from dashboard.web import charts, health_ui, segment_saved, segment_ui, ui
 from dashboard.core import config
 from dashboard.core.i18n import route_label, t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
+health_ui.alerts_here(f, "segments")  # issue 16: the warning signs about this page
 names = ui.route_names(f)
 as_of = ui.segment_as_of(f)
 cur = ui.cursor(f.db)

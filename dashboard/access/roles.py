@@ -23,6 +23,8 @@ _LOWEST_ROLE = {
     "users": "admin",
     "staff": "admin",              # the staff list: who test sends may reach (dashboard/messaging/staff.py)
     "audit": "admin",
+    "alerts": "operator",          # acknowledge or mute a check-up alert (dashboard/checkup/alerts.py)
+    "set_goals": "admin",          # the account's goals (dashboard/checkup/goals.py)
 }
 ACTIONS = tuple(_LOWEST_ROLE)
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -35,6 +37,7 @@ PAGES = {
     "engagement": "view", "deliveries": "view", "segments": "view",
     "data": "import",       # operators up: its quarantine shows raw events with unmasked user IDs
     "compose": "draft", "audit": "audit",
+    "health": "view",       # issue 16: goals and alerts (setting goals: admins; alerts: operators up)
 }
 
 

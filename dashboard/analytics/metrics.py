@@ -102,6 +102,12 @@ def _period_numbers(cur, period: Period, routes) -> dict:
     }
 
 
+def period_numbers(cur, period: Period, routes: list[str] | None = None) -> dict:
+    """The Overview's numbers of one period, without the comparison (the check-up's goals read
+    them, so a goal's current value is the Overview's)."""
+    return _period_numbers(cur, period, list(routes or []))
+
+
 KPI_KEYS = ("friends", "following", "new_friends", "blocks", "block_rate", "active_friends",
             "active_rate", "reactions_per_delivery", "messages_sent_month")
 

@@ -134,6 +134,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_OIDC_ROLES", "",
             "Roles of OpenID Connect users (st.login), as `address-or-@domain=role` pairs separated by "
             "commas (e.g. `boss@example.jp=admin,@example.jp=viewer`); anyone unmatched is refused."),
+    Setting("DASHBOARD_ALERT_INTERVAL_S", "300",
+            "Seconds between two check-up runs (goals and alerts, the Health page) in the dashboard's background worker."),
+    Setting("DASHBOARD_ALERT_PROMOTION_SHARE", "50",
+            "Alert when promotions are more than this percentage of the sends of the last 30 days."),
+    Setting("DASHBOARD_ALERT_FALLING_DELIVERIES", "3",
+            "Alert when reactions per delivery fell this many deliveries in a row."),
+    Setting("DASHBOARD_ALERT_BLOCK_SPIKE_FACTOR", "2",
+            "Alert when a send's blocks within 24 h, per message sent, are above this many times its audience's "
+            "usual rate (earlier sends to the same audience in 90 days)."),
+    Setting("DASHBOARD_ALERT_BLOCK_SPIKE_MIN", "10",
+            "A block spike needs at least this many blocks within 24 h of the send."),
+    Setting("DASHBOARD_ALERT_ROUTE_BLOCK_FACTOR", "2",
+            "Alert when an inflow route's 7-day block rate is above this many times the account's."),
+    Setting("DASHBOARD_ALERT_ROUTE_MIN_ADDS", "30",
+            "A route's block-rate alert needs at least this many adds (30 days, each watched for 7 days)."),
+    Setting("DASHBOARD_ALERT_SILENT_DAYS", "21",
+            "Alert on friends who added the account more than this many days ago and have received nothing."),
+    Setting("DASHBOARD_ALERT_WEEKLY_MESSAGES", "3",
+            "Alert on friends who received more than this many messages in the last 7 days."),
+    Setting("DASHBOARD_ALERT_MENU_AREA_SHARE", "3",
+            "Alert on a rich-menu area with less than this percentage of all rich-menu taps of the last 30 days."),
+    Setting("DASHBOARD_ALERT_LOADER_LAG_MINUTES", "10",
+            "Alert when received webhook events have waited more than this many minutes to be loaded."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -892,3 +892,5 @@ def route_label(route: str | None, names: dict[str, tuple[str, str]], lang: str)
         return t("common.total", lang)
     ja, en = names.get(route, (route, route))
     return ja if lang == "ja" else en
+
+from dashboard.core.texts_health import TEXT as _HEALTH_TEXT; TEXT.update(_HEALTH_TEXT)  # noqa: E402,E702 (issue 16)

@@ -12,7 +12,7 @@ not beside it, and st.navigation is always in charge. app.py at the root serves 
 import streamlit as st
 
 from dashboard.access import roles
-from dashboard.web import context, errors, sidebar
+from dashboard.web import context, errors, health_ui, sidebar
 from dashboard.core.config import ROOT
 from dashboard.core.i18n import t
 
@@ -22,6 +22,7 @@ PAGES = ROOT / "pages"
 # (group, page file name, icon, title): a page is listed only when the user's role may open it
 LAYOUT = (
     ("nav.group.analysis", "overview", ":material/dashboard:", "overview.title"),
+    ("nav.group.analysis", "health", ":material/monitor_heart:", "hl.title"),
     ("nav.group.analysis", "acquisition", ":material/person_add:", "acq.title"),
     ("nav.group.analysis", "funnel", ":material/filter_alt:", "funnel.title"),
     ("nav.group.analysis", "cohorts", ":material/grid_on:", "cohorts.title"),
@@ -45,9 +46,10 @@ may_open = set(roles.pages_for(user.role))
 groups: dict[str, list] = {}
 for group, name, icon, _ in LAYOUT:
     if name in may_open:
+        # the Health page's title carries the count of open alerts (issue 16)
+        title = health_ui.nav_title(lang) if name == "health" else t(f"nav.{name}", lang)
         groups.setdefault(t(group, lang), []).append(
-            st.Page(PAGES / f"{name}.py", title=t(f"nav.{name}", lang), icon=icon, url_path=name,
-                    default=name == "overview"))
+            st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name, default=name == "overview"))
 current = st.navigation(groups)
 name = current.url_path or "overview"
 with errors.guard(lang, name):  # a sentence and a reference, never a traceback
