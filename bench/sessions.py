@@ -105,7 +105,13 @@ async def _drawn(page, timeout_s: float = 120.0) -> None:
         else:
             since = None
         await asyncio.sleep(0.05)
-    raise TimeoutError(f"{page.url} was not drawn within {timeout_s:.0f} s")
+    state = await page.evaluate("""() => ({stale: document.querySelectorAll('[data-stale="true"]').length,
+        running: !!document.querySelector('[data-testid="stStatusWidget"] button'),
+        h1: !!document.querySelector('[data-testid="stMain"] h1'),
+        charts: document.querySelectorAll('.js-plotly-plot').length,
+        drawn: document.querySelectorAll('.js-plotly-plot svg.main-svg').length,
+        text: (document.querySelector('[data-testid="stMain"]') || document.body).innerText.slice(0, 300)})""")
+    raise TimeoutError(f"{page.url} was not drawn within {timeout_s:.0f} s: {state}")
 
 
 async def _full_load(browser, url: str) -> float:
@@ -114,7 +120,7 @@ async def _full_load(browser, url: str) -> float:
     try:
         page = await context.new_page()
         started = time.perf_counter()
-        await page.goto(url, wait_until="commit", timeout=180_000)
+        await page.goto(url, wait_until="domcontentloaded", timeout=180_000)
         await _drawn(page, 180.0)
         return time.perf_counter() - started - 0.3
     finally:
