@@ -187,10 +187,12 @@ async def _run(app: Server, floor: Server, sessions: int, rounds: int) -> dict:
             print(f"{sessions} sessions together", flush=True)
             # N sessions opening every page together
             cpu0, started = app.cpu(), time.perf_counter()
-            together = await asyncio.gather(*[_full_load(browser, f"{app.url}/{path}")
-                                              for _ in range(sessions) for path in PAGES])
-            out["together"] = {"times": list(together), "cpu": (app.cpu() - cpu0) / len(together),
-                               "wall": time.perf_counter() - started}
+            views = await asyncio.gather(*[_full_load(browser, f"{app.url}/{path}")
+                                           for _ in range(sessions) for path in PAGES], return_exceptions=True)
+            drawn = [v for v in views if isinstance(v, float)]
+            out["together"] = {"times": drawn or [float("nan")], "cpu": (app.cpu() - cpu0) / len(views),
+                               "wall": time.perf_counter() - started, "views": len(views),
+                               "not_drawn": len(views) - len(drawn)}
         finally:
             await browser.close()
     return out
@@ -245,7 +247,7 @@ def render(r: dict, path: Path, sessions: int, rounds: int, load_before: float, 
                      f"{ms(_p(clicks[path_name], .5))} / {ms(_p(clicks[path_name], .95))} |")
     together = r["together"]
     lines += ["", f"Sidebar click: server CPU {r['clicks']['cpu']:.3f} s per view ({rounds} rounds of every page).",
-              f"{sessions} sessions opening every page together ({len(together['times'])} views in "
+              f"{sessions} sessions opening every page together ({together['views']} views in "
               f"{together['wall']:.1f} s): p50 {ms(_p(together['times'], .5))} ms, p95 {ms(_p(together['times'], .95))} ms, "
-              f"server CPU {together['cpu']:.3f} s per view."]
+              f"server CPU {together['cpu']:.3f} s per view; {together['not_drawn']} not drawn within 180 s."]
     return "\n".join(lines)
