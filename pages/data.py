@@ -65,7 +65,7 @@ else:
 st.subheader(t("data.imports", L))
 ui.definition(t("data.imports.def", L))
 if ui.allowed("import"):
-    kind = st.selectbox(t("data.kind", L), imports.KINDS, key="data_kind",
+    kind = st.selectbox(t("data.kind", L), imports.KINDS, key=ui.lang_key("data_kind", L),
                         format_func=lambda k: t(f"data.kind.{k}", L))
     upload = ui.file_uploader(t("data.file", L), ["csv", "txt", "tsv"], "data_file", L)
     strict = st.checkbox(t("data.strict", L), key="data_strict")

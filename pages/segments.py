@@ -91,7 +91,7 @@ st.plotly_chart(charts.interest_genre(matrix, f.lang), key="seg_matrix")
 ui.definition(t("seg.matrix.def", f.lang, hot=config.get("DASHBOARD_INTEREST_HOT"),
                 warm=config.get("DASHBOARD_INTEREST_WARM"), dormant=config.get("DASHBOARD_INTEREST_DORMANT_DAYS")))
 c1, c2, c3 = st.columns([2, 2, 3])
-level = c1.selectbox(t("seg.interest", f.lang), list(segments.INTEREST_LEVELS), key="seg_cell_level",
+level = c1.selectbox(t("seg.interest", f.lang), list(segments.INTEREST_LEVELS), key=ui.lang_key("seg_cell_level", f.lang),
                      format_func=lambda x: t(f"seg.level.{x}", f.lang))
 genre = c2.selectbox(t("seg.genre", f.lang), opts["genre"], key="seg_cell_genre")
 if c3.button(t("seg.matrix.pick", f.lang), key="seg_cell_start", disabled=genre is None):

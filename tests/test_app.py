@@ -73,11 +73,11 @@ def test_period_presets_and_picked_dates(app):
     assert preset_range("month", d) == (dt.date(2026, 12, 1), d)
     assert preset_range("last_month", d) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
     assert preset_range("last_month", dt.date(2027, 1, 15)) == (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
-    app.selectbox(key="period_preset").set_value("custom").run()
+    app.selectbox(key="period_preset.ja").set_value("custom").run()
     app.date_input(key="period_first").set_value(dt.date(2026, 11, 1))
     app.date_input(key="period_last").set_value(dt.date(2026, 11, 14)).run()
     assert not app.exception and not app.error and len(app.metric) > 0
-    app.selectbox(key="period_preset").set_value("7").run()
+    app.selectbox(key="period_preset.ja").set_value("7").run()
     first, last = shown_period(app)
     assert (last - first).days == 6
 
@@ -87,7 +87,7 @@ def test_default_period_is_the_last_28_days_up_to_today(app):
 
     from dashboard.analytics import metrics
 
-    assert app.selectbox(key="period_preset").value == "28" == str(metrics.DEFAULT_DAYS)
+    assert app.selectbox(key="period_preset.ja").value == "28" == str(metrics.DEFAULT_DAYS)
     first, last = shown_period(app)
     today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
     # the demo's newest event is on 2026-11-23: today, unless that is a whole window ago
@@ -125,14 +125,14 @@ def test_overview_numbers_equal_report(app, demo_copy):
 
 def test_route_filter_changes_numbers(app):
     before = app.metric[2].value  # new friends
-    app.multiselect(key="routes").set_value(["thanks_page"]).run()
+    app.multiselect(key="routes.ja").set_value(["thanks_page"]).run()
     assert not app.exception
     after = app.metric[2].value
     assert int(after.replace(",", "")) < int(before.replace(",", ""))
 
 
 def test_inverted_period_is_refused_with_a_message(app):
-    app.selectbox(key="period_preset").set_value("custom").run()
+    app.selectbox(key="period_preset.ja").set_value("custom").run()
     app.date_input(key="period_first").set_value(dt.date(2026, 11, 20))
     app.date_input(key="period_last").set_value(dt.date(2026, 11, 1)).run()
     assert not app.exception
@@ -187,3 +187,15 @@ def test_a_database_held_by_another_process_gives_the_one_line_reason(demo_copy,
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_language_switch_keeps_the_choices_and_redraws_their_labels(app):
+    """A keyed selectbox or multiselect would keep showing its old language's label in the browser:
+    such widgets are keyed by language, and the switch carries their values over."""
+    app.selectbox(key="period_preset.ja").set_value("90").run()
+    app.multiselect(key="routes.ja").set_value(["thanks_page"]).run()
+    app.radio(key="lang").set_value("en").run()
+    assert not app.exception
+    assert app.selectbox(key="period_preset.en").value == "90"
+    assert app.multiselect(key="routes.en").value == ["thanks_page"]
+    assert "Last 90 days" in app.selectbox(key="period_preset.en").options

@@ -147,6 +147,23 @@ def test_streamlits_own_widget_texts_are_japanese_too(server, browser, artifacts
     page.close()
 
 
+def test_switching_language_redraws_what_selectboxes_show(server, browser):
+    """The browser keeps a keyed selectbox's shown label across reruns: after the switch to English it
+    must show the English label of the same choice (web/context.lang_key)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="ja-JP")
+    page.goto(server + "/data")
+    page.get_by_role("combobox", name="種類").wait_for(timeout=120_000)
+    assert page.get_by_role("combobox", name="種類").input_value() == "顧客（CRM）"
+    assert page.get_by_role("combobox", name="期間（日本時間）").input_value() == "直近28日間"
+    page.get_by_text("English").click()
+    kind = page.get_by_role("combobox", name="Kind")
+    kind.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert kind.input_value() == "Customers (CRM)", kind.input_value()
+    assert page.get_by_role("combobox", name="Period (account time zone)").input_value() == "Last 28 days"
+    page.close()
+
+
 # What a person reads on a page: icons (their ligature names), code, and the uploader's own English
 # (hidden by our style, our words drawn instead: the test above) taken out.
 _READ_TEXT = """() => [document.querySelector('[data-testid="stMain"]'), document.querySelector('[data-testid="stSidebar"]')]

@@ -132,7 +132,7 @@ def test_forbidden_term_blocks_and_warns(page):
 
 def test_image_needs_https(page):
     at, _, _ = page
-    at.selectbox(key="msg_0_kind").set_value("image").run()
+    at.radio(key="msg_0_kind").set_value("image").run()
     at.text_input(key="msg_0_url").set_value("http://example.com/a.jpg").run()
     assert any("吹き出し1の画像URL: https:// で始まるURLにしてください" in e.value for e in at.error)
 

@@ -31,7 +31,7 @@ def _count(at) -> int:
 
 
 def _widget(at, kind: str, suffix: str):
-    matches = [w for w in getattr(at, kind) if w.key and w.key.endswith(suffix)]
+    matches = [w for w in getattr(at, kind) if w.key and w.key.rsplit(".", 1)[0].endswith(suffix)]   # key.ja
     assert matches, f"no {kind} ending in {suffix}"
     return matches[-1]
 
@@ -93,7 +93,7 @@ def test_invalid_rule_shows_the_reason_not_a_count(page):
 
 def test_matrix_cell_starts_a_segment(page):
     at, _ = page
-    at.selectbox(key="seg_cell_level").set_value("hot").run()
+    at.selectbox(key="seg_cell_level.ja").set_value("hot").run()
     at.button(key="seg_cell_start").click().run()
     assert not at.exception, at.exception
     assert '"interest"' in _widget_prefix(at, "text_area", "seg_json_").value

@@ -23,8 +23,9 @@ def editor(lang: str) -> None:
     count = st.number_input(t("cmp.bubbles", lang), min_value=1, max_value=5, key="msg_count")  # 1 (min) unless a draft says
     for i in range(int(count)):
         with st.container(border=True):
-            kind = st.selectbox(f"{t('cmp.bubble', lang)} {i + 1}", KINDS, key=_k(i, "kind"),
-                                format_func=lambda x: t(f"cmp.kind.{x}", lang))
+            # a radio, not a selectbox: a keyed selectbox keeps its old language's label (web/context.lang_key)
+            kind = st.radio(f"{t('cmp.bubble', lang)} {i + 1}", KINDS, key=_k(i, "kind"), horizontal=True,
+                            format_func=lambda x: t(f"cmp.kind.{x}", lang))
             if kind == "text":
                 st.text_area(t("cmp.text", lang), key=_k(i, "text"), height=120,
                              help=t("cmp.text.help", lang))

@@ -59,6 +59,21 @@ def lang() -> str:
     return st.session_state.get("lang", config.get("DASHBOARD_LANGUAGE") or "ja")
 
 
+# The browser keeps what a keyed selectbox or multiselect shows for as long as its key stays: after a
+# language switch it would still show the options in the old language. Such widgets take their key
+# from lang_key(), which carries the language; switching carries every value over (carry_language).
+def lang_key(key: str, current: str | None = None) -> str:
+    return f"{key}.{current or lang()}"
+
+
+def carry_language() -> None:
+    """The language radio's on_change: each language-keyed value moves to the new language's key."""
+    new = st.session_state.get("lang", "ja")
+    old = "en" if new == "ja" else "ja"
+    for key in [k for k in st.session_state if isinstance(k, str) and k.endswith("." + old)]:
+        st.session_state[key[: -len(old)] + new] = st.session_state[key]
+
+
 # ---- who is using the page (dashboard/access decides; these are the page-side helpers) -----------
 
 def _streamlit_inputs() -> dict:

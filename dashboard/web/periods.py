@@ -11,6 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard.core.i18n import t
+from dashboard.web.context import lang_key
 
 PRESETS = ("7", "28", "90", "month", "last_month", "custom")
 DEFAULT_PRESET = "28"   # metrics.DEFAULT_DAYS (a test keeps them equal)
@@ -49,7 +50,7 @@ def two_dates(default: tuple[dt.date, dt.date], key: str, lang: str, *,
 def sidebar_period(last: dt.date, max_value: dt.date, lang: str):
     """The sidebar's period: a preset, or two dates when "custom" is picked. None when unusable."""
     preset = st.selectbox(t("sidebar.period", lang), PRESETS, index=PRESETS.index(DEFAULT_PRESET),
-                          key="period_preset", persist_state="session", placeholder=t("common.choose", lang),
+                          key=lang_key("period_preset", lang), persist_state="session", placeholder=t("common.choose", lang),
                           format_func=lambda p: t(f"period.preset.{p}", lang))
     if preset != "custom":
         first, end = preset_range(preset, last)

@@ -12,6 +12,8 @@ import json
 
 import streamlit as st
 
+from dashboard.web.context import lang_key
+
 from dashboard.audience import rules
 from dashboard.core.i18n import t
 
@@ -52,7 +54,8 @@ def tree() -> dict:
 
 
 def _key(node: dict, name: str) -> str:
-    return f"seg_{node['id']}_{name}"
+    # language-keyed (web/context.lang_key): the builder's selectboxes show translated options
+    return lang_key(f"seg_{node['id']}_{name}")
 
 
 def _value(node: dict, name: str, default=None):

@@ -13,7 +13,8 @@ from dashboard.core import config, storage
 from dashboard.analytics import metrics
 from dashboard.core.i18n import route_label, t
 from dashboard.web import periods
-from dashboard.web.context import CACHE_TTL_S, Filters, _connection, cursor, data_version, lang, session_status, user
+from dashboard.web.context import (CACHE_TTL_S, Filters, _connection, carry_language, cursor, data_version, lang,
+                                   lang_key, session_status, user)
 
 DEFAULT_DAYS = metrics.DEFAULT_DAYS
 
@@ -58,7 +59,7 @@ def draw() -> Filters | None:
     with st.sidebar:
         # persist_state: the sidebar is drawn on every page, and its choices must follow the user
         st.radio(t("sidebar.language", lang()), options=["ja", "en"], key="lang", horizontal=True,
-                 persist_state="session",
+                 persist_state="session", on_change=carry_language,
                  format_func=lambda code: "日本語" if code == "ja" else "English")
         current = lang()
         if config.is_sandbox():
@@ -78,7 +79,8 @@ def draw() -> Filters | None:
         chosen = periods.sidebar_period(last, max(last, dt.datetime.now(metrics.ZoneInfo(tz)).date()), current)
         st.caption(t("sidebar.freshness", current, loaded=_stamp(refreshed, tz), newest=_stamp(newest, tz)))
         names = _route_names(db, version)
-        routes = st.multiselect(t("sidebar.routes", current), options=list(names), key="routes", persist_state="session",
+        routes = st.multiselect(t("sidebar.routes", current), options=list(names), key=lang_key("routes", current),
+                                persist_state="session",
                                 format_func=lambda r: route_label(r, names, current),
                                 help=t("sidebar.routes.help", current),
                                 placeholder=t("sidebar.routes.all", current), select_all=False)
