@@ -11,7 +11,7 @@ import threading
 import time
 from zoneinfo import ZoneInfo
 
-from dashboard.core import config, queries
+from dashboard.core import config, queries, storage
 
 # Per-user reactions LINE lets us see. LINE gives no per-user opens, so opens are not among them.
 REACTION_TYPES = ["message", "postback", "richmenu_tap", "survey_answer", "link_click"]
@@ -25,8 +25,29 @@ ROLLUPS = (
     ("rollup_daily_route", "rollups/daily_route"),
     ("rollup_friend_activity", "rollups/friend_activity"),
 )
-queries.require(*(q for _, q in ROLLUPS), "rollups/scope_deliveries", "rollups/recipient_changes",
-                 "rollups/recipients_add", "rollups/recipients_new", "rollups/recipients_prune")
+# A table's name is no value DuckDB binds: the statements that name a rollup table are files of
+# their own, by the query's name: <query>_drop goes before a full rebuild, <query>_redo deletes the
+# rows an incremental update makes again. The rows themselves come from <query> alone, written into
+# the table by DuckDB's relation API (create, insert_into) with the table's name from ROLLUPS.
+DROP = {table: f"{name}_drop" for table, name in ROLLUPS}
+REDO = {table: f"{name}_redo" for table, name in ROLLUPS}
+# the temporary views that shadow a base table during an incremental update (rollups/shadow_*)
+UNSHADOW = ("rollups/unshadow_events", "rollups/unshadow_friends", "rollups/unshadow_friend_tags",
+            "rollups/unshadow_deliveries")
+queries.require(*(q for _, q in ROLLUPS), *DROP.values(), *REDO.values(), *UNSHADOW,
+                "rollups/state", "rollups/state_rebuilt", "rollups/state_updated", "rollups/state_mark_dirty",
+                "rollups/state_dirty", "rollups/state_clean", "rollups/state_add_as_of", "rollups/table_columns",
+                "rollups/scope_keys", "rollups/scope_events", "rollups/shadow_events_of_keys",
+                "rollups/shadow_friends", "rollups/shadow_friend_tags", "rollups/scope_day",
+                "rollups/shadow_events_since", "rollups/scope_deliveries", "rollups/shadow_deliveries",
+                "rollups/recipient_changes", "rollups/recipients_add", "rollups/recipients_new",
+                "rollups/recipients_prune")
+
+
+def _rows(cur, name: str, params: dict):
+    """The rows of rollup query `name`, as a relation (nothing runs until it is written somewhere),
+    with the parameters it uses."""
+    return cur.sql(queries.sql(name), params={k: v for k, v in params.items() if k in queries.parameters(name)})
 
 
 def genre_areas() -> dict[str, str]:
@@ -63,25 +84,19 @@ def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = Non
 
 def _refresh(con, active_days: int, as_of: dt.datetime, params: dict, tables=None) -> dict[str, float]:
     timings = {}
-    con.execute("begin")
-    try:
+    with storage.transaction(con):
         for table, name in ROLLUPS:
             if tables is not None and table not in tables:
                 continue
             started = time.perf_counter()
-            bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
             # Derived tables are recreated, not emptied: a database made before a rollup gained a
             # column upgrades itself on the next refresh. Table names come from ROLLUPS only.
-            con.execute(f"create or replace table {table} as " + queries.sql(name), bound)
+            con.execute(queries.sql(DROP[table]))
+            _rows(con, name, params).create(table)
             timings[table] = time.perf_counter() - started
-        con.execute("insert or replace into rollup_state (name, refreshed_at, active_days, as_of) "
-                    "values ('all', current_timestamp, $days, $as_of)", {"days": active_days, "as_of": as_of})
+        con.execute(queries.sql("rollups/state_rebuilt"), {"days": active_days, "as_of": as_of})
         if tables is None:
-            con.execute("delete from rollup_state where name = 'dirty'")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+            con.execute(queries.sql("rollups/state_clean"))
     return timings
 
 
@@ -93,10 +108,8 @@ def outdated(con) -> list[str]:
               **interest_params()}
     stale = []
     for table, name in ROLLUPS:
-        have = [r[0] for r in con.execute("select column_name from information_schema.columns "
-                                          "where table_name = $t order by ordinal_position", {"t": table}).fetchall()]
-        bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
-        want = [r[0] for r in con.execute("describe " + queries.sql(name), bound).fetchall()]
+        have = [r[0] for r in con.execute(queries.sql("rollups/table_columns"), {"t": table}).fetchall()]
+        want = _rows(con, name, params).columns  # bound, not run
         if have != want:
             stale.append(table)
     return stale
@@ -104,15 +117,14 @@ def outdated(con) -> list[str]:
 
 def ensure(con) -> None:
     """Rebuild the rollups when any is missing or outdated (keeping the window they were built with)."""
-    # rollup_state gained as_of in schema 2; a file from between releases may lack it
-    con.execute("alter table rollup_state add column if not exists as_of timestamptz")
-    if outdated(con) or con.execute("select count(*) from rollup_state where name = 'dirty'").fetchone()[0]:
+    con.execute(queries.sql("rollups/state_add_as_of"))  # a file from between releases may lack it
+    if outdated(con) or con.execute(queries.sql("rollups/state_dirty")).fetchone() is not None:
         previous = state(con)
         refresh(con, active_days=(previous or {}).get("active_days"), as_of=(previous or {}).get("as_of"))
 
 
 def state(cur) -> dict | None:
-    row = cur.execute("select refreshed_at, active_days, as_of from rollup_state where name = 'all'").fetchone()
+    row = cur.execute(queries.sql("rollups/state")).fetchone()
     return None if row is None else {"refreshed_at": row[0], "active_days": row[1], "as_of": row[2]}
 
 
@@ -132,20 +144,15 @@ _lock = threading.RLock()                   # one writer of the rollups per proc
 def mark_dirty(cur) -> None:
     """Called inside a writer's transaction: if the process dies before `apply`, the next start
     (ensure) rebuilds everything instead of serving rollups that miss the write."""
-    cur.execute("insert or replace into rollup_state (name, refreshed_at) values ('dirty', current_timestamp)")
-
-
-def _shadow(cur, table: str, where: str) -> None:
-    """A temporary view named like a base table, filtered: the rollup's own query, unchanged,
-    then reads only the rows in scope. Temporary objects belong to this cursor alone. (A view
-    cannot take parameters: the bounds come from temp._rollup_scope.)"""
-    catalog = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
-    cur.execute(f'create or replace temp view {table} as select * from "{catalog}".main.{table} where {where}')
+    cur.execute(queries.sql("rollups/state_mark_dirty"))
 
 
 def _unshadow(cur) -> None:
-    for table in ("events", "friends", "friend_tags", "deliveries"):
-        cur.execute(f"drop view if exists temp.{table}")
+    """Drop the temporary views named like base tables (rollups/shadow_*): while one stands, the
+    rollup's own query, unchanged, reads only the rows in scope. Temporary objects belong to this
+    cursor alone. (A view cannot take parameters: the bounds come from the temp._rollup_* tables.)"""
+    for name in UNSHADOW:
+        cur.execute(queries.sql(name))
 
 
 def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=None,
@@ -173,86 +180,79 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
                   "as_of": now, **interest_params()}
         timings = {}
         cur = con.cursor()
-        cur.execute("begin")
         try:
-            if keys:
-                cur.execute("create or replace temp table _rollup_keys as select unnest($k::integer[]) as user_key",
-                            {"k": keys})
-                # the touched friends' events, read once (without the raw JSON no rollup reads)
-                catalog = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
-                cur.execute(f'create or replace temp table _rollup_events as select user_key, type, occurred_at, detail '
-                            f'from "{catalog}".main.events where user_key in (select user_key from temp._rollup_keys)')
-                # only the columns the per-friend rollups read (PER_FRIEND_COLUMNS; a test compares
-                # with a full rebuild); the others are null here
-                cur.execute("create or replace temp view events as select null::varchar as event_id, user_key, "
-                            "null::varchar as user_id, type, occurred_at, null::timestamptz as received_at, "
-                            "null::varchar as delivery_id, detail, null::decimal(12, 2) as amount, null::json as payload "
-                            "from temp._rollup_events")
-                for base in ("friends", "friend_tags"):
-                    _shadow(cur, base, "user_key in (select user_key from temp._rollup_keys)")
-                for table, name in ROLLUPS:
-                    if table in PER_FRIEND:
-                        timings[table] = _redo(cur, table, name, params,
-                                               "user_key in (select user_key from temp._rollup_keys)", {})
-                _unshadow(cur)
-            if since is not None or deliveries or recipients:
-                sent_from = since - dt.timedelta(days=7) if since is not None else _NEVER
-            if since is not None:
-                day = since.astimezone(ZoneInfo(config.timezone())).date()
-                cur.execute("create or replace temp table _rollup_scope as "
-                            "select $day::date as day, $from::timestamptz as sent_from",
-                            {"day": day, "from": since - dt.timedelta(days=7)})
-                _shadow(cur, "events", "occurred_at >= (select day::timestamptz from temp._rollup_scope)")
-                for table, name in ROLLUPS:
-                    if table in PER_DAY:
-                        timings[table] = _redo(cur, table, name, params, "day >= $day", {"day": day})
-                _unshadow(cur)
-            if since is not None or deliveries or recipients:
-                cur.execute("create or replace temp table _rollup_deliveries as " + queries.sql("rollups/scope_deliveries"),
-                            {"sent_from": sent_from, "deliveries": sorted(deliveries or ()),
-                             "keys": sorted({int(k) for k in (rerouted or ())} | {int(k) for k in (new_friends or ())}),
-                             "rerouted": sorted({int(k) for k in (rerouted or ())})})
-                _shadow(cur, "deliveries", "delivery_id in (select delivery_id from temp._rollup_deliveries)")
-                for table, name in ROLLUPS:
-                    if table in PER_DELIVERY:
-                        timings[table] = _redo(cur, table, name, params,
-                                               "delivery_id in (select delivery_id from temp._rollup_deliveries)", {})
-                _unshadow(cur)
-                if recipients:
-                    started = time.perf_counter()
-                    changes = sorted(recipients.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
-                    cur.execute(queries.sql("rollups/recipient_changes"),
-                                {"delivery_ids": [d for (d, _), _ in changes], "routes": [r for (_, r), _ in changes],
-                                 "changes": [int(n) for _, n in changes]})
-                    for name in ("rollups/recipients_add", "rollups/recipients_new", "rollups/recipients_prune"):
-                        cur.execute(queries.sql(name))
-                    timings["rollup_delivery_route recipients"] = time.perf_counter() - started
-            cur.execute("delete from rollup_state where name = 'dirty'")
-            # 'all' keeps the last full rebuild; this row tells readers (page caches) the rollups moved
-            cur.execute("insert or replace into rollup_state (name, refreshed_at) values ('incremental', current_timestamp)")
-            cur.execute("commit")
-        except Exception:
-            cur.execute("rollback")
-            raise
+            with storage.transaction(cur):
+                _apply(cur, keys, since, deliveries, rerouted, new_friends, recipients, params, timings)
         finally:
             _unshadow(cur)
             cur.close()
         return timings
 
 
-def _redo(cur, table: str, name: str, params: dict, where: str, where_params: dict) -> float:
+def _apply(cur, keys: list[int], since, deliveries, rerouted, new_friends, recipients, params: dict,
+           timings: dict) -> None:
+    """apply()'s statements, inside its transaction: each grain's rollups redone in its scope."""
+    def run(name: str, **values):
+        return cur.execute(queries.sql(name), values) if values else cur.execute(queries.sql(name))
+
+    if keys:
+        run("rollups/scope_keys", k=keys)
+        # the touched friends' events, read once; friends and friend_tags shadowed by their rows
+        for name in ("rollups/scope_events", "rollups/shadow_events_of_keys", "rollups/shadow_friends",
+                     "rollups/shadow_friend_tags"):
+            run(name)
+        for table, name in ROLLUPS:
+            if table in PER_FRIEND:
+                timings[table] = _redo(cur, table, name, params, {})
+        _unshadow(cur)
+    if since is not None or deliveries or recipients:
+        sent_from = since - dt.timedelta(days=7) if since is not None else _NEVER
+    if since is not None:
+        day = since.astimezone(ZoneInfo(config.timezone())).date()
+        run("rollups/scope_day", day=day, sent_from=sent_from)
+        run("rollups/shadow_events_since")
+        for table, name in ROLLUPS:
+            if table in PER_DAY:
+                timings[table] = _redo(cur, table, name, params, {"day": day})
+        _unshadow(cur)
+    if since is not None or deliveries or recipients:
+        run("rollups/scope_deliveries", sent_from=sent_from, deliveries=sorted(deliveries or ()),
+            keys=sorted({int(k) for k in (rerouted or ())} | {int(k) for k in (new_friends or ())}),
+            rerouted=sorted({int(k) for k in (rerouted or ())}))
+        run("rollups/shadow_deliveries")
+        for table, name in ROLLUPS:
+            if table in PER_DELIVERY:
+                timings[table] = _redo(cur, table, name, params, {})
+        _unshadow(cur)
+        if recipients:
+            started = time.perf_counter()
+            changes = sorted(recipients.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+            run("rollups/recipient_changes", delivery_ids=[d for (d, _), _ in changes],
+                routes=[r for (_, r), _ in changes], changes=[int(n) for _, n in changes])
+            for name in ("rollups/recipients_add", "rollups/recipients_new", "rollups/recipients_prune"):
+                run(name)
+            timings["rollup_delivery_route recipients"] = time.perf_counter() - started
+    run("rollups/state_clean")
+    # 'all' keeps the last full rebuild; this row tells readers (page caches) the rollups moved
+    run("rollups/state_updated")
+
+
+def _redo(cur, table: str, name: str, params: dict, scope: dict) -> float:
+    """Delete the rows of `table` in scope (<query>_redo, with the values `scope`) and make them
+    again with the rollup's query over the shadowed base tables."""
     started = time.perf_counter()
-    bound = {k: v for k, v in params.items() if k in queries.parameters(name)}
-    # `table` comes from ROLLUPS and `where` is a constant of apply(); values are bound
-    cur.execute(f"delete from {table} where {where}", where_params)
-    cur.execute(f"insert into {table} " + queries.sql(name), bound)
+    if scope:
+        cur.execute(queries.sql(REDO[table]), scope)
+    else:
+        cur.execute(queries.sql(REDO[table]))
+    _rows(cur, name, params).insert_into(table)  # `table` comes from ROLLUPS
     return time.perf_counter() - started
 
 
 def _is_dirty_from_before(cur) -> bool:
     """A dirty mark older than this process's last apply means a writer died between its commit
     and its rollup update."""
-    row = cur.execute("select refreshed_at from rollup_state where name = 'dirty'").fetchone()
+    row = cur.execute(queries.sql("rollups/state_dirty")).fetchone()
     return row is not None and row[0] < _STARTED
 
 

@@ -16,23 +16,25 @@ import array
 import datetime as dt
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
 
-from dashboard.core import config, queries
+from dashboard.core import config, queries, storage
 from dashboard.analytics import rollups
 
 # The statements of one round, in order (see each file's header).
 STEPS = ("ingest/stage_records", "ingest/reject_records", "ingest/stage_events", "ingest/reject_events",
-         "ingest/new_events", "ingest/changed_users", "ingest/broadcast_members", "ingest/insert_friends",
-         "ingest/update_friends", "ingest/insert_events", "ingest/upsert_attributes", "ingest/insert_tags",
-         "ingest/insert_attributions", "ingest/apply_attributions", "ingest/account_links",
-         "ingest/link_friends", "ingest/changed_broadcasts", "ingest/insert_route_hits", "ingest/add_site_visits",
-         "ingest/quarantine")
-queries.require(*STEPS)
+         "ingest/batch_summary", "ingest/new_events", "ingest/new_summary", "ingest/changed_users",
+         "ingest/broadcast_members", "ingest/members_before", "ingest/insert_friends", "ingest/update_friends",
+         "ingest/insert_events", "ingest/upsert_attributes", "ingest/insert_tags", "ingest/insert_attributions",
+         "ingest/apply_attributions", "ingest/account_links", "ingest/link_friends", "ingest/members_after",
+         "ingest/changed_broadcasts", "ingest/insert_route_hits", "ingest/add_site_visits", "ingest/quarantine",
+         "ingest/refusals", "ingest/touched_friends", "ingest/save_offsets", "ingest/record_run")
+queries.require(*STEPS, "ingest/offsets")
 
 BATCH_BYTES = 512 * 1024 * 1024  # per round (~1,200,000 events, ~3 GiB peak); a backlog takes several
 STALE_TAIL_S = 30                # an unterminated last line this old, in a past hour's file, is a torn write
@@ -161,7 +163,7 @@ def load_once(con, directory: Path | None = None, budget: int = BATCH_BYTES, *,
 
 
 def _offsets(cur) -> dict[str, tuple[int, int]]:
-    return {f: (o, n) for f, o, n in cur.execute("select file, offset_bytes, lines from ingest_offsets").fetchall()}
+    return {f: (o, n) for f, o, n in cur.execute(queries.sql("ingest/offsets")).fetchall()}
 
 
 def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
@@ -194,6 +196,10 @@ MAX_REFUSED_LINES = 100
 
 class LoaderStopped(RuntimeError):
     """The database refuses more than MAX_REFUSED_LINES lines of a round; what loaded stays loaded."""
+
+
+class _Trial(Exception):
+    """Raised at the end of a trial load so that storage.transaction() rolls it back."""
 
 
 def _bisect(cur, table: pa.Table, result: Round, error: Exception) -> None:
@@ -266,8 +272,6 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
     """Load `piece` (spool lines) in one transaction with the offsets after it; `rejects`
     ((file, line_no, idx or None for the whole line, reason)) are quarantined instead. Adds to
     `result` what it loaded. A trial rolls back whatever happens."""
-    from dashboard.analytics.rollups import REACTION_TYPES
-
     moved = moved if moved is not None else _piece_offsets(piece)
     cur.register("_spool_lines", piece)
     if rejects:
@@ -277,71 +281,11 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
             "idx": pa.array([r[2] for r in rejects], pa.int64()),
             "reason": pa.array([r[3] for r in rejects], pa.string())}))
     got = Round()
-    cur.execute("begin")
     try:
-        cur.execute(queries.sql("ingest/stage_records"))
-        if rejects:
-            cur.execute(queries.sql("ingest/reject_records"))
-        cur.execute(queries.sql("ingest/stage_events"))
-        if rejects:
-            cur.execute(queries.sql("ingest/reject_events"))
-        got.lines = cur.execute("select count(*) from _ingest_records").fetchone()[0]
-        lo, hi, valid, events = cur.execute(
-            "select min(occurred_at) filter (where reason is null), max(occurred_at) filter (where reason is null), "
-            "count(*) filter (where reason is null), count(*) from _ingest_events").fetchone()
-        lo = lo or dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-        hi = hi or lo
-        cur.execute(queries.sql("ingest/new_events"), {"min_ts": lo, "max_ts": hi})
-        got.events = events
-        got.loaded = cur.execute("select count(*) from _ingest_new").fetchone()[0]
-        got.duplicates = valid - got.loaded
-        # which broadcasts count the friends this round changes, before and after (rollup_delivery_route)
-        cur.execute(queries.sql("ingest/changed_users"))
-        cur.execute("create or replace temp table _ingest_members_before as " + queries.sql("ingest/broadcast_members"))
-        new_friends = {r[0] for r in cur.execute(queries.sql("ingest/insert_friends")).fetchall()}
-        cur.execute(queries.sql("ingest/update_friends"))
-        cur.execute(queries.sql("ingest/insert_events"), {"reaction_types": REACTION_TYPES, "min_ts": lo})
-        for name in ("ingest/upsert_attributes", "ingest/insert_tags", "ingest/insert_attributions"):
-            cur.execute(queries.sql(name))
-        rerouted = cur.execute(queries.sql("ingest/apply_attributions")).fetchall()
-        for name in ("ingest/account_links", "ingest/link_friends"):
-            cur.execute(queries.sql(name))
-        cur.execute("create or replace temp table _ingest_members_after as " + queries.sql("ingest/broadcast_members"))
-        recipients = {(d, r): n for d, r, n in cur.execute(queries.sql("ingest/changed_broadcasts")).fetchall()}
-        hits = cur.execute(queries.sql("ingest/insert_route_hits")).fetchall()
-        got.route_hits = len(hits)
-        if hits:
-            cur.register("_ingest_hits", pa.table({"route": [h[0] for h in hits], "hit_at": [h[1] for h in hits]}))
-            cur.execute(queries.sql("ingest/add_site_visits"))
-            cur.unregister("_ingest_hits")
-        cur.execute(queries.sql("ingest/quarantine"))
-        got.quarantined, refused, refusal = cur.execute(
-            "with q as (select reason from _ingest_records where reason is not null"
-            "           union all select reason from _ingest_events where reason is not null)"
-            " select count(*), count(*) filter (where starts_with(reason, $p)), min(reason) filter "
-            "(where starts_with(reason, $p)) from q", {"p": REFUSED}).fetchone()
-        touched = {r[0] for r in cur.execute(
-            "select distinct f.user_key from _ingest_new n join friends f using (user_id)").fetchall()}
-        touched.update(k for k, _ in rerouted)
-        firsts = [t for _, t in rerouted if t is not None]
-        if got.loaded:
-            firsts.append(cur.execute("select min(occurred_at) from _ingest_new").fetchone()[0])
-        oldest = cur.execute("select min(received_at) from _ingest_records").fetchone()[0]
-        for name, (offset, count) in moved.items():
-            cur.execute("insert or replace into ingest_offsets (file, offset_bytes, lines, updated_at) "
-                        "values ($f, $o, $n, current_timestamp)", {"f": name, "o": offset, "n": count})
-        if got.lines:
-            cur.execute("insert into ingest_runs (started_at, finished_at, lines, events_loaded, duplicates, "
-                        "quarantined, lag_seconds) values (current_timestamp, current_timestamp, $l, $e, $d, $q, "
-                        "epoch(current_timestamp - $oldest::timestamptz))",
-                        {"l": got.lines, "e": got.loaded, "d": got.duplicates, "q": got.quarantined,
-                         "oldest": oldest})
-        if touched or got.route_hits:
-            rollups.mark_dirty(cur)
-        cur.execute("rollback" if trial else "commit")
-    except Exception:
-        cur.execute("rollback")
-        raise
+        with suppress(_Trial), storage.transaction(cur):
+            _round(cur, got, moved, rejects)
+            if trial:
+                raise _Trial  # rolled back: only whether the database takes the piece was asked
     finally:
         cur.unregister("_spool_lines")
         if rejects:
@@ -350,14 +294,66 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
         return
     for name in ("lines", "events", "loaded", "duplicates", "quarantined", "route_hits"):
         setattr(result, name, getattr(result, name) + getattr(got, name))
-    result.refused += refused
-    result.refusal = result.refusal or refusal
-    result.touched |= touched
-    result.rerouted |= {k for k, _ in rerouted}
-    result.new_friends |= new_friends
-    _add_changes(result.recipients, recipients)
-    if firsts:
-        result.since = min(firsts) if result.since is None else min(result.since, *firsts)
+    result.refused += got.refused
+    result.refusal = result.refusal or got.refusal
+    result.touched |= got.touched
+    result.rerouted |= got.rerouted
+    result.new_friends |= got.new_friends
+    _add_changes(result.recipients, got.recipients)
+    if got.since is not None:
+        result.since = got.since if result.since is None else min(result.since, got.since)
+
+
+def _round(cur, got: Round, moved: dict, rejects) -> None:
+    """The statements of one load (STEPS), inside its transaction, with the offsets `moved` after it;
+    what it loaded and found goes into `got`."""
+    from dashboard.analytics.rollups import REACTION_TYPES
+
+    def run(name: str, **params):
+        return cur.execute(queries.sql(name), params) if params else cur.execute(queries.sql(name))
+
+    run("ingest/stage_records")
+    if rejects:
+        run("ingest/reject_records")
+    run("ingest/stage_events")
+    if rejects:
+        run("ingest/reject_events")
+    got.lines, oldest, lo, hi, valid, got.events = run("ingest/batch_summary").fetchone()
+    lo = lo or dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    hi = hi or lo
+    run("ingest/new_events", min_ts=lo, max_ts=hi)
+    got.loaded, first_new = run("ingest/new_summary").fetchone()
+    got.duplicates = valid - got.loaded
+    # which broadcasts count the friends this round changes, before and after (rollup_delivery_route)
+    for name in ("ingest/changed_users", "ingest/broadcast_members", "ingest/members_before"):
+        run(name)
+    got.new_friends = {r[0] for r in run("ingest/insert_friends").fetchall()}
+    run("ingest/update_friends")
+    run("ingest/insert_events", reaction_types=REACTION_TYPES, min_ts=lo)
+    for name in ("ingest/upsert_attributes", "ingest/insert_tags", "ingest/insert_attributions"):
+        run(name)
+    rerouted = run("ingest/apply_attributions").fetchall()
+    for name in ("ingest/account_links", "ingest/link_friends", "ingest/members_after"):
+        run(name)
+    got.recipients = {(d, r): n for d, r, n in run("ingest/changed_broadcasts").fetchall()}
+    hits = run("ingest/insert_route_hits").fetchall()
+    got.route_hits = len(hits)
+    if hits:
+        cur.register("_ingest_hits", pa.table({"route": [h[0] for h in hits], "hit_at": [h[1] for h in hits]}))
+        run("ingest/add_site_visits")
+        cur.unregister("_ingest_hits")
+    run("ingest/quarantine")
+    got.quarantined, got.refused, got.refusal = run("ingest/refusals", p=REFUSED).fetchone()
+    got.rerouted = {k for k, _ in rerouted}
+    got.touched = {r[0] for r in run("ingest/touched_friends").fetchall()} | got.rerouted
+    firsts = [t for _, t in rerouted if t is not None] + ([first_new] if got.loaded else [])
+    got.since = min(firsts) if firsts else None
+    files = sorted(moved)
+    run("ingest/save_offsets", files=files, offsets=[moved[f][0] for f in files], lines=[moved[f][1] for f in files])
+    if got.lines:
+        run("ingest/record_run", l=got.lines, e=got.loaded, d=got.duplicates, q=got.quarantined, oldest=oldest)
+    if got.touched or got.route_hits:
+        rollups.mark_dirty(cur)
 
 
 def _add_changes(into: dict, changes: dict) -> None:

@@ -6,8 +6,9 @@
 --   before and after: a block recorded later moves blocked_at past sends long before the event);
 --   any delivery sent to a friend new or rerouted ($keys), or reacted to by a friend rerouted
 --   ($rerouted; a new friend's earlier events have no user_key).
--- Grain: one row per delivery. Parameters: $sent_from (timestamptz), $deliveries (varchar[]),
+-- Grain: one row per delivery (temp._rollup_deliveries). Parameters: $sent_from (timestamptz), $deliveries (varchar[]),
 --   $keys, $rerouted (integer[]).
+create or replace temp table _rollup_deliveries as
 select delivery_id from deliveries where sent_at >= $sent_from::timestamptz
 union
 select unnest($deliveries::varchar[])

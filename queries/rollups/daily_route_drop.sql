@@ -1,0 +1,5 @@
+-- Full rebuild (rollups.refresh): rollup_daily_route goes before rollups/daily_route makes it anew, in the same
+-- transaction, so a database made before the rollup gained a column upgrades itself. (A table's
+-- name is no value DuckDB binds: each rollup has its own file.)
+-- Grain: no rows (one row per day and route once rebuilt). Parameters: none.
+drop table if exists rollup_daily_route

@@ -1,0 +1,4 @@
+-- Incremental rollups: the temporary view shadowing `events` (rollups/shadow_*) goes; this cursor reads
+-- the base table again.
+-- Grain: no rows. Parameters: none.
+drop view if exists temp.events
