@@ -81,7 +81,7 @@ if not error:
 st.divider()
 st.subheader(t("seg.saved", f.lang))
 con = ui.connection(f)
-ids = segment_saved.manage(con, cur, rule, error, f.lang)
+ids = segment_saved.manage(con, cur, rule, error, f.lang, {"routes": names, "deliveries": opts["delivery_titles"]})
 
 st.divider()
 st.subheader(t("seg.matrix", f.lang))

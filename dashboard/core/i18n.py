@@ -892,3 +892,6 @@ def route_label(route: str | None, names: dict[str, tuple[str, str]], lang: str)
         return t("common.total", lang)
     ja, en = names.get(route, (route, route))
     return ja if lang == "ja" else en
+
+from dashboard.core.texts_friend import TEXT as _FRIEND_TEXT  # noqa: E402  (issue 15)
+TEXT.update(_FRIEND_TEXT)
