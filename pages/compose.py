@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard.web import account_ui, compose_send, compose_ui, drafts_ui, segment_ui, ui, words_ui
+from dashboard.web import account_ui, compose_send, compose_ui, drafts_ui, segment_ui, ui, words_ui, send_time_ui
 from dashboard.messaging import planning, sending, staff
 from dashboard.line import api
 from dashboard.audience import rules, saved as segment_store
@@ -67,6 +67,7 @@ checks_box, exact_box, cost_box, actions_box = st.container(), st.container(), s
 st.subheader(t("cmp.send", L))
 when_kind = st.radio(t("cmp.when", L), ["now", "schedule"], key="cmp_when", horizontal=True,
                      format_func=lambda w: t(f"cmp.{w}", L))
+send_time_ui.compose_panel(f, None if kind == "all" else rule, L)   # when this audience reacts best
 send_at = None
 if when_kind == "schedule":
     tz = ZoneInfo(f.period.tz)

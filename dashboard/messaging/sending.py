@@ -76,6 +76,10 @@ class Report:
     stop_reason: str | None = None
 
 
+# kinds sent by push, one recipient per request: a test, and one message to one friend (friend page)
+PUSH_KINDS = ("test", "single")
+
+
 def aggregation_unit(delivery_id: str) -> str:
     """customAggregationUnits name: at most 30 characters of [A-Za-z0-9_]."""
     return ("d_" + "".join(ch for ch in delivery_id if ch.isalnum()))[:30]
@@ -110,7 +114,7 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
         if existing:
             return existing[0]
         # per-user tracked links need one body per recipient (dashboard/messaging/links.py)
-        batch_size = 1 if kind == "test" or link_tracking == "per_user" else BATCH
+        batch_size = 1 if kind in PUSH_KINDS or link_tracking == "per_user" else BATCH
         with storage.transaction(cur):
             if user_ids is not None:
                 cur.register("plan_audience", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
@@ -285,7 +289,7 @@ class _Sender:
         body = self.messages
         if self.tracking:  # the same tokens on every retry: the body never changes
             body = links.rewrite(self.messages, self.delivery_id, users[0] if self.tracking == "per_user" else "")
-        if self.kind == "test":
+        if self.kind in PUSH_KINDS:
             return api.push(self.clients, users[0], body, retry_key)
         return api.multicast(self.clients, users, body, retry_key, self.unit)
 

@@ -1,0 +1,62 @@
+"""One message to one friend from the friend page (issue 15, point 2): the sender role, checked here
+on the server; LINE's message limits and the blocked terms checked before anything is planned; then
+the same send engine as every send — one delivery of kind "single", its ledger row and retry key
+written before the push, one message of the monthly quota — and a row in the audit log (the
+friend's timeline shows it, and the ledger row shows its delivery status).
+
+Not done: the free reply with the friend's reply token when they wrote under a minute ago (the
+sandbox has no reply endpoint yet); every message goes by push.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from dashboard.access import auth
+from dashboard.audience import friend as friends
+from dashboard.core import audit
+from dashboard.line import api, message_limits
+from dashboard.messaging import planning, sending
+
+
+class SendRefused(Exception):
+    """Nothing was planned: `problems` are (code, params) pairs, rendered as fr.send.err.<code>."""
+
+    def __init__(self, problems: list[tuple[str, dict]]):
+        super().__init__("; ".join(code for code, _ in problems))
+        self.problems = problems
+
+
+def problems(card: dict | None, messages: list[dict]) -> list[tuple[str, dict]]:
+    """Every reason the message must not go, as (code, params)."""
+    found: list[tuple[str, dict]] = []
+    if card is None:
+        return [("no_friend", {})]
+    if not card.get("is_following"):
+        found.append(("not_following", {}))
+    for p in message_limits.check_messages(messages):
+        found.append(("limit", {"detail": f"{p['property']}: {p['message']}"}))
+    text = planning._text_of(messages)
+    for term, level in planning.forbidden_terms():
+        if level == "block" and term in text:
+            found.append(("forbidden", {"term": term}))
+    return found
+
+
+def send(con, cur, user: auth.User | None, user_key: int, messages: list[dict], clients: api.Clients,
+         title: str | None = None) -> sending.Report:
+    """Plan and push `messages` to one friend; returns the engine's report (sent or failed with
+    LINE's reason). Refused sends are audited too."""
+    auth.require(user, "send")
+    card = friends.profile(cur, user_key)
+    found = problems(card, messages)
+    target = f"friend:{card['user_id']}" if card else None
+    if found:
+        audit.record(cur, user, "friend.send.refused", target, {"reasons": [code for code, _ in found]})
+        raise SendRefused(found)
+    delivery_id = "one_" + uuid.uuid4().hex[:12]
+    sending.plan(con, delivery_id=delivery_id, user_ids=[card["user_id"]], messages=messages, kind="single",
+                 title=title or "1:1", created_by=user.name)
+    audit.record(cur, user, "friend.send", target, {"delivery": delivery_id, "bubbles": len(messages),
+                                                     "at": dt.datetime.now(dt.timezone.utc)})
+    return sending.run(con, delivery_id, clients)
