@@ -17,11 +17,12 @@ try:
         st.warning(t("fr.no_friend", f.lang))
     if found is not None:
         profile = found["profile"]
-        friend_ui.card(profile, ui.route_names(f), f.period.tz, f.lang, see_ids)
+        names = ui.route_names(f)
+        friend_ui.card(profile, names, f.period.tz, f.lang, see_ids)
         st.subheader(t("fr.timeline", f.lang))
         ui.definition(t("fr.timeline.def", f.lang))
-        shown = friend_ui.timeline_frame(found["timeline"], f.period.tz, f.lang)
-        st.dataframe(shown, hide_index=True, key="fr_timeline", use_container_width=True)
+        shown = friend_ui.timeline_frame(found["timeline"], f.period.tz, f.lang, names)
+        st.dataframe(shown, hide_index=True, key="fr_timeline", width="stretch")
         ui.csv_download(shown, f"friend_{key}", key="fr_timeline_csv")
         left, right = st.columns(2)
         with left:

@@ -76,7 +76,7 @@ def message_text(messages_json: str | None) -> str:
 
 
 def timeline(cur, user_key: int) -> pd.DataFrame:
-    """Every row of the friend's story, oldest first: at (UTC), source (event, sent, broadcast, tag,
+    """Every row of the friend's story, oldest first: happened_at (UTC), source (event, sent, broadcast, tag,
     attribute, staff), kind, detail, delivery_id, status, amount, content (a message sent to them).
     A follow after the first is marked kind "refollow" (an unblock)."""
     frame = queries.run(cur, "friend/timeline", user_key=int(user_key))

@@ -78,9 +78,11 @@ def _what(source: str, kind: str, lang: str) -> str:
     return t(f"fr.ev.staff.{kind}", lang) if f"fr.ev.staff.{kind}" in TEXT else t("fr.ev.staff.other", lang)
 
 
-def _detail(row) -> str:
-    if row.source in ("sent", "broadcast"):
-        return " — ".join(x for x in (row.detail, row.content) if isinstance(x, str) and x)
+def _detail(row, names: dict, lang: str) -> str:
+    if row.source in ("sent", "broadcast"):   # the delivery's title, then what it said
+        return " — ".join(dict.fromkeys(x for x in (row.detail, row.content) if isinstance(x, str) and x))
+    if row.source == "event" and row.kind in ("follow", "refollow"):   # the route it came by
+        return route_label(row.detail, names, lang) if isinstance(row.detail, str) and row.detail else ""
     if row.source == "attribute":
         return f"{row.kind} = {row.detail}"
     if row.source == "staff" and isinstance(row.detail, str):
@@ -92,15 +94,15 @@ def _detail(row) -> str:
     return row.detail if isinstance(row.detail, str) else ""
 
 
-def timeline_frame(events: pd.DataFrame, tz: str, lang: str) -> pd.DataFrame:
+def timeline_frame(events: pd.DataFrame, tz: str, lang: str, names: dict | None = None) -> pd.DataFrame:
     """The timeline in the page's words: when (account time zone), what, detail, delivery status, amount."""
     status = [t(f"fr.st.{s}", lang) if src == "sent" and f"fr.st.{s}" in TEXT
               else (t("fr.st.sent", lang) if src == "broadcast" else "")
               for src, s in zip(events["source"], events["status"])]
     return pd.DataFrame({
-        t("fr.col.at", lang): [pd.Timestamp(a).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S") for a in events["at"]],
+        t("fr.col.at", lang): [pd.Timestamp(a).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S") for a in events["happened_at"]],
         t("fr.col.what", lang): [_what(s, k, lang) for s, k in zip(events["source"], events["kind"])],
-        t("fr.col.detail", lang): [_detail(r) for r in events.itertuples()],
+        t("fr.col.detail", lang): [_detail(r, names or {}, lang) for r in events.itertuples()],
         t("fr.col.status", lang): status,
         t("fr.col.amount", lang): [None if pd.isna(a) else float(a) for a in events["amount"]],
     })

@@ -12,14 +12,14 @@ with me as (
     select user_key, user_id, followed_at, last_followed_at, blocked_at from friends where user_key = $user_key
 ),
 happened as (
-    select e.occurred_at as at, 'event' as source, e.type as kind,
+    select e.occurred_at as happened_at, 'event' as source, e.type as kind,
            coalesce(json_extract_string(e.payload, '$.message.text'), e.detail) as detail,
            e.delivery_id, null::varchar as status, e.amount, null::varchar as messages, e.event_id as ref
     from events e
     where e.user_key = $user_key
 ),
 sent as (
-    select coalesce(r.sent_at, r.attempted_at, d.scheduled_at, d.created_at) as at, 'sent' as source, d.kind,
+    select coalesce(r.sent_at, r.attempted_at, d.scheduled_at, d.created_at) as happened_at, 'sent' as source, d.kind,
            d.title as detail, d.delivery_id, r.status, null::decimal(12, 2) as amount,
            d.messages::varchar as messages, r.error as ref
     from delivery_recipients r
@@ -27,7 +27,7 @@ sent as (
     where r.user_id = (select user_id from me)
 ),
 broadcast as (
-    select d.sent_at as at, 'broadcast' as source, d.kind, d.title as detail, d.delivery_id, d.status,
+    select d.sent_at as happened_at, 'broadcast' as source, d.kind, d.title as detail, d.delivery_id, d.status,
            null::decimal(12, 2) as amount, d.messages::varchar as messages, null::varchar as ref
     from deliveries d, me
     where d.kind = 'broadcast' and d.status = 'sent' and d.sent_at is not null
@@ -36,17 +36,17 @@ broadcast as (
            or (me.last_followed_at > me.blocked_at and me.last_followed_at < d.sent_at))
 ),
 tagged as (
-    select tagged_at as at, 'tag' as source, origin as kind, tag as detail, null::varchar as delivery_id,
+    select tagged_at as happened_at, 'tag' as source, origin as kind, tag as detail, null::varchar as delivery_id,
            null::varchar as status, null::decimal(12, 2) as amount, null::varchar as messages, null::varchar as ref
     from friend_tags where user_id = (select user_id from me)
 ),
 attributes as (
-    select updated_at as at, 'attribute' as source, key as kind, value as detail, null::varchar as delivery_id,
+    select updated_at as happened_at, 'attribute' as source, key as kind, value as detail, null::varchar as delivery_id,
            null::varchar as status, null::decimal(12, 2) as amount, null::varchar as messages, null::varchar as ref
     from friend_attributes where user_id = (select user_id from me)
 ),
 staff as (
-    select a."at" as at, 'staff' as source, a.action as kind, a.detail::varchar as detail,
+    select a."at" as happened_at, 'staff' as source, a.action as kind, a.detail::varchar as detail,
            null::varchar as delivery_id, a.actor as status, null::decimal(12, 2) as amount,
            null::varchar as messages, null::varchar as ref
     from audit_log a
@@ -56,4 +56,4 @@ final as (
     select * from happened union all select * from sent union all select * from broadcast
     union all select * from tagged union all select * from attributes union all select * from staff
 )
-select * from final order by at, source, ref
+select * from final order by happened_at, source, ref
