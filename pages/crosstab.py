@@ -10,7 +10,8 @@ names = ui.route_names(f)
 choice = crosstab_ui.controls(f.lang, ui.builder_options(f.db))
 ui.definition(t("fr.ct.def", f.lang))
 if choice is not None:
-    frame = ui.ask(f, crosstab.cells, **choice)
+    window = ui.lookback(f, "ct_window", "fr.ct.window")   # 30-day outcomes need adds older than 4 weeks
+    frame = ui.ask(window, crosstab.cells, **choice)
     if frame.empty:
         st.info(t("common.no_data", f.lang))
     else:

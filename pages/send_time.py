@@ -19,7 +19,7 @@ finally:
 if rule is not None:
     words_ui.show(rule, f.lang, words_ui.labels(f), key="stp_rule_json")
 ui.definition(t("fr.stp.def", f.lang))
-frame = ui.ask(f, send_time.grid, rule=rule)
+frame = ui.ask(ui.lookback(f, "stp_window", "common.history"), send_time.grid, rule=rule)
 if frame.empty:
     st.info(t("fr.stp.none", f.lang))
 else:

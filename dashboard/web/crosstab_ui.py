@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.analytics import crosstab
+from dashboard.audience import rules
 from dashboard.core.i18n import route_label, t
 from dashboard.web.charts import GREY, _layout
 
@@ -63,10 +64,19 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
+def ordered(dim: str, values) -> list[str]:
+    """A dimension's values in an operator's order: interest hot → dormant, CRM bands up, the rest as
+    sorted, "none" last."""
+    order = {"interest": list(rules.INTEREST_LEVELS), "crm": list(crosstab.CRM_BANDS)}.get(dim)
+    unique = list(dict.fromkeys(values))
+    rank = (lambda v: order.index(v) if v in order else len(order)) if order else (lambda v: 0)
+    return sorted(unique, key=lambda v: (v == crosstab.NONE, rank(v), v))
+
+
 def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Figure:
     rows_dim, cols_dim = choice["rows"], choice["cols"]
-    rows = list(dict.fromkeys(frame["row_value"]))
-    cols = list(dict.fromkeys(frame["col_value"]))
+    rows = ordered(rows_dim, frame["row_value"])
+    cols = ordered(cols_dim, frame["col_value"])
     at = {(r, c): rec for r, c, rec in zip(frame["row_value"], frame["col_value"], frame.to_dict("records"))}
     z, grey, text = [], [], []
     for r in rows:

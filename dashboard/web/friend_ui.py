@@ -47,7 +47,8 @@ def find(cur, lang: str, see_ids: bool) -> int | None:
 
 def card(profile: dict, names: dict, tz: str, lang: str, see_ids: bool) -> None:
     st.subheader(f"{profile['display_name'] or t('fr.nameless', lang)} · {profile['user_id']}")
-    state, route, added, crm, interest, reactions = st.columns(6)
+    state, route, added = st.columns(3)
+    crm, interest, reactions = st.columns(3)
     state.metric(t("fr.card.state", lang), t("fr.card.following" if profile["is_following"] else "fr.card.blocked", lang))
     route.metric(t("fr.card.route", lang), route_label(profile["route"], names, lang))
     added.metric(t("fr.card.added", lang), pd.Timestamp(profile["followed_at"]).tz_convert(tz).strftime("%Y-%m-%d"))
@@ -104,7 +105,7 @@ def timeline_frame(events: pd.DataFrame, tz: str, lang: str, names: dict | None 
         t("fr.col.what", lang): [_what(s, k, lang) for s, k in zip(events["source"], events["kind"])],
         t("fr.col.detail", lang): [_detail(r, names or {}, lang) for r in events.itertuples()],
         t("fr.col.status", lang): status,
-        t("fr.col.amount", lang): [None if pd.isna(a) else float(a) for a in events["amount"]],
+        t("fr.col.amount", lang): ["" if pd.isna(a) else f"{float(a):,.0f}" for a in events["amount"]],
     })
 
 
@@ -144,7 +145,10 @@ def send_box(con, cur, user, user_key: int, clients, lang: str) -> None:
     text = st.text_area(t("fr.send.text", lang), key="fr_send_text", height=100)
     st.caption(t("fr.send.note", lang))
     sure = st.checkbox(t("fr.send.sure", lang), key="fr_send_sure")
-    if st.button(t("fr.send.button", lang), key="fr_send", type="primary", disabled=not (sure and text.strip())):
+    if st.button(t("fr.send.button", lang), key="fr_send", type="primary", disabled=not sure):
+        if not text.strip():
+            st.warning(t("fr.send.empty", lang))
+            return
         try:
             report = one_friend.send(con, cur, user, user_key, [{"type": "text", "text": text}], clients)
             st.success(t("fr.send.done", lang, status=t(f"cmp.status.{report.status}", lang)))

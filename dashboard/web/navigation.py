@@ -51,7 +51,7 @@ for group, name, icon, _ in LAYOUT:
         groups.setdefault(t(group, lang), []).append(
             st.Page(PAGES / f"{name}.py", title=t(f"nav.{name}", lang), icon=icon, url_path=name,
                     default=name == "overview"))
-current = st.navigation(groups)
+current = st.navigation(groups, expanded=True)   # every page listed, none behind "View more"
 name = current.url_path or "overview"
 with errors.guard(lang, name):  # a sentence and a reference, never a traceback
     if name not in roles.PAGES or not user.may(roles.PAGES[name]):
