@@ -363,6 +363,11 @@ def cmd_bench(args) -> int:
 
         print(webhook.webhook_bench(seconds=args.webhook))
         return 0
+    if args.friend_pages:
+        from bench import friend_pages
+
+        print(friend_pages.bench_friend_pages(args.db or f"data/bench-{args.friends}.duckdb", repeat=args.repeat))
+        return 0
     if args.ingest:
         from bench import ingest
 
@@ -521,6 +526,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: plan and send N recipients through the sandbox (e.g. --send 100000 1000000)")
     p.add_argument("--webhook", type=float, metavar="SECONDS",
                    help="instead: load the webhook receiver for SECONDS and print requests/s and latency")
+    p.add_argument("--friend-pages", action="store_true",
+                   help="instead: time the friend page, a cross-tab and the send-time grid (issue 15) on --db")
     p.add_argument("--ingest", type=_positive, metavar="EVENTS",
                    help="instead: spool EVENTS webhook events and time the loader into the 1M-friend database")
     p.set_defaults(func=cmd_bench)

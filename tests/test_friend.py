@@ -181,3 +181,30 @@ def test_the_friend_page_speaks_one_language(demo_db, tmp_path, sandbox, monkeyp
     assert at.dataframe and len(at.dataframe[0].value) > 0        # the timeline of friend 1
     bad = sorted({w for s in texts_of(at) for w in foreign(s, lang, words)})
     assert bad == []
+
+
+def test_a_friend_who_just_wrote_gets_a_free_reply_once_then_pushes(story, sandbox):
+    import datetime as dt
+
+    j, aoi = story
+    just_now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=10)
+    _say(j, aoi, "今日の営業時間は？", just_now.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%Y-%m-%d %H:%M:%S"),
+         reply_token="rt-now")
+    sandbox.configure(reply_tokens={"rt-now": aoi.user_id})
+    con, cur = j.connection(), j.cursor()
+    clients = api.clients(sandbox.url, "token")
+    assert one_friend.mode(cur, aoi.key) == "reply"
+    report = one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "10時から19時です"}], clients)
+    assert (report.status, report.sent) == ("sent", 1), report
+    assert one_friend.mode(cur, aoi.key) == "push"               # the token works once
+    one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "またどうぞ"}], clients)
+    inbox = sandbox.get(f"/sandbox/inbox?user_id={aoi.user_id}")["requests"]
+    assert [(r["kind"], r["messages"][0]["text"]) for r in inbox] == [("reply", "10時から19時です"), ("push", "またどうぞ")]
+    kinds = cur.execute("select kind from deliveries where delivery_id like 'one_%' order by created_at").fetchall()
+    assert [k for (k,) in kinds] == ["reply", "single"]
+    assert sandbox.summary()["usage"] == 1      # the push counts against the quota, the reply does not
+
+
+def test_an_old_message_is_answered_by_push(story):
+    j, aoi = story
+    assert one_friend.mode(j.cursor(), aoi.key) == "push"   # 2026-03-05: long past a minute

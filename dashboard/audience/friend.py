@@ -17,7 +17,8 @@ from dashboard.audience.running import mask_user_id
 from dashboard.core import audit, queries, storage
 from dashboard.intake.csv_values import email_hash
 
-_QUERIES = ("search", "profile", "by_user_id", "timeline", "tags", "tag_add", "tag_remove", "last_message")
+_QUERIES = ("search", "profile", "by_user_id", "timeline", "tags", "tag_add", "tag_remove", "last_message",
+            "replied_since")
 queries.require(*(f"friend/{name}" for name in _QUERIES))
 
 SEARCH_LIMIT = 20
@@ -165,9 +166,14 @@ def remove_tag(con, user: auth.User | None, user_id: str, tag: str) -> bool:
 
 
 def last_message(cur, user_key: int) -> tuple[dt.datetime, str | None] | None:
-    """The friend's latest message event: (when, its reply token or None)."""
+    """The friend's latest message event: (when, its reply token — None when it has none or a reply
+    has already used it)."""
     frame = queries.run(cur, "friend/last_message", user_key=int(user_key))
     if frame.empty:
         return None
-    token = frame.iat[0, 1]
-    return pd.Timestamp(frame.iat[0, 0]).to_pydatetime(), (token if isinstance(token, str) and token else None)
+    when, token = pd.Timestamp(frame.iat[0, 0]).to_pydatetime(), frame.iat[0, 1]
+    if not (isinstance(token, str) and token):
+        return when, None
+    card = profile(cur, user_key)
+    used = queries.scalar(cur, "friend/replied_since", user_id=card["user_id"], since=when) if card else 0
+    return when, (None if used else token)

@@ -148,6 +148,8 @@ TEXT: dict[str, dict[str, str]] = {
     "fr.send.text": {"ja": "メッセージ（テキスト）", "en": "Message (text)"},
     "fr.send.note": {"ja": "プッシュメッセージとして送ります。月間の送信数を1通使い、送信後は取り消せません。監査ログに記録されます。",
                      "en": "Sent as a push message: it uses one message of the monthly quota and cannot be recalled. Recorded in the audit log."},
+    "fr.send.reply_note": {"ja": "この友だちは1分以内にメッセージを送っているため、返信として送ります（月間の送信数に含まれません）。送信後は取り消せません。監査ログに記録されます。",
+                           "en": "This friend wrote less than a minute ago: sent as a reply (not counted in the monthly quota). It cannot be recalled. Recorded in the audit log."},
     "fr.send.sure": {"ja": "取り消せないことを理解しました", "en": "I understand it cannot be recalled"},
     "fr.send.button": {"ja": "送信する", "en": "Send"},
     "fr.send.role": {"ja": "個別メッセージは送信担当者以上が送れます。", "en": "Senders and above send one-to-one messages."},
@@ -159,6 +161,7 @@ TEXT: dict[str, dict[str, str]] = {
     "fr.send.err.forbidden": {"ja": "禁止ワード「{term}」が含まれています。", "en": "The restricted term {term!r} is in the message."},
     "fr.link": {"ja": "友だち詳細を開く", "en": "Open the friend"},
     "code.kind.single": {"ja": "個別メッセージ", "en": "One-to-one message"},
+    "code.kind.reply": {"ja": "返信", "en": "Reply"},
 
     # ---- cross-tab ----
     "nav.crosstab": {"ja": "クロス分析", "en": "Cross-tab"},

@@ -143,7 +143,7 @@ def send_box(con, cur, user, user_key: int, clients, lang: str) -> None:
         st.caption(t("fr.send.role", lang))
         return
     text = st.text_area(t("fr.send.text", lang), key="fr_send_text", height=100)
-    st.caption(t("fr.send.note", lang))
+    st.caption(t("fr.send.reply_note" if one_friend.mode(cur, user_key) == "reply" else "fr.send.note", lang))
     sure = st.checkbox(t("fr.send.sure", lang), key="fr_send_sure")
     if st.button(t("fr.send.button", lang), key="fr_send", type="primary", disabled=not sure):
         if not text.strip():

@@ -4,6 +4,6 @@
 -- Grain: one row or none. Parameters: $user_key.
 select occurred_at, json_extract_string(payload, '$.replyToken') as reply_token, event_id
 from events
-where user_key = $user_key and type = 'message'
+where user_key = $user_key::integer and type = 'message'
 order by occurred_at desc
 limit 1

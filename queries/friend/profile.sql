@@ -9,6 +9,6 @@ with final as (
     from friends f
     left join customers c on c.customer_id = f.customer_id
     left join rollup_friend_activity a on a.user_key = f.user_key
-    where f.user_key = $user_key
+    where f.user_key = $user_key::integer
 )
 select * from final

@@ -9,14 +9,14 @@
 -- source: event | sent | broadcast | tag | attribute | staff; kind: the event type, the delivery kind,
 -- or the staff action.
 with me as (
-    select user_key, user_id, followed_at, last_followed_at, blocked_at from friends where user_key = $user_key
+    select user_key, user_id, followed_at, last_followed_at, blocked_at from friends where user_key = $user_key::integer
 ),
 happened as (
     select e.occurred_at as happened_at, 'event' as source, e.type as kind,
            coalesce(json_extract_string(e.payload, '$.message.text'), e.detail) as detail,
            e.delivery_id, null::varchar as status, e.amount, null::varchar as messages, e.event_id as ref
     from events e
-    where e.user_key = $user_key
+    where e.user_key = $user_key::integer
 ),
 sent as (
     select coalesce(r.sent_at, r.attempted_at, d.scheduled_at, d.created_at) as happened_at, 'sent' as source, d.kind,
