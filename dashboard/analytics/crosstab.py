@@ -17,9 +17,10 @@ from dashboard.analytics import rollups
 from dashboard.analytics.metrics import Period
 from dashboard.core import queries
 
-queries.require("crosstab/cells")
-
 DIMENSIONS = ("route", "tag", "attribute", "add_month", "interest", "genre", "crm")
+# three steps in this cursor's temp tables: who counts (with the outcome), each axis's values, the cells
+queries.require("crosstab/reacted_none", "crosstab/reacted_events", "crosstab/reacted_spells", "crosstab/cohort",
+                "crosstab/dims_reset", "crosstab/cells", *(f"crosstab/dim_{d}" for d in DIMENSIONS))
 OUTCOMES = ("blocked_30d", "reacted", "purchased", "following")
 CRM_BANDS = ("none", "0", "1", "2-4", "5+")
 Z95 = 1.959964   # the normal quantile of a two-sided 95 % interval
@@ -63,8 +64,16 @@ def cells(cur, period: Period, routes=None, *, rows: str = "route", cols: str = 
     _check(rows, cols, outcome, tag_prefix, attr_key)
     state = rollups.state(cur) or {}
     as_of = state.get("as_of") or dt.datetime.now(dt.timezone.utc)
-    frame = queries.run(cur, "crosstab/cells", rows=rows, cols=cols, tag_prefix=tag_prefix, attr_key=attr_key,
-                        outcome=outcome, days=int(days), as_of=as_of, **period.params(routes))
+    window = int(state.get("active_days") or 0)   # the spells' N: exact for periods of N days or more
+    spell_days = window if window and (period.last - period.first).days + 1 >= window else 0
+    reacted = "reacted_none" if outcome != "reacted" else "reacted_spells" if spell_days else "reacted_events"
+    queries.run(cur, f"crosstab/{reacted}", first_day=period.first, last_day=period.last, spell_days=spell_days,
+                **period.params(routes))
+    queries.run(cur, "crosstab/cohort", outcome=outcome, days=int(days), as_of=as_of, **period.params(routes))
+    queries.run(cur, "crosstab/dims_reset")
+    for axis, dim in (("rows", rows), ("cols", cols)):   # the query's name from DIMENSIONS, checked above
+        queries.run(cur, f"crosstab/dim_{dim}", axis=axis, tag_prefix=tag_prefix, attr_key=attr_key)
+    frame = queries.run(cur, "crosstab/cells")
     frame["row_value"] = frame["row_value"].fillna(NONE).astype(str)
     frame["col_value"] = frame["col_value"].fillna(NONE).astype(str)
     frame["friends"] = frame["friends"].astype(int)

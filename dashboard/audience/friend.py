@@ -99,7 +99,9 @@ def story(cur, user_key: int, *, mask: bool = False) -> dict | None:
     if card is None:
         return None
     events = timeline(cur, user_key)
-    current = tags(cur, card["user_id"])
+    mine = events[events["source"] == "tag"]   # the timeline holds every tag as it stands
+    current = pd.DataFrame({"tag": mine["detail"].tolist(), "tagged_at": mine["happened_at"].tolist(),
+                            "origin": mine["kind"].tolist()}).sort_values("tag", ignore_index=True)
     if mask:
         card["user_id"] = mask_user_id(card["user_id"])
     return {"profile": card, "tags": current, "timeline": events}

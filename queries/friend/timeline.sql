@@ -38,12 +38,12 @@ broadcast as (
 tagged as (
     select tagged_at as happened_at, 'tag' as source, origin as kind, tag as detail, null::varchar as delivery_id,
            null::varchar as status, null::decimal(12, 2) as amount, null::varchar as messages, null::varchar as ref
-    from friend_tags where user_id = (select user_id from me)
+    from friend_tags where user_key = $user_key::integer
 ),
 attributes as (
     select updated_at as happened_at, 'attribute' as source, key as kind, value as detail, null::varchar as delivery_id,
            null::varchar as status, null::decimal(12, 2) as amount, null::varchar as messages, null::varchar as ref
-    from friend_attributes where user_id = (select user_id from me)
+    from friend_attributes where user_key = $user_key::integer
 ),
 staff as (
     select a."at" as happened_at, 'staff' as source, a.action as kind, a.detail::varchar as detail,
