@@ -86,6 +86,62 @@ def cmd_segment(args) -> int:
         con.close()
 
 
+def cmd_friend(args) -> int:
+    """One friend's card, tags and timeline (the friend page's own functions)."""
+    import pandas as pd
+
+    from dashboard.audience import friend
+    from dashboard.core import config, storage
+
+    con = storage.connect(args.db, read_only=True)
+    try:
+        cur = con.cursor()
+        key = friend.key_of(cur, args.user_id)
+        if key is None:
+            raise ValueError(f"no friend with user ID {args.user_id}")
+        found = friend.story(cur, key)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(friend.as_json(found))
+        return 0
+    tz = config.timezone()
+    card = found["profile"]
+    print(f"{card['display_name'] or '-'}  {card['user_id']}  route={card['route']}  "
+          f"following={card['is_following']}  customer={card['customer_id'] or '-'}  "
+          f"interest={card['interest_level'] or '-'}  genre={card['genre'] or '-'}")
+    print("tags: " + (", ".join(found["tags"]["tag"]) or "-"))
+    for row in found["timeline"].itertuples():
+        when = pd.Timestamp(row.happened_at).tz_convert(tz).strftime("%Y-%m-%d %H:%M:%S")
+        text = " — ".join(dict.fromkeys(x for x in (row.detail, row.content) if isinstance(x, str) and x))
+        status = f" [{row.status}]" if isinstance(row.status, str) and row.source in ("sent", "broadcast") else ""
+        print(f"{when}  {row.source:<9} {row.kind:<14} {text}{status}")
+    return 0
+
+
+def cmd_crosstab(args) -> int:
+    """Two dimensions against one outcome (the cross-tab page's own function), as CSV or JSON."""
+    from dashboard.analytics import crosstab, metrics
+    from dashboard.core import config, csv_safe, storage
+
+    end = args.end or dt.datetime.now(metrics.ZoneInfo(config.timezone())).date()
+    start = args.start or end - dt.timedelta(days=27)
+    con = storage.connect(args.db, read_only=True)
+    try:
+        frame = crosstab.cells(con.cursor(), metrics.Period.from_dates(start, end), args.route or [],
+                               rows=args.rows, cols=args.cols, outcome=args.outcome, tag_prefix=args.tag_prefix,
+                               attr_key=args.attr_key, days=args.days, min_count=args.min_count)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps({"rows": args.rows, "cols": args.cols, "outcome": args.outcome, "start": start.isoformat(),
+                          "end": end.isoformat(), "cells": frame.to_dict(orient="records")}, ensure_ascii=False,
+                         indent=1, default=str))
+    else:
+        sys.stdout.write(csv_safe.to_csv(frame))
+    return 0
+
+
 def cmd_webhook(args) -> int:
     from dashboard.intake import receiver
 
@@ -315,6 +371,11 @@ def cmd_bench(args) -> int:
 
         print(sessions.sessions_bench(args.sessions, db=args.db, friends=args.friends, rounds=args.rounds))
         return 0
+    if args.friend_pages:
+        from bench import friend_pages
+
+        print(friend_pages.bench_friend_pages(args.db or f"data/bench-{args.friends}.duckdb", repeat=args.repeat))
+        return 0
     if args.ingest:
         from bench import ingest
 
@@ -356,6 +417,29 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--count", action="store_true", help="print the exact number of members")
     what.add_argument("--export", metavar="FILE.csv", help="write the members' LINE user IDs (column user_id)")
     p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("friend", help="one friend's card, tags and whole timeline (the friend page)")
+    shows = p.add_subparsers(dest="friend_command", required=True)
+    q = shows.add_parser("show", help="print one friend's story, oldest first (times in the account's zone)")
+    q.add_argument("user_id", help="LINE user ID (U + 32 hex digits)")
+    q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.set_defaults(func=cmd_friend)
+
+    p = sub.add_parser("crosstab", help="friends added in a period: two dimensions against an outcome (the page)")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    p.add_argument("--rows", required=True, choices=("route", "tag", "attribute", "add_month", "interest", "genre", "crm"))
+    p.add_argument("--cols", required=True, choices=("route", "tag", "attribute", "add_month", "interest", "genre", "crm"))
+    p.add_argument("--outcome", required=True, choices=("blocked_30d", "reacted", "purchased", "following"))
+    p.add_argument("--start", type=_date, help="first day of adds (default: 27 days before --end)")
+    p.add_argument("--end", type=_date, help="last day of adds, inclusive (default: today, account time zone)")
+    p.add_argument("--route", action="append", help="only friends of this inflow route (repeatable)")
+    p.add_argument("--tag-prefix", default="", help="for --rows/--cols tag: tags starting with this (e.g. interest:)")
+    p.add_argument("--attr-key", default="", help="for --rows/--cols attribute: the attribute key (e.g. crm_rank)")
+    p.add_argument("--days", type=_positive, default=30, help="N of the outcome purchased (within N days of the add)")
+    p.add_argument("--min-count", type=_positive, default=30, help="cells with fewer friends are marked enough=false")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.set_defaults(func=cmd_crosstab)
 
     p = sub.add_parser("webhook", help="run the webhook receiver (spools events; never opens the database)")
     p.add_argument("--host", default="127.0.0.1")
@@ -451,6 +535,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: plan and send N recipients through the sandbox (e.g. --send 100000 1000000)")
     p.add_argument("--webhook", type=float, metavar="SECONDS",
                    help="instead: load the webhook receiver for SECONDS and print requests/s and latency")
+    p.add_argument("--friend-pages", action="store_true",
+                   help="instead: time the friend page, a cross-tab and the send-time grid (issue 15) on --db")
     p.add_argument("--ingest", type=_positive, metavar="EVENTS",
                    help="instead: spool EVENTS webhook events and time the loader into the 1M-friend database")
     p.add_argument("--sessions", type=_positive, metavar="N",
@@ -478,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         from dashboard.line.api import LineError
         from dashboard.audience.saved import SegmentStoreError
         from dashboard.messaging.sending import SendError
+        from dashboard.analytics.crosstab import CrosstabError
         from dashboard.core.storage import StorageError
         if isinstance(exc, (StorageError, DemoError, SegmentStoreError, ValueError, LineError, SendError)):
             print(f"error: {exc}", file=sys.stderr)

@@ -1,11 +1,10 @@
 """Compose and send: audience, messages, preview, checks, exact audience, cost, test, confirm, send."""
 import datetime as dt
-import json
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard.web import account_ui, compose_send, compose_ui, drafts_ui, segment_ui, ui
+from dashboard.web import account_ui, compose_send, compose_ui, drafts_ui, segment_ui, ui, words_ui, send_time_ui
 from dashboard.messaging import planning, sending, staff
 from dashboard.line import api
 from dashboard.audience import rules, saved as segment_store
@@ -17,7 +16,8 @@ cur = ui.cursor(f.db)
 con = ui.connection(f)
 user = ui.user()
 draft = st.session_state.setdefault("cmp_delivery_id", sending.new_delivery_id())
-compose_ui.approvals_box(con, cur, user, L)  # sends waiting for a second person (senders see them)
+names_of = words_ui.labels(f)  # routes and delivery titles: a rule is shown in words
+compose_ui.approvals_box(con, cur, user, L, names_of)  # sends waiting for a second person (senders see them)
 account_ui.lost_answers_panel(f, key="cmp_lost")  # batches whose answer was lost
 saved = segment_store.list_segments(cur)
 names = dict(zip(saved["segment_id"], saved["name"]))
@@ -36,9 +36,9 @@ if kind == "segment":
     rule = segment_store.get(cur, segment_id=segment_id)["rule"]
 elif kind == "builder":
     rule = segment_ui.rule_json()
-    st.code(json.dumps(rule["rule"], ensure_ascii=False), language="json")
 else:
     rule = {"version": 1, "rule": {"field": "following", "value": True}}
+words_ui.show(rule, L, names_of, key="cmp_rule_json")
 left, right = st.columns(2)
 exclude_id = left.selectbox(t("cmp.exclude_segment", L), ["", *names], key="cmp_exclude",
                             format_func=lambda s: names.get(s) or t("cmp.none", L)) or None
@@ -67,6 +67,7 @@ checks_box, exact_box, cost_box, actions_box = st.container(), st.container(), s
 st.subheader(t("cmp.send", L))
 when_kind = st.radio(t("cmp.when", L), ["now", "schedule"], key="cmp_when", horizontal=True,
                      format_func=lambda w: t(f"cmp.{w}", L))
+send_time_ui.compose_panel(f, None if kind == "all" else rule, L)   # when this audience reacts best
 send_at = None
 if when_kind == "schedule":
     tz = ZoneInfo(f.period.tz)
@@ -100,7 +101,8 @@ compose_ui.plan_sections(plan, L, checks_box, exact_box, cost_box)
 title = st.text_input(t("cmp.delivery_title", L), key="cmp_title")
 promotion = st.checkbox(t("cmp.promotion", L), key="cmp_promotion")
 send = compose_send.Send(con, cur, user, plan, messages, draft, title, send_at, segment_id, promotion,
-                         compose_ui.audience_words(kind, names.get(segment_id), names.get(exclude_id), L),
+                         compose_ui.audience_words(kind, names.get(segment_id), names.get(exclude_id), L,
+                                                   words_ui.sentence(rule, L, names_of)),
                          f.period.tz, L)
 compose_send.validate_and_test(actions_box, send, clients, testers)
 compose_send.confirm_or_progress(send)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.audience import rules as segments, running
-from dashboard.web import charts, health_ui, segment_saved, segment_ui, ui
+from dashboard.web import charts, friend_ui, health_ui, segment_saved, segment_ui, ui
 from dashboard.core import config
 from dashboard.core.i18n import route_label, t
 
@@ -68,12 +68,13 @@ with result:
 if not error:
     st.subheader(t("seg.sample", f.lang))
     sample = ui.audience_question(f.db, running.sample, rule_text, as_of)
+    sample.insert(0, "friend", [friend_ui.link(k) for k in sample.pop("user_key")])   # opens the friend page
     st.dataframe(sample, hide_index=True, key="seg_sample",
-                 column_config={"user_id": "user_id", "display_name": t("seg.display_name", f.lang),
+                 column_config={"friend": friend_ui.link_column(f.lang), "user_id": "user_id", "display_name": t("seg.display_name", f.lang),
                                 "route": t("common.route", f.lang), "followed_at": t("seg.followed_at", f.lang),
                                 "is_following": t("seg.following", f.lang), "interest_level": t("seg.interest", f.lang),
                                 "genre": t("seg.genre", f.lang), "last_reaction_at": t("seg.last_reaction", f.lang)})
-    ui.csv_download(sample, "segment_sample", key="seg_sample_csv")
+    ui.csv_download(sample.drop(columns="friend"), "segment_sample", key="seg_sample_csv")
     # deferred: the member list (maybe a million IDs) is built only when someone clicks
     if ui.allowed("export"):
         st.download_button(t("seg.export", f.lang), key="seg_export", file_name="segment_user_ids.csv",
@@ -82,7 +83,7 @@ if not error:
 st.divider()
 st.subheader(t("seg.saved", f.lang))
 con = ui.connection(f)
-ids = segment_saved.manage(con, cur, rule, error, f.lang)
+ids = segment_saved.manage(con, cur, rule, error, f.lang, {"routes": names, "deliveries": opts["delivery_titles"]})
 
 st.divider()
 st.subheader(t("seg.matrix", f.lang))

@@ -13,6 +13,7 @@ _LOWEST_ROLE = {
     "see_user_ids": "operator",    # viewers see masked LINE user IDs
     "export": "operator",          # CSV downloads carry user IDs
     "edit_segments": "operator",
+    "tag_friends": "operator",     # add or remove a friend's tag by hand (friend page, audited)
     "draft": "operator",
     "test_send": "operator",
     "import": "operator",
@@ -35,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 PAGES = {
     "overview": "view", "acquisition": "view", "funnel": "view", "cohorts": "view",
     "engagement": "view", "deliveries": "view", "segments": "view",
+    "friend": "view", "crosstab": "view", "send_time": "view",
     "data": "import",       # operators up: its quarantine shows raw events with unmasked user IDs
     "compose": "draft", "audit": "audit",
     "health": "view",       # issue 16: goals and alerts (setting goals: admins; alerts: operators up)

@@ -894,3 +894,5 @@ def route_label(route: str | None, names: dict[str, tuple[str, str]], lang: str)
     return ja if lang == "ja" else en
 
 from dashboard.core.texts_health import TEXT as _HEALTH_TEXT; TEXT.update(_HEALTH_TEXT)  # noqa: E402,E702 (issue 16)
+from dashboard.core.texts_friend import TEXT as _FRIEND_TEXT  # noqa: E402  (issue 15)
+TEXT.update(_FRIEND_TEXT)

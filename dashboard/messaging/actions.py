@@ -76,7 +76,8 @@ def submit(con, cur, user: auth.User | None, plan: planning.Plan, *, delivery_id
     sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages, title=title,
                  segment_id=segment_id, created_by=user.name, scheduled_at=send_at, is_promotion=promotion,
                  status=status, link_tracking=plan.link_tracking, cost_yen=plan.overage_yen,
-                 exclusions={"audience": plan.audience, "exclusions": [list(e) for e in plan.exclusions]})
+                 exclusions={"audience": plan.audience, "exclusions": [list(e) for e in plan.exclusions],
+                             "rule": plan.rule})
     audit.record(cur, user, "send.request" if needs_approval else "send", f"delivery:{delivery_id}",
                  {"recipients": plan.recipients, "cost_yen": plan.overage_yen, "scheduled_at": send_at,
                   "title": title})

@@ -36,7 +36,7 @@ _QUERIES = ("planned_count", "plan_batches", "plan_size", "insert_delivery", "in
             "delivery_progress", "ledger_by_status", "failure_reasons", "planned_batches", "next_planned_batch",
             "mark_batch", "finish_delivery", "next_batch_no", "split_batch", "mark_attempted", "mark_first_sent",
             "fail_rest", "release", "delivery_status", "delivery_to_send", "scheduled_due", "mark_sending",
-            "unknown_count", "resumable")
+            "unknown_count", "resumable", "reply_token")
 queries.require(*(f"sending/{name}" for name in _QUERIES))
 
 
@@ -76,6 +76,10 @@ class Report:
     stop_reason: str | None = None
 
 
+# kinds sent by push, one recipient per request: a test, and one message to one friend (friend page)
+PUSH_KINDS = ("test", "single")
+
+
 def aggregation_unit(delivery_id: str) -> str:
     """customAggregationUnits name: at most 30 characters of [A-Za-z0-9_]."""
     return ("d_" + "".join(ch for ch in delivery_id if ch.isalnum()))[:30]
@@ -110,7 +114,7 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
         if existing:
             return existing[0]
         # per-user tracked links need one body per recipient (dashboard/messaging/links.py)
-        batch_size = 1 if kind == "test" or link_tracking == "per_user" else BATCH
+        batch_size = 1 if kind in PUSH_KINDS or kind == "reply" or link_tracking == "per_user" else BATCH
         with storage.transaction(cur):
             if user_ids is not None:
                 cur.register("plan_audience", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
@@ -285,7 +289,12 @@ class _Sender:
         body = self.messages
         if self.tracking:  # the same tokens on every retry: the body never changes
             body = links.rewrite(self.messages, self.delivery_id, users[0] if self.tracking == "per_user" else "")
-        if self.kind == "test":
+        if self.kind == "reply":   # the friend's token, looked up now: it lives one minute and works once
+            row = _q(self.cur, "reply_token", user_id=users[0], now=dt.datetime.now(dt.timezone.utc)).fetchone()
+            if row is None:
+                raise api.LineError("bad_request", None, "the reply token has expired (over a minute) or was used")
+            return api.reply(self.clients, row[0], body)
+        if self.kind in PUSH_KINDS:
             return api.push(self.clients, users[0], body, retry_key)
         return api.multicast(self.clients, users, body, retry_key, self.unit)
 

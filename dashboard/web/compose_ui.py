@@ -129,9 +129,9 @@ def preview_html(messages: list[dict], account: str, lang: str) -> str:
     return _CSS + '<div class="line-phone">' + "".join(rows) + "</div>"
 
 
-def approvals_box(con, cur, user, lang: str) -> None:
-    """Sends waiting for a second person: each with its messages (as LINE will show them), audience
-    size, cost and who asked; approve (then it goes out) or reject with a reason. The checks that
+def approvals_box(con, cur, user, lang: str, names: dict | None = None) -> None:
+    """Sends waiting for a second person: each with its messages (as LINE will show them), its
+    audience in words (`names`: the account's route and delivery names), audience size, cost and who asked; approve (then it goes out) or reject with a reason. The checks that
     count — role, not one's own send, unchanged since the request — are in dashboard/messaging/approvals.py."""
     from dashboard.messaging import actions as compose_actions, approvals
     from dashboard.access import auth
@@ -150,6 +150,11 @@ def approvals_box(con, cur, user, lang: str) -> None:
             st.caption(t("appr.detail", lang, yen=f"{float(row.cost_yen or 0):,.0f}", id=row.delivery_id,
                          at=t("cmp.now", lang) if when is None or when != when
                          else when.tz_convert(config.timezone()).strftime("%Y-%m-%d %H:%M")))
+            kept = json.loads(row.plan_exclusions) if isinstance(row.plan_exclusions, str) else {}
+            if kept.get("rule"):
+                from dashboard.web import words_ui
+
+                words_ui.show(kept["rule"], lang, names, key=f"appr_rule_{row.delivery_id}")
             st.html(preview_html(json.loads(row.messages), "LINE公式アカウント", lang))
             reason = st.text_input(t("appr.reason", lang), key=f"appr_reason_{row.delivery_id}")
             left, right = st.columns(2)
@@ -205,11 +210,14 @@ def plan_sections(plan, lang: str, checks_box, exact_box, cost_box) -> None:
 
 # ---- before an irreversible send (issue 19) -----------------------------------------------------
 
-def audience_words(kind: str, segment_name: str | None, exclude_name: str | None, lang: str) -> str:
+def audience_words(kind: str, segment_name: str | None, exclude_name: str | None, lang: str,
+                   sentence: str | None = None) -> str:
     """Who the send goes to, in words: the segment's name (or all friends / the rule being built),
-    and the excluded segment when there is one."""
+    the rule as a sentence (dashboard/web/words_ui.sentence) and the excluded segment when there is one."""
     who = (t("cmp.confirm.segment", lang, name=segment_name) if kind == "segment" and segment_name
            else t(f"cmp.audience.{kind}", lang))
+    if sentence:
+        who += f" — {sentence}"
     return who + (t("cmp.confirm.except", lang, name=exclude_name) if exclude_name else "")
 
 

@@ -29,6 +29,9 @@ LAYOUT = (
     ("nav.group.analysis", "engagement", ":material/touch_app:", "eng.title"),
     ("nav.group.analysis", "deliveries", ":material/send:", "dlv.title"),
     ("nav.group.audience", "segments", ":material/groups:", "seg.title"),
+    ("nav.group.audience", "friend", ":material/person_search:", "fr.title"),
+    ("nav.group.analysis", "crosstab", ":material/table_view:", "fr.ct.title"),
+    ("nav.group.analysis", "send_time", ":material/schedule:", "fr.st_page.title"),
     ("nav.group.audience", "compose", ":material/edit_square:", "cmp.page_title"),
     ("nav.group.data", "data", ":material/database:", "data.title"),
     ("nav.group.data", "audit", ":material/history:", "audit.title"),
@@ -50,7 +53,7 @@ for group, name, icon, _ in LAYOUT:
         title = health_ui.nav_title(lang) if name == "health" else t(f"nav.{name}", lang)
         groups.setdefault(t(group, lang), []).append(
             st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name, default=name == "overview"))
-current = st.navigation(groups)
+current = st.navigation(groups, expanded=True)   # every page listed, none behind "View more"
 name = current.url_path or "overview"
 with errors.guard(lang, name):  # a sentence and a reference, never a traceback
     if name not in roles.PAGES or not user.may(roles.PAGES[name]):

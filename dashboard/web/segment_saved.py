@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard.access import auth
 from dashboard.audience import rules, running, saved as segment_store
 from dashboard.core.i18n import t
-from dashboard.web import charts
+from dashboard.web import charts, words_ui
 from dashboard.web.context import Filters, require
 from dashboard.web.downloads import csv_download
 from dashboard.web.questions import audience_question
@@ -32,8 +32,9 @@ def _act(con, lang: str, fn, *args) -> None:
         st.error(str(exc))
 
 
-def manage(con, cur, rule: dict, error: str | None, lang: str) -> dict[str, str]:
-    """Save the builder's rule, or act on a saved segment. Returns {segment_id: name}."""
+def manage(con, cur, rule: dict, error: str | None, lang: str, names: dict | None = None) -> dict[str, str]:
+    """Save the builder's rule, or act on a saved segment (shown as a sentence, `names`: the account's
+    route and delivery names, with its JSON one click away). Returns {segment_id: name}."""
     saved = segment_store.list_segments(cur)
     ids = dict(zip(saved["segment_id"], saved["name"]))
     if st.session_state.pop("seg_reset_delete", False):  # before the checkbox exists in this run
@@ -48,6 +49,8 @@ def manage(con, cur, rule: dict, error: str | None, lang: str) -> dict[str, str]
             st.caption(t("seg.none_saved", lang))
         else:
             chosen = st.selectbox(t("seg.pick_saved", lang), list(ids), key="seg_pick", format_func=ids.get)
+            words_ui.show(segment_store.get(cur, segment_id=chosen)["rule"], lang, names, key="seg_saved_json",
+                          label=ids[chosen])
             row = st.columns(3)
             if row[0].button(t("seg.load", lang), key="seg_load_btn", use_container_width=True):
                 st.session_state["seg_load"] = segment_store.get(cur, segment_id=chosen)["rule"]

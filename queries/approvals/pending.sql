@@ -8,7 +8,7 @@ with waiting as (
 final as (
     select w.delivery_id, d.title, d.kind, d.planned_count as recipients, d.scheduled_at,
            d.segment_id, d.created_by, w.requested_by, w.requested_at, d.status as delivery_status,
-           d.messages, d.cost_yen
+           d.messages, d.cost_yen, d.plan_exclusions
     from waiting w
     join deliveries d using (delivery_id)
 )

@@ -17,7 +17,7 @@
 with d as (
     select delivery_id, title, kind, is_promotion, status, sent_at, sent_count
     from deliveries
-    where sent_at >= $start and sent_at < $end and kind <> 'test'
+    where sent_at >= $start and sent_at < $end and kind not in ('test', 'single', 'reply')   -- one-to-one messages (friend page) are no deliveries
 ),
 stats as (
     -- LINE's statistics of a delivery are cumulative and updated for 14 days: the latest day's

@@ -10,7 +10,7 @@ with line_day as (
 ours as (
     select count(*) as sent_that_day
     from delivery_recipients r join deliveries d using (delivery_id)
-    where r.status = 'sent' and d.kind <> 'test'
+    where r.status = 'sent' and d.kind not in ('test', 'single', 'reply')   -- one-to-one pushes and replies: LINE counts them apart from multicasts
       and (r.sent_at at time zone 'Asia/Tokyo')::date = $line_day
 ),
 unit as (

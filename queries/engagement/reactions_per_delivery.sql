@@ -13,7 +13,7 @@
 with d as (
     select delivery_id, title, kind, is_promotion, sent_at, sent_count
     from deliveries
-    where sent_at >= $start and sent_at < $end and sent_count > 0 and kind <> 'test'
+    where sent_at >= $start and sent_at < $end and sent_count > 0 and kind not in ('test', 'single', 'reply')   -- one-to-one messages (friend page) are no deliveries
 ),
 per_route as (
     select r.delivery_id, sum(r.recipients) as recipients, bool_or(r.recipients_estimated) as estimated,

@@ -3,5 +3,5 @@
 -- Parameters: none.
 select count(distinct aggregation_unit) as units
 from deliveries
-where kind <> 'test' and aggregation_unit is not null
+where kind not in ('test', 'single', 'reply') and aggregation_unit is not null   -- one-to-one: pushed without a unit
   and created_at >= date_trunc('month', current_timestamp at time zone 'UTC') at time zone 'UTC'

@@ -8,7 +8,7 @@ select d.delivery_id, d.aggregation_unit, d.sent_at
 from deliveries d
 where d.aggregation_unit is not null
   and d.sent_at is not null and d.sent_at >= $since
-  and d.kind <> 'test'
+  and d.kind not in ('test', 'single', 'reply')   -- pushes and replies to one friend: no aggregation unit
   and d.created_by is distinct from 'demo'
   and not exists (
       select 1 from delivery_stats s

@@ -1,0 +1,135 @@
+"""The cross-tab page's widgets and its heatmap: pick two dimensions and an outcome, see each cell's
+rate, count and 95 % interval (cells below the minimum count greyed, saying so), download it, and
+open a cell as a segment on the Segments page."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.analytics import crosstab
+from dashboard.audience import rules
+from dashboard.core.i18n import route_label, t
+from dashboard.web.charts import GREY, _layout
+
+
+def controls(lang: str, options: dict) -> dict | None:
+    """The choices as keyword arguments of crosstab.cells, or None when they cannot be used yet."""
+    dims = list(crosstab.DIMENSIONS)
+    a, b, c = st.columns(3)
+    rows = a.selectbox(t("fr.ct.rows", lang), dims, key="ct_rows", format_func=lambda d: t(f"fr.ct.dim.{d}", lang))
+    cols = b.selectbox(t("fr.ct.cols", lang), dims, index=dims.index("interest"), key="ct_cols",
+                       format_func=lambda d: t(f"fr.ct.dim.{d}", lang))
+    outcome = c.selectbox(t("fr.ct.outcome", lang), list(crosstab.OUTCOMES), key="ct_outcome",
+                          format_func=lambda o: t(f"fr.ct.out.{o}", lang))
+    d, e, g = st.columns(3)
+    tag_prefix = d.text_input(t("fr.ct.tag_prefix", lang), key="ct_tag_prefix",
+                              value=_common_prefix(options.get("tag") or [])) if "tag" in (rows, cols) else ""
+    attr_key = (e.selectbox(t("fr.ct.attr_key", lang), options.get("attribute_key") or [], key="ct_attr_key")
+                if "attribute" in (rows, cols) else "")
+    days = d.number_input(t("fr.ct.days", lang), 1, 365, 30, key="ct_days") if outcome == "purchased" else 30
+    least = g.number_input(t("fr.ct.min", lang), 1, 100_000, crosstab.MIN_COUNT, key="ct_min")
+    if rows == cols:
+        st.info(t("fr.ct.same", lang))
+        return None
+    if "tag" in (rows, cols) and not tag_prefix:
+        st.info(t("fr.ct.need_prefix", lang))
+        return None
+    if "attribute" in (rows, cols) and not attr_key:
+        st.info(t("fr.ct.need_key", lang))
+        return None
+    return {"rows": rows, "cols": cols, "outcome": outcome, "tag_prefix": tag_prefix, "attr_key": attr_key or "",
+            "days": int(days), "min_count": int(least)}
+
+
+def _common_prefix(tags: list[str]) -> str:
+    """A first guess for the tag prefix: the most common "xxx:" of the account's tags."""
+    prefixes = pd.Series([tag.split(":", 1)[0] + ":" for tag in tags if ":" in tag])
+    return "" if prefixes.empty else str(prefixes.value_counts().index[0])
+
+
+def value_label(dim: str, value: str, names: dict, lang: str) -> str:
+    if value == crosstab.NONE:
+        return t("fr.ct.none", lang)
+    if dim == "route":
+        return route_label(value, names, lang)
+    if dim == "interest":
+        return t(f"seg.level.{value}", lang)
+    if dim == "crm":
+        return t(f"fr.ct.crm.{value}", lang)
+    return value
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def ordered(dim: str, values) -> list[str]:
+    """A dimension's values in an operator's order: interest hot → dormant, CRM bands up, the rest as
+    sorted, "none" last."""
+    order = {"interest": list(rules.INTEREST_LEVELS), "crm": list(crosstab.CRM_BANDS)}.get(dim)
+    unique = list(dict.fromkeys(values))
+    rank = (lambda v: order.index(v) if v in order else len(order)) if order else (lambda v: 0)
+    return sorted(unique, key=lambda v: (v == crosstab.NONE, rank(v), v))
+
+
+def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Figure:
+    rows_dim, cols_dim = choice["rows"], choice["cols"]
+    rows = ordered(rows_dim, frame["row_value"])
+    cols = ordered(cols_dim, frame["col_value"])
+    at = {(r, c): rec for r, c, rec in zip(frame["row_value"], frame["col_value"], frame.to_dict("records"))}
+    z, grey, text = [], [], []
+    for r in rows:
+        zr, gr, tr = [], [], []
+        for c in cols:
+            rec = at.get((r, c))
+            if rec is None:
+                zr.append(None), gr.append(None), tr.append("")
+            elif rec["enough"]:
+                zr.append(rec["rate"] * 100), gr.append(None)
+                tr.append(f"{_pct(rec['rate'])}<br>n={rec['friends']:,}<br>[{_pct(rec['low'])}–{_pct(rec['high'])}]")
+            else:
+                zr.append(None), gr.append(1)
+                tr.append(f"n={rec['friends']:,}")
+        z.append(zr), grey.append(gr), text.append(tr)
+    x = [value_label(cols_dim, c, names, lang) for c in cols]
+    y = [value_label(rows_dim, r, names, lang) for r in rows]
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(z=grey, x=x, y=y, colorscale=[[0, "#E8E8EC"], [1, "#E8E8EC"]], showscale=False,
+                             hoverinfo="skip", xgap=2, ygap=2))
+    fig.add_trace(go.Heatmap(z=z, x=x, y=y, text=text, texttemplate="%{text}", textfont=dict(size=11),
+                             colorscale=[[0, "#F1FBF4"], [1, "#04843A"]], xgap=2, ygap=2,
+                             colorbar=dict(title=t("fr.ct.hover", lang), ticksuffix="%"),
+                             hovertemplate="%{y} × %{x}<br>%{text}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title=t(f"fr.ct.dim.{rows_dim}", lang), type="category")
+    fig.update_xaxes(title=t(f"fr.ct.dim.{cols_dim}", lang), type="category", side="top")
+    fig.update_layout(title=t("fr.ct.chart", lang, outcome=t(f"fr.ct.out.{choice['outcome']}", lang),
+                              min=f"{choice['min_count']:,}"))
+    return _layout(fig, height=max(320, 70 * len(rows) + 140), hovermode="closest", margin=dict(l=10, r=10, t=90, b=10))
+
+
+def table(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> pd.DataFrame:
+    """The cells as a table in the page's words (also the CSV)."""
+    return pd.DataFrame({
+        t("fr.ct.col.rows", lang): [value_label(choice["rows"], v, names, lang) for v in frame["row_value"]],
+        t("fr.ct.col.cols", lang): [value_label(choice["cols"], v, names, lang) for v in frame["col_value"]],
+        t("fr.ct.col.friends", lang): frame["friends"], t("fr.ct.col.hits", lang): frame["hits"],
+        t("fr.ct.col.rate", lang): (frame["rate"] * 100).round(2), t("fr.ct.col.low", lang): (frame["low"] * 100).round(2),
+        t("fr.ct.col.high", lang): (frame["high"] * 100).round(2), t("fr.ct.col.enough", lang): frame["enough"],
+    })
+
+
+def start_segment(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> None:
+    """Pick a cell and open its friends (following now) as a rule on the Segments page."""
+    st.subheader(t("fr.ct.segment", lang))
+    a, b, c = st.columns([2, 2, 2], vertical_alignment="bottom")
+    row = a.selectbox(t("fr.ct.segment.row", lang), list(dict.fromkeys(frame["row_value"])), key="ct_seg_row",
+                      format_func=lambda v: value_label(choice["rows"], v, names, lang))
+    col = b.selectbox(t("fr.ct.segment.col", lang), list(dict.fromkeys(frame["col_value"])), key="ct_seg_col",
+                      format_func=lambda v: value_label(choice["cols"], v, names, lang))
+    if c.button(t("fr.ct.segment.go", lang), key="ct_seg_go"):
+        st.session_state["seg_load"] = crosstab.cell_rule(choice["rows"], row, choice["cols"], col,
+                                                          tag_prefix=choice["tag_prefix"], attr_key=choice["attr_key"])
+        from dashboard.core.config import ROOT
+
+        st.switch_page(ROOT / "pages" / "segments.py")   # the Segments page loads seg_load before its widgets

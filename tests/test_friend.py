@@ -1,0 +1,210 @@
+"""Issue 15 points 1–2: one friend's story read back in order from a journey with known events,
+the search, tags by hand (role, audit), masked IDs, and one message to one friend through the send
+engine against the real sandbox over HTTP."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.access.auth import PermissionDenied, User
+from dashboard.audience import friend
+from dashboard.core import audit
+from dashboard.intake.csv_values import email_hash
+from dashboard.line import api
+from dashboard.messaging import one_friend
+from tests.journeys import Journeys
+
+NAV = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
+OPERATOR, SENDER, VIEWER = User("olga", "operator", "local"), User("sam", "sender", "local"), User("vic", "viewer", "local")
+
+
+def _say(j: Journeys, who, text: str, when: str, reply_token: str = "rt-1") -> None:
+    """A text message from the friend as the loader keeps it: the webhook JSON with its text."""
+    moment = j.at(when)
+    payload = {"type": "message", "replyToken": reply_token, "timestamp": int(moment.timestamp() * 1000),
+               "source": {"type": "user", "userId": who.user_id}, "message": {"type": "text", "id": "1", "text": text}}
+    j.con.execute("insert into events (event_id, user_key, user_id, type, occurred_at, received_at, payload) "
+                  "values ($id, $k, $u, 'message', $t, $t, $p)",
+                  {"id": f"say-{when}", "k": who.key, "u": who.user_id, "t": moment, "p": json.dumps(payload)})
+    j._dirty = True
+
+
+@pytest.fixture
+def story(tmp_path):
+    j = Journeys(tmp_path / "friend.duckdb")
+    aoi = j.friend("Aoi", "parcel_qr", "2026-03-02 21:00")
+    j.friend("Ren", "coupon_ad", "2026-03-03 10:00")
+    j.delivery("D1", "2026-03-04 12:00", to=["Aoi", "Ren"], kind="multicast", title="春のお知らせ")
+    aoi.tap("料金", "2026-03-04 12:30").click("2026-03-04 12:40", delivery="D1", label="詳しく")
+    _say(j, aoi, "解約方法を教えてください", "2026-03-05 09:15")
+    aoi.answer("肌荒れが気になる", "2026-03-05 09:20").buy("2026-03-06 20:00", amount=4980)
+    aoi.block("2026-03-10 08:30").follow("2026-03-12 19:00")
+    j.con.execute("insert into friend_tags values ($k, $u, 'concern:肌荒れ', $t, 'survey')",
+                  {"k": aoi.key, "u": aoi.user_id, "t": j.at("2026-03-05 09:20")})
+    j.con.execute("insert into customers (customer_id, email_hash, line_user_id, orders, revenue) "
+                  "values ('C001', $h, $u, 1, 4980)", {"h": email_hash("Aoi@Example.jp"), "u": aoi.user_id})
+    j.con.execute("update friends set customer_id = 'C001' where user_key = $k", {"k": aoi.key})
+    return j, aoi
+
+
+def test_the_timeline_reads_back_every_known_event_in_order(story):
+    j, aoi = story
+    cur = j.cursor()
+    found = friend.story(cur, aoi.key)
+    line = found["timeline"]
+    seen = [(s, k) for s, k in zip(line["source"], line["kind"])]
+    assert seen == [("event", "follow"), ("sent", "multicast"), ("event", "richmenu_tap"), ("event", "link_click"),
+                    ("event", "message"), ("event", "survey_answer"), ("tag", "survey"), ("event", "purchase"),
+                    ("event", "unfollow"), ("event", "refollow")]
+    assert list(line["happened_at"]) == sorted(line["happened_at"])
+    said = line[line["kind"] == "message"]["detail"].iloc[0]
+    assert said == "解約方法を教えてください"                      # their own words, kept from the webhook
+    sent = line[line["source"] == "sent"].iloc[0]
+    assert (sent["detail"], sent["status"], sent["delivery_id"]) == ("春のお知らせ", "sent", "D1")
+    assert float(line[line["kind"] == "purchase"]["amount"].iloc[0]) == 4980
+    card = found["profile"]
+    assert (card["display_name"], card["route"], card["customer_id"], bool(card["is_following"])) == \
+        ("Aoi", "parcel_qr", "C001", True)
+
+
+def test_find_by_name_part_of_the_id_customer_id_and_email_hash(story):
+    j, aoi = story
+    cur = j.cursor()
+    assert friend.search(cur, "ao")["user_id"].tolist() == [aoi.user_id]
+    assert friend.search(cur, aoi.user_id[-6:])["user_id"].tolist() == [aoi.user_id]
+    assert friend.search(cur, "C001")["user_id"].tolist() == [aoi.user_id]
+    assert friend.search(cur, "  aoi@example.JP ")["user_id"].tolist() == [aoi.user_id]   # normalised, hashed
+    assert friend.search(cur, "nobody@example.jp").empty and friend.search(cur, "").empty
+
+
+def test_viewers_see_a_masked_id(story):
+    j, aoi = story
+    masked = friend.story(j.cursor(), aoi.key, mask=True)["profile"]["user_id"]
+    assert masked != aoi.user_id and masked.startswith(aoi.user_id[:5]) and "…" in masked
+
+
+def test_tags_by_hand_need_an_operator_and_are_audited_and_shown(story):
+    j, aoi = story
+    con = j.connection()
+    with pytest.raises(PermissionDenied):
+        friend.add_tag(con, VIEWER, aoi.user_id, "VIP")
+    assert friend.add_tag(con, OPERATOR, aoi.user_id, "VIP")
+    assert not friend.add_tag(con, OPERATOR, aoi.user_id, "VIP")           # already there: nothing new
+    assert friend.remove_tag(con, OPERATOR, aoi.user_id, "concern:肌荒れ")
+    with pytest.raises(friend.FriendError):
+        friend.add_tag(con, OPERATOR, aoi.user_id, "  ")
+    cur = con.cursor()
+    assert friend.tags(cur, aoi.user_id)["tag"].tolist() == ["VIP"]
+    log = audit.search(cur)
+    assert sorted(log["action"]) == ["friend.tag_add", "friend.tag_remove"]
+    assert set(log["object"]) == {f"friend:{aoi.user_id}"}
+    staff_rows = friend.timeline(cur, aoi.key).query("source == 'staff'")
+    assert staff_rows["kind"].tolist() == ["friend.tag_add", "friend.tag_remove"]
+
+
+def test_one_message_to_one_friend_goes_through_the_engine_to_the_sandbox(story, sandbox):
+    j, aoi = story
+    con, cur = j.connection(), j.cursor()
+    clients = api.clients(sandbox.url, "token")
+    with pytest.raises(PermissionDenied):
+        one_friend.send(con, cur, OPERATOR, aoi.key, [{"type": "text", "text": "こんにちは"}], clients)
+    with pytest.raises(one_friend.SendRefused) as refused:
+        one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "x" * 5001}], clients)
+    assert [code for code, _ in refused.value.problems] == ["limit"]
+    report = one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "ご質問ありがとうございます"}], clients)
+    assert (report.status, report.sent, report.failed) == ("sent", 1, 0)
+    inbox = sandbox.get(f"/sandbox/inbox?user_id={aoi.user_id}")["requests"]
+    assert [(r["kind"], r["messages"][0]["text"]) for r in inbox] == [("push", "ご質問ありがとうございます")]
+    assert sandbox.summary()["recipients"] == 1
+    ledger = cur.execute("select d.kind, r.status, r.retry_key from delivery_recipients r join deliveries d "
+                         "using (delivery_id) where d.kind = 'single'").fetchall()
+    assert len(ledger) == 1 and ledger[0][:2] == ("single", "sent") and ledger[0][2]
+    assert sorted(audit.search(cur)["action"]) == ["friend.send", "friend.send.refused"]
+    sent = friend.timeline(cur, aoi.key).query("source == 'sent' and kind == 'single'")
+    assert sent["content"].tolist() == ["ご質問ありがとうございます"] and sent["status"].tolist() == ["sent"]
+
+
+def test_a_blocked_friend_gets_nothing(story, sandbox):
+    j, aoi = story
+    aoi.block("2026-03-20 10:00")
+    con, cur = j.connection(), j.cursor()
+    with pytest.raises(one_friend.SendRefused) as refused:
+        one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "hi"}], api.clients(sandbox.url, "token"))
+    assert [code for code, _ in refused.value.problems] == ["not_following"]
+    assert sandbox.summary()["recipients"] == 0
+
+
+def test_the_command_line_shows_the_same_story(story, tmp_path, capsys):
+    from dashboard.__main__ import main
+
+    j, aoi = story
+    j.cursor().close()                      # rollups refreshed, then the file is let go
+    j.con.close()
+    db = str(tmp_path / "friend.duckdb")
+    assert main(["friend", "show", aoi.user_id, "--db", db, "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["profile"]["user_id"] == aoi.user_id
+    assert [row["kind"] for row in shown["timeline"]][:3] == ["follow", "multicast", "richmenu_tap"]
+    assert main(["friend", "show", aoi.user_id, "--db", db]) == 0
+    text = capsys.readouterr().out
+    assert "解約方法を教えてください" in text and "2026-03-05 09:15:00" in text   # account time zone
+    assert main(["friend", "show", "U" + "0" * 32, "--db", db]) == 1
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_friend_page_speaks_one_language(demo_db, tmp_path, sandbox, monkeypatch, lang):
+    from tests.test_languages import account_words, foreign, texts_of
+
+    db = tmp_path / "friend_page.duckdb"
+    shutil.copy(demo_db, db)
+    from dashboard.core import storage
+
+    con = storage.connect(db, read_only=True)
+    try:   # the friend's own name is shown as it is (their data), like the account's words
+        names = {r[0] for r in con.execute("select display_name from friends where user_key = 1").fetchall() if r[0]}
+    finally:
+        con.close()
+    words = account_words(db) | names | {part for n in names for part in n.split()}
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("LINE_API_BASE_URL", sandbox.url)
+    monkeypatch.setenv("DASHBOARD_SINGLE_USER", "true")
+    at = AppTest.from_file(str(NAV), default_timeout=90)
+    at.session_state["lang"] = lang
+    at.run()
+    at.query_params["k"] = "1"
+    at.switch_page("../../pages/friend.py").run()
+    assert not at.exception, at.exception
+    assert at.dataframe and len(at.dataframe[0].value) > 0        # the timeline of friend 1
+    bad = sorted({w for s in texts_of(at) for w in foreign(s, lang, words)})
+    assert bad == []
+
+
+def test_a_friend_who_just_wrote_gets_a_free_reply_once_then_pushes(story, sandbox):
+    import datetime as dt
+
+    j, aoi = story
+    just_now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=10)
+    _say(j, aoi, "今日の営業時間は？", just_now.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%Y-%m-%d %H:%M:%S"),
+         reply_token="rt-now")
+    sandbox.configure(reply_tokens={"rt-now": aoi.user_id})
+    con, cur = j.connection(), j.cursor()
+    clients = api.clients(sandbox.url, "token")
+    assert one_friend.mode(cur, aoi.key) == "reply"
+    report = one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "10時から19時です"}], clients)
+    assert (report.status, report.sent) == ("sent", 1), report
+    assert one_friend.mode(cur, aoi.key) == "push"               # the token works once
+    one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "またどうぞ"}], clients)
+    inbox = sandbox.get(f"/sandbox/inbox?user_id={aoi.user_id}")["requests"]
+    assert [(r["kind"], r["messages"][0]["text"]) for r in inbox] == [("reply", "10時から19時です"), ("push", "またどうぞ")]
+    kinds = cur.execute("select kind from deliveries where delivery_id like 'one_%' order by created_at").fetchall()
+    assert [k for (k,) in kinds] == ["reply", "single"]
+    assert sandbox.summary()["usage"] == 1      # the push counts against the quota, the reply does not
+
+
+def test_an_old_message_is_answered_by_push(story):
+    j, aoi = story
+    assert one_friend.mode(j.cursor(), aoi.key) == "push"   # 2026-03-05: long past a minute
