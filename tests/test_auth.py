@@ -84,9 +84,10 @@ def test_a_malformed_or_greedy_hash_is_a_clear_error_without_its_value():
 
 EXPECTED = {
     "viewer": {"view"},
-    "operator": {"view", "see_user_ids", "export", "edit_segments", "draft", "test_send", "import", "sync", "alerts"},
+    "operator": {"view", "see_user_ids", "export", "edit_segments", "draft", "test_send", "import", "sync", "alerts",
+                 "tag_friends"},
     "sender": {"view", "see_user_ids", "export", "edit_segments", "draft", "test_send", "import", "sync",
-               "send", "approve", "alerts"},
+               "send", "approve", "alerts", "tag_friends"},
     "admin": set(auth.ACTIONS),
 }
 
@@ -113,7 +114,7 @@ def test_require_without_a_user_and_unknown_actions():
 
 def test_pages_per_role():
     assert auth.pages_for("viewer") == ["overview", "acquisition", "funnel", "cohorts", "engagement",
-                                        "deliveries", "segments", "health"]
+                                        "deliveries", "segments", "friend", "crosstab", "send_time", "health"]
     assert "data" in auth.pages_for("operator")
     assert "compose" in auth.pages_for("operator")
     assert "audit" not in auth.pages_for("sender")
