@@ -174,6 +174,16 @@ def push(c: Clients, to: str, messages: list[dict], retry_key: str) -> str:
     return (response.headers or {}).get("x-line-request-id", "")
 
 
+def reply(c: Clients, reply_token: str, messages: list[dict]) -> str:
+    """Answer an event by its reply token: free (no quota), single use, valid for one minute. LINE
+    takes no retry key here; a used or expired token is a 400 "Invalid reply token"."""
+    from linebot.v3.messaging import ReplyMessageRequest
+
+    response = _call(c.messaging.reply_message_with_http_info,
+                     _model(ReplyMessageRequest, {"replyToken": reply_token, "messages": messages}))
+    return (response.headers or {}).get("x-line-request-id", "")
+
+
 def validate_multicast(c: Clients, messages: list[dict]) -> None:
     """LINE's own check of the message objects (raises LineError bad_request with details)."""
     from linebot.v3.messaging import ValidateMessageRequest

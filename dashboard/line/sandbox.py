@@ -32,6 +32,12 @@ Sandbox-only endpoints: GET /sandbox/inbox[?user_id=], GET /sandbox/summary[?uni
                                        "The property, 'to[n]', in the request body is invalid"
                                        (replaces); any `to` that is not a LINE user ID is refused so too
   reject_names_index                   false: that 400 names only `to`, not which index (default true)
+  reply_tokens                         {token: {"user_id": U…, "issued_at": ISO time}} (merged): reply
+                                       tokens as LINE issues them with events; each answers one reply
+                                       within 60 s of issued_at, else 400 "Invalid reply token"
+
+POST /v2/bot/message/reply answers like LINE: free (not counted in the quota), no retry key, the
+token single-use; an accepted reply is in the inbox as kind "reply" to the token's user.
 """
 from __future__ import annotations
 
@@ -91,6 +97,7 @@ class State:
     reject_user_ids: set = field(default_factory=set)  # push / multicast answer 400 naming them
     reject_names_index: bool = True                    # false: the 400 does not say which recipient
     login_codes: dict = field(default_factory=dict)   # code -> what it was issued for
+    reply_tokens: dict = field(default_factory=dict)  # reply token -> (user id, issued at: aware datetime)
     insight_calls: dict = field(default_factory=dict) # insight path -> deque of monotonic times
     calls: deque = field(default_factory=lambda: deque(maxlen=100_000))  # LINE API requests answered
 
@@ -142,7 +149,8 @@ class State:
         if record.get("retry_key"):
             self.keys[record["retry_key"]] = record["request_id"]
         month = record["at"][:7]
-        self.usage[month] = self.usage.get(month, 0) + len(record["to"])
+        if record["kind"] != "reply":   # replies are free: they use no quota
+            self.usage[month] = self.usage.get(month, 0) + len(record["to"])
         self.requests[record["request_id"]] = {"kind": record["kind"], "count": len(record["to"]), "at": record["at"],
                                                "messages": record.get("messages", [])}
         if record.get("unit"):
@@ -242,6 +250,35 @@ def build_app(state: State) -> Starlette:
                        request_id=request_id)
         return _ok({}, 202 if kind == "narrowcast" else 200, request_id)
 
+    async def reply(request: Request) -> Response:
+        if (denied := await authorised(request)) is not None:
+            return denied
+        body, bad = await body_of(request)
+        if bad:
+            return bad
+        if request.headers.get("x-line-retry-key") is not None:
+            return _error(400, "The X-Line-Retry-Key header cannot be used with this endpoint")
+        problems = message_limits.check_messages(body.get("messages") if isinstance(body, dict) else None)
+        if problems:
+            return _error(400, "The request body has %d error(s)" % len(problems), problems)
+        with state.lock:
+            token = body.get("replyToken") if isinstance(body, dict) else None
+            issued = state.reply_tokens.get(token) if isinstance(token, str) else None
+            now = dt.datetime.now(dt.timezone.utc)
+            if issued is None or (now - issued[1]).total_seconds() > 60:
+                return _error(400, "Invalid reply token")
+            roll = state.rng.random()
+            if roll < state.faults.p429:
+                return _error(429, RATE_LIMIT_MESSAGE)
+            if roll < state.faults.p429 + state.faults.p500:
+                return _error(500, "Internal server error (injected)")
+            del state.reply_tokens[token]     # single use
+            request_id = state.accept("reply", [issued[0]], body["messages"], None, None)
+            if roll < state.faults.p429 + state.faults.p500 + state.faults.p500_after:
+                return _error(500, "Internal server error after accepting (injected)")
+        return _ok({"sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": "q"} for _ in body["messages"]]},
+                   request_id=request_id)
+
     async def validate(request: Request) -> Response:
         if (denied := await authorised(request)) is not None:
             return denied
@@ -326,6 +363,8 @@ def build_app(state: State) -> Starlette:
                 state.reject_names_index = bool(body["reject_names_index"])
             if "reject_user_ids" in body:
                 state.reject_user_ids = set(body["reject_user_ids"] or [])
+            for token, issued in (body.get("reply_tokens") or {}).items():
+                state.reply_tokens[token] = (issued["user_id"], dt.datetime.fromisoformat(issued["issued_at"]))
             if "login_user_id" in body:
                 state.login_user_id = body["login_user_id"] or None
         return JSONResponse({"ok": True})
@@ -344,6 +383,7 @@ def build_app(state: State) -> Starlette:
         Route("/v2/bot/message/quota", quota, methods=["GET"]),
         Route("/v2/bot/message/quota/consumption", consumption, methods=["GET"]),
         Route("/v2/bot/message/progress/narrowcast", progress, methods=["GET"]),
+        Route("/v2/bot/message/reply", reply, methods=["POST"]),
         Route("/v2/bot/message/{kind}", send, methods=["POST"]),
         Route("/v2/bot/info", bot_info, methods=["GET"]),
         Route("/sandbox/inbox", inbox, methods=["GET"]),
