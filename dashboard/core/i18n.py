@@ -823,3 +823,4 @@ def route_label(route: str | None, names: dict[str, tuple[str, str]], lang: str)
         return t("common.total", lang)
     ja, en = names.get(route, (route, route))
     return ja if lang == "ja" else en
+TEXT.update(__import__("dashboard.core.texts_scenarios", fromlist=["TEXT"]).TEXT)  # step scenarios (issue 14)

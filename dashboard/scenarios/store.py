@@ -41,6 +41,7 @@ def load(cur, name: str) -> model.Scenario:
     for step_no, step_name, timing_json, messages, condition in queries.run(cur, "scenarios/steps",
                                                                              sid=scenario_id).itertuples(index=False):
         raw = json.loads(timing_json)
+        step_name = step_name if isinstance(step_name, str) else None   # pandas gives NaN for null
         steps.append(model.Step(int(step_no), timing.parse_timing(raw), json.loads(messages), step_name,
                                 json.loads(condition) if isinstance(condition, str) else None, raw))
     return model.Scenario(name, json.loads(trigger), json.loads(settings), tuple(steps), status, scenario_id)
@@ -100,44 +101,52 @@ def _overdue(cur, scenario: model.Scenario, now: dt.datetime) -> pd.DataFrame:
 
 
 def resume_preview(cur, name: str, *, now: dt.datetime | None = None) -> dict:
-    """What resuming would do now: steps that go out at once (due within the grace window), and
-    those the overdue policy skips or shifts by the length of the pause."""
+    """What resuming would do now: steps that go out at once (due within the grace window, or
+    landing there after the policy moved them), and how many the policy skips or shifts."""
     now = _now(now)
     scenario, info = load(cur, name), row(cur, name)
-    overdue = _overdue(cur, scenario, now)
+    moves, within = _overdue_moves(cur, scenario, info["paused_at"], now)
+    at_once = within + sum(1 for m in moves if m[3] is not None and m[3] <= now)
     policy = scenario.settings["overdue"]
-    late = int((overdue["late"]).sum()) if not overdue.empty else 0
-    due_now = int(len(overdue) - late)
-    if policy["policy"] == "shift" and info["paused_at"] is not None and late:
-        shift = now - info["paused_at"]
-        due_now += int((overdue.loc[overdue["late"], "next_due_at"] + shift <= now).sum())
-    return {"now": due_now, "overdue": late, "policy": policy["policy"], "grace_minutes": policy["grace_minutes"]}
+    return {"now": at_once, "overdue": len(moves), "policy": policy["policy"], "grace_minutes": policy["grace_minutes"]}
+
+
+def _overdue_moves(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -> tuple[list, int]:
+    """Moves for the steps overdue beyond the grace window, and how many are due within it.
+
+    skip: the overdue step is left out and the next one keeps the friend's own clock — timed from
+    when the skipped step was due, skipping again while that is still beyond the grace window — so
+    friends who came at different times stay spread out. shift: the step moves by the length of
+    the pause. Either way nothing piles up at the moment of the resume."""
+    overdue = _overdue(cur, scenario, now)
+    if overdue.empty:
+        return [], 0
+    within = int((~overdue["late"]).sum())
+    overdue = overdue[overdue["late"]]
+    intervals = timing.allowed_intervals(scenario.window, planning.quiet_hours())
+    tz = _tz()
+    cutoff = now - dt.timedelta(minutes=scenario.settings["overdue"]["grace_minutes"])
+    shift = now - paused_at if paused_at is not None else dt.timedelta(0)
+    moves = []
+    for user_id, step_no, enrolled_at, due_at, _ in overdue.itertuples(index=False):
+        enrolled_at, due_at, step_no = enrolled_at.to_pydatetime(), due_at.to_pydatetime(), int(step_no)
+        if scenario.settings["overdue"]["policy"] == "shift":
+            moves.append((user_id, step_no, "active", timing.next_allowed(max(due_at + shift, cutoff), intervals, tz),
+                          None, None, None))
+            continue
+        while due_at < cutoff and step_no + 1 < len(scenario.steps):
+            step_no += 1
+            due_at = timing.due(scenario.steps[step_no].timing, enrolled_at=enrolled_at, reference=due_at,
+                                intervals=intervals, tz=tz)
+        if due_at < cutoff:   # even the last step fell in the pause
+            moves.append((user_id, step_no, "completed", None, None, None, None))
+        else:
+            moves.append((user_id, step_no, "active", due_at, None, None, None))
+    return moves, within
 
 
 def _apply_overdue(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -> int:
-    """Overdue steps beyond the grace window: skipped (the friend moves to the step after, timed
-    from now) or shifted by the pause's length. Returns how many were moved."""
-    overdue = _overdue(cur, scenario, now)
-    overdue = overdue[overdue["late"]] if not overdue.empty else overdue
-    if overdue.empty:
-        return 0
-    intervals = timing.allowed_intervals(scenario.window, planning.quiet_hours())
-    tz = _tz()
-    moves = []
-    shift = now - paused_at if paused_at is not None else dt.timedelta(0)
-    for user_id, step_no, enrolled_at, due_at, _ in overdue.itertuples(index=False):
-        enrolled_at, due_at = enrolled_at.to_pydatetime(), due_at.to_pydatetime()
-        if scenario.settings["overdue"]["policy"] == "shift":
-            moved = timing.next_allowed(max(due_at + shift, now), intervals, tz)
-            moves.append((user_id, int(step_no), "active", moved, None, None, None))
-            continue
-        following = int(step_no) + 1
-        if following >= len(scenario.steps):
-            moves.append((user_id, int(step_no), "completed", None, None, None, None))
-        else:
-            moved = timing.due(scenario.steps[following].timing, enrolled_at=enrolled_at, reference=now,
-                               intervals=intervals, tz=tz)
-            moves.append((user_id, following, "active", moved, None, None, None))
+    moves, _ = _overdue_moves(cur, scenario, paused_at, now)
     apply_moves(cur, scenario.scenario_id, moves)
     return len(moves)
 
