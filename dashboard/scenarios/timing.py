@@ -128,11 +128,9 @@ def due(timing: dict, *, enrolled_at: dt.datetime, reference: dt.datetime, inter
         first_day = enrolled_at.astimezone(zone).date() + dt.timedelta(days=timing["day"])
         moment = dt.datetime.combine(first_day, dt.time(), zone) + dt.timedelta(minutes=timing["at"])
         if moment < reference:   # a late enrolment slips a day (or more) to the same time of day
-            behind = (reference - moment).total_seconds()
-            moment = moment + dt.timedelta(days=int(behind // 86400) + 1)
-            moment = dt.datetime.combine(moment.astimezone(zone).date(), dt.time(), zone) + \
-                dt.timedelta(minutes=timing["at"])
+            skip = int((reference - moment).total_seconds() // 86400)   # whole days behind, then one at a time
             while moment < reference:
-                moment = dt.datetime.combine(moment.astimezone(zone).date() + dt.timedelta(days=1), dt.time(),
-                                             zone) + dt.timedelta(minutes=timing["at"])
+                moment = dt.datetime.combine(first_day + dt.timedelta(days=skip), dt.time(), zone) + \
+                    dt.timedelta(minutes=timing["at"])
+                skip += 1
     return next_allowed(moment.astimezone(dt.timezone.utc), intervals, tz)
