@@ -92,7 +92,7 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
          messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
          created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
          status: str = "planned", link_tracking: str | None = None, cost_yen: float | None = None,
-         batch_size: int | None = None, also=None) -> int:
+         batch_size: int | None = None, also=None, user_keys: list | None = None) -> int:
     """Write the delivery and its ledger in one transaction; returns the number of recipients.
 
     Recipients come from `user_ids`, or from `source`: the compiled audience query the plan counted
@@ -102,7 +102,8 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
     nothing and returns the existing size. `batch_size` overrides the batching (a scenario's reply
     step plans batches of one); `also(cur)` runs inside the plan's transaction, after the ledger is
     written — a scenario moves its friends to their next step in the same commit, so a crash
-    either planned the step and moved them on, or did neither."""
+    either planned the step and moved them on, or did neither. `user_keys` (beside `user_ids`)
+    spares the ledger looking the recipients up among all friends."""
     import json
 
     if (user_ids is None) == (source is None):
@@ -118,7 +119,9 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
         batch_size = batch_size or (1 if kind == "test" or link_tracking == "per_user" else BATCH)
         with storage.transaction(cur):
             if user_ids is not None:
-                cur.register("plan_audience", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
+                keys = dict(zip(user_ids, user_keys)) if user_keys is not None else dict.fromkeys(user_ids)
+                cur.register("plan_audience", pd.DataFrame({"user_id": list(keys),
+                                                            "user_key": pd.array(list(keys.values()), dtype="Int32")}))
             else:  # the very query the plan counted, into the temp table plan_audience
                 cur.execute(*source.into("plan_audience"))
             # one row per recipient, numbered in user_id order into batches; one UUID retry key per batch

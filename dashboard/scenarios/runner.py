@@ -31,11 +31,11 @@ from dashboard.messaging import planning, sending
 from dashboard.scenarios import model, store, timing
 
 queries.require(*(f"scenarios/{n}" for n in (
-    "active", "due_counts", "set_scanned", "follows", "tagged", "insert_enrolments", "block_exits", "refollows",
+    "active", "due_counts", "set_scanned", "scan_events", "follows", "tagged", "insert_enrolments", "block_exits", "refollows",
     "refollow_apply", "due_chunk", "record_delivery", "ledger_skip", "ledger_reply_tokens", "members_of",
-    "pending_deliveries", "segment_new", "segment_forget", "segment_remember", "due_by_step")))
+    "pending_deliveries", "capped", "segment_new", "segment_forget", "segment_remember", "due_by_step")))
 
-CHUNK = 5_000                           # due enrolments per delivery: memory stays flat at any size
+CHUNK = 20_000                          # due enrolments per round (one delivery per step): memory stays flat
 MAX_CHUNKS = 400                        # per scenario and tick (2,000,000 steps); the next tick goes on
 SCAN_LOOKBACK = dt.timedelta(hours=24)  # trigger events loaded late (spool lag) are still seen
 REPLY_VALID = dt.timedelta(seconds=60)  # LINE: a reply token answers within one minute of the event
@@ -128,8 +128,7 @@ def _enrol(cur, scenario, clock: _Clock, frame: pd.DataFrame, by: str) -> int:
 def _trigger_candidates(cur, scenario: model.Scenario, since, now) -> pd.DataFrame:
     trig, sid = scenario.trigger, scenario.scenario_id
     if trig["type"] == "follow":
-        return queries.run(cur, "scenarios/follows", sid=sid, since=since, until=now, unblocks=trig["unblocks"],
-                           routes=trig["routes"])
+        return queries.run(cur, "scenarios/follows", sid=sid, unblocks=trig["unblocks"], routes=trig["routes"])
     if trig["type"] == "tag":
         return queries.run(cur, "scenarios/tagged", sid=sid, since=since, until=now, tag=trig["tag"], prefix=None)
     if trig["type"] == "survey":   # the loader tags a survey answer <question>:<answer> (README: postbacks)
@@ -157,11 +156,11 @@ def _segment_trigger(cur, scenario: model.Scenario, info: dict, now) -> int:
     return enrolled
 
 
-def _refollows(cur, scenario: model.Scenario, clock: _Clock, since, now) -> int:
+def _refollows(cur, scenario: model.Scenario, clock: _Clock) -> int:
     policy = scenario.settings["refollow"]
     if policy == "nothing":
         return 0
-    found = queries.run(cur, "scenarios/refollows", sid=scenario.scenario_id, since=since, until=now)
+    found = queries.run(cur, "scenarios/refollows", sid=scenario.scenario_id)
     rows = []
     for user_id, step_no, enrolled_at, occurred_at, token in found.itertuples(index=False):
         at, enrolled_at = _ts(occurred_at), _ts(enrolled_at)
@@ -194,9 +193,9 @@ def _scan(con, scenario: model.Scenario, info: dict, now, report: TickReport) ->
     cur = con.cursor()
     try:
         with storage.transaction(cur):
-            report.exited += int(queries.run(cur, "scenarios/block_exits", sid=scenario.scenario_id, since=since,
-                                             until=now).iat[0, 0])
-            report.refollowed += _refollows(cur, scenario, clock, since, now)
+            queries.run(cur, "scenarios/scan_events", since=since, until=now)
+            report.exited += int(queries.run(cur, "scenarios/block_exits", sid=scenario.scenario_id).iat[0, 0])
+            report.refollowed += _refollows(cur, scenario, clock)
             if scenario.trigger["type"] == "segment":
                 report.enrolled += _segment_trigger(cur, scenario, info, now)
             else:
@@ -239,7 +238,7 @@ def _chunk(con, scenario: model.Scenario, clock: _Clock, now, report: TickReport
         for row in due.itertuples(index=False):
             reason = _exit_reason(row, left)
             if reason is not None:
-                moves.append((row.user_id, int(row.step_no), "exited", None, None, reason[1] or now, reason[0]))
+                moves.append((int(row.user_key), int(row.step_no), "exited", None, None, reason[1] or now, reason[0]))
                 report.exited += 1
             else:
                 sends.setdefault(int(row.step_no), []).append(row)
@@ -260,7 +259,7 @@ def _chunk(con, scenario: model.Scenario, clock: _Clock, now, report: TickReport
                     target, status, due_at = clock.after(step_no, enrolled_at, now)
                 else:
                     target, status, due_at = action["jump"], "active", clock.due(action["jump"], enrolled_at, now)
-                moves.append((r.user_id, target, status, due_at, None, None, None))
+                moves.append((int(r.user_key), target, status, due_at, None, None, None))
                 report.skipped += 1
             sends[step_no] = keep
         with storage.transaction(cur):
@@ -278,9 +277,11 @@ def _plan_step(con, cur, scenario: model.Scenario, clock: _Clock, step_no: int, 
     capped: set[str] = set()
     cap = config.get_int("DASHBOARD_FREQUENCY_CAP") or 0
     if scenario.settings["frequency_cap"] and cap > 0:   # the same cap as broadcasts: received in 7 days
-        _rule_members(cur, {"version": rules.RULE_VERSION,
-                            "rule": {"field": "received", "min": cap, "within_days": 7}}, now)
-        capped = _members_among(cur, [r.user_id for r in rows])
+        cur.register("chunk_users", pd.DataFrame({"user_id": [r.user_id for r in rows]}))
+        try:
+            capped = set(queries.run(cur, "scenarios/capped", now=now, cap=cap)["user_id"])
+        finally:
+            cur.unregister("chunk_users")
     replies, others = [], []
     for r in rows:
         expires = _ts(r.reply_expires_at)
@@ -297,7 +298,7 @@ def _plan_step(con, cur, scenario: model.Scenario, clock: _Clock, step_no: int, 
         moves = []
         for r in group:
             target, status, due_at = clock.after(step_no, _ts(r.enrolled_at), now)
-            moves.append((r.user_id, target, status, due_at, now, None, None))
+            moves.append((int(r.user_key), target, status, due_at, now, None, None))
         in_group = {r.user_id for r in group} & capped
 
         def also(plan_cur, delivery_id=delivery_id, moves=moves, group=group, in_group=in_group, batch=batch):
@@ -318,7 +319,8 @@ def _plan_step(con, cur, scenario: model.Scenario, clock: _Clock, step_no: int, 
                 plan_cur.unregister("tokens")
             store.apply_moves(plan_cur, scenario.scenario_id, moves)
 
-        sending.plan(con, delivery_id=delivery_id, user_ids=[r.user_id for r in group], messages=step.messages,
+        sending.plan(con, delivery_id=delivery_id, user_ids=[r.user_id for r in group],
+                     user_keys=[None if pd.isna(r.user_key) else int(r.user_key) for r in group], messages=step.messages,
                      kind="step", title=f"{scenario.name} #{step_no}" + (f" {step.name}" if step.name else ""),
                      created_by=f"scenario:{scenario.name}", batch_size=batch, also=also)
         report.deliveries.append(delivery_id)

@@ -128,10 +128,10 @@ def _overdue_moves(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -
     cutoff = now - dt.timedelta(minutes=scenario.settings["overdue"]["grace_minutes"])
     shift = now - paused_at if paused_at is not None else dt.timedelta(0)
     moves = []
-    for user_id, step_no, enrolled_at, due_at, _ in overdue.itertuples(index=False):
+    for user_key, step_no, enrolled_at, due_at, _ in overdue.itertuples(index=False):
         enrolled_at, due_at, step_no = enrolled_at.to_pydatetime(), due_at.to_pydatetime(), int(step_no)
         if scenario.settings["overdue"]["policy"] == "shift":
-            moves.append((user_id, step_no, "active", timing.next_allowed(max(due_at + shift, cutoff), intervals, tz),
+            moves.append((int(user_key), step_no, "active", timing.next_allowed(max(due_at + shift, cutoff), intervals, tz),
                           None, None, None))
             continue
         while due_at < cutoff and step_no + 1 < len(scenario.steps):
@@ -139,9 +139,9 @@ def _overdue_moves(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -
             due_at = timing.due(scenario.steps[step_no].timing, enrolled_at=enrolled_at, reference=due_at,
                                 intervals=intervals, tz=tz)
         if due_at < cutoff:   # even the last step fell in the pause
-            moves.append((user_id, step_no, "completed", None, None, None, None))
+            moves.append((int(user_key), step_no, "completed", None, None, None, None))
         else:
-            moves.append((user_id, step_no, "active", due_at, None, None, None))
+            moves.append((int(user_key), step_no, "active", due_at, None, None, None))
     return moves, within
 
 
@@ -152,14 +152,16 @@ def _apply_overdue(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -
 
 
 def apply_moves(cur, scenario_id: str, moves: list[tuple]) -> None:
-    """(user_id, step_no, status, next_due_at, sent_at, exited_at, exit_reason) rows -> enrolments."""
+    """(user_key, step_no, status, next_due_at, sent_at, exited_at, exit_reason) rows -> enrolments.
+    By the integer user_key: matching a million enrolments on 33-character IDs costs 20x more."""
     if not moves:
         return
-    frame = pd.DataFrame(moves, columns=["user_id", "step_no", "status", "next_due_at", "sent_at", "exited_at",
+    frame = pd.DataFrame(moves, columns=["user_key", "step_no", "status", "next_due_at", "sent_at", "exited_at",
                                          "exit_reason"])
     for column in ("next_due_at", "sent_at", "exited_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     frame["step_no"] = frame["step_no"].astype("int32")
+    frame["user_key"] = frame["user_key"].astype("int32")
     cur.register("moves", frame)
     try:
         queries.run(cur, "scenarios/advance", sid=scenario_id)

@@ -17,6 +17,6 @@ with due as (
            (select min(t.tagged_at) from friend_tags t
             where len($exit_tags) > 0 and t.user_id = d.user_id and list_contains($exit_tags, t.tag)
               and t.tagged_at >= coalesce(d.entered_at, d.enrolled_at)) as tagged_at
-    from due d left join friends f on f.user_id = d.user_id
+    from due d left join friends f on f.user_key = d.user_key
 )
 select * from final order by next_due_at, user_id
