@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -69,19 +70,32 @@ class _Clock:
 
     def __init__(self, scenario: model.Scenario):
         self.tz = config.timezone()
+        self.zone = ZoneInfo(self.tz)
         self.intervals = timing.allowed_intervals(scenario.window, planning.quiet_hours())
         self.steps = scenario.steps
+        self._memo: dict = {}
 
-    def due(self, step_no: int, enrolled_at, reference) -> dt.datetime:
-        return timing.due(self.steps[step_no].timing, enrolled_at=enrolled_at, reference=reference,
-                          intervals=self.intervals, tz=self.tz)
+    def due(self, step_no: int, enrolled, reference) -> dt.datetime:
+        """`enrolled`: the enrolment's instant, or its local day (all a day-based step depends on).
+        A chunk of 20,000 shares the reference (now): this is a handful of computations, memoised."""
+        step_timing = self.steps[step_no].timing
+        day = None
+        if "day" in step_timing:
+            day = enrolled.astimezone(self.zone).date() if isinstance(enrolled, dt.datetime) else enrolled
+        key = (step_no, day, reference)
+        found = self._memo.get(key)
+        if found is None:
+            anchor = dt.datetime.combine(day, dt.time(12), self.zone) if day is not None else reference
+            found = self._memo[key] = timing.due(step_timing, enrolled_at=anchor, reference=reference,
+                                                 intervals=self.intervals, tz=self.tz)
+        return found
 
-    def after(self, step_no: int, enrolled_at, now) -> tuple:
+    def after(self, step_no: int, enrolled, now) -> tuple:
         """The move once step `step_no` is done: the next step and its due time, or completed."""
         following = step_no + 1
         if following >= len(self.steps):
             return following - 1, "completed", None
-        return following, "active", self.due(following, enrolled_at, now)
+        return following, "active", self.due(following, enrolled, now)
 
 
 def _rule_members(cur, rule, now) -> None:
@@ -208,20 +222,13 @@ def _scan(con, scenario: model.Scenario, info: dict, now, report: TickReport) ->
 
 # ---- 3: due steps ------------------------------------------------------------------------------------
 
-def _exit_reason(row, left: set[str]) -> tuple[str, dt.datetime | None] | None:
-    if not row.following:
-        return "blocked", _ts(row.blocked_at)
-    if _ts(row.converted_at) is not None:
-        return "converted", _ts(row.converted_at)
-    if _ts(row.tagged_at) is not None:
-        return "tag", _ts(row.tagged_at)
-    if row.user_id in left:
-        return "left_segment", None
-    return None
+def _when(value, default):
+    return _ts(value) or default
 
 
 def _chunk(con, scenario: model.Scenario, clock: _Clock, now, report: TickReport) -> int:
-    """Exits, conditions and the planned deliveries of up to CHUNK due enrolments; returns how many."""
+    """Exits, conditions and the planned deliveries of up to CHUNK due enrolments; returns how many.
+    Column-wise (pandas), not row by row: a tick at 100,000 due spends its time in DuckDB."""
     exits = scenario.settings["exit"]
     types = [EXIT_EVENTS[k] for k in ("purchase", "conversion") if exits[k]]
     cur = con.cursor()
@@ -230,76 +237,75 @@ def _chunk(con, scenario: model.Scenario, clock: _Clock, now, report: TickReport
                           exit_types=types, exit_tags=exits["tags"])
         if due.empty:
             return 0
-        left: set[str] = set()
+        due["day"] = due["enrolled_at"].dt.tz_convert(clock.tz).dt.date   # all a step's timing needs
+        left = pd.Series(False, index=due.index)
         if exits["left_segment"]:
             _rule_members(cur, saved.get(cur, name=exits["left_segment"])["rule"], now)
-            left = set(due["user_id"]) - _members_among(cur, list(due["user_id"]))
-        moves, sends = [], {}
-        for row in due.itertuples(index=False):
-            reason = _exit_reason(row, left)
-            if reason is not None:
-                moves.append((int(row.user_key), int(row.step_no), "exited", None, None, reason[1] or now, reason[0]))
-                report.exited += 1
-            else:
-                sends.setdefault(int(row.step_no), []).append(row)
-        for step_no, rows in list(sends.items()):
+            left = ~due["user_id"].isin(_members_among(cur, list(due["user_id"])))
+        # the first reason that holds, in this order: blocked, converted, exit tag, left the segment
+        reasons = [(~due["following"].astype(bool), "blocked", "blocked_at"), (due["converted_at"].notna(), "converted",
+                   "converted_at"), (due["tagged_at"].notna(), "tag", "tagged_at"), (left, "left_segment", None)]
+        moves, gone = [], pd.Series(False, index=due.index)
+        for mask, reason, column in reasons:
+            hit = mask & ~gone
+            for key, step_no, at in zip(due.loc[hit, "user_key"], due.loc[hit, "step_no"],
+                                        due.loc[hit, column] if column else [None] * int(hit.sum())):
+                moves.append((int(key), int(step_no), "exited", None, None, _when(at, now), reason))
+            gone |= hit
+        report.exited += int(gone.sum())
+        due = due[~gone]
+        sends = {}
+        for step_no, rows in due.groupby("step_no", sort=True):
+            step_no = int(step_no)
             condition = scenario.steps[step_no].condition
-            if condition is None:
-                continue
-            _rule_members(cur, condition["rule"], now)
-            met = _members_among(cur, [r.user_id for r in rows])
-            keep = []
-            for r in rows:
-                action = condition["met"] if r.user_id in met else condition["otherwise"]
-                if action == "send":
-                    keep.append(r)
-                    continue
-                enrolled_at = _ts(r.enrolled_at)
-                if action == "skip":
-                    target, status, due_at = clock.after(step_no, enrolled_at, now)
-                else:
-                    target, status, due_at = action["jump"], "active", clock.due(action["jump"], enrolled_at, now)
-                moves.append((int(r.user_key), target, status, due_at, None, None, None))
-                report.skipped += 1
-            sends[step_no] = keep
+            if condition is not None:
+                _rule_members(cur, condition["rule"], now)
+                met = rows["user_id"].isin(_members_among(cur, list(rows["user_id"])))
+                actions = [condition["met"] if m else condition["otherwise"] for m in met]
+                keep = [a == "send" for a in actions]
+                for key, day, action in zip(rows["user_key"], rows["day"], actions):
+                    if action == "send":
+                        continue
+                    if action == "skip":
+                        target, status, due_at = clock.after(step_no, day, now)
+                    else:
+                        target, status, due_at = action["jump"], "active", clock.due(action["jump"], day, now)
+                    moves.append((int(key), target, status, due_at, None, None, None))
+                    report.skipped += 1
+                rows = rows[keep]
+            sends[step_no] = rows
         with storage.transaction(cur):
             store.apply_moves(cur, scenario.scenario_id, moves)
         for step_no, rows in sends.items():
-            if rows:
+            if not rows.empty:
                 _plan_step(con, cur, scenario, clock, step_no, rows, now, report)
-        return len(due)
+        return len(gone)
     finally:
         cur.close()
 
 
-def _plan_step(con, cur, scenario: model.Scenario, clock: _Clock, step_no: int, rows: list, now,
+def _plan_step(con, cur, scenario: model.Scenario, clock: _Clock, step_no: int, rows: pd.DataFrame, now,
                report: TickReport) -> None:
     capped: set[str] = set()
     cap = config.get_int("DASHBOARD_FREQUENCY_CAP") or 0
     if scenario.settings["frequency_cap"] and cap > 0:   # the same cap as broadcasts: received in 7 days
-        cur.register("chunk_users", pd.DataFrame({"user_id": [r.user_id for r in rows]}))
+        cur.register("chunk_users", rows[["user_id"]])
         try:
             capped = set(queries.run(cur, "scenarios/capped", now=now, cap=cap)["user_id"])
         finally:
             cur.unregister("chunk_users")
-    replies, others = [], []
-    for r in rows:
-        expires = _ts(r.reply_expires_at)
-        if step_no == 0 and isinstance(r.reply_token, str) and expires is not None and r.user_id not in capped \
-                and expires - now > dt.timedelta(seconds=sending.REPLY_MARGIN_S):
-            replies.append(r)
-        else:
-            others.append(r)
+    by_reply = pd.Series(False, index=rows.index)
+    if step_no == 0:   # the welcome answers the follow's reply token while enough of its minute is left
+        left_s = (rows["reply_expires_at"] - pd.Timestamp(now)).dt.total_seconds()
+        by_reply = rows["reply_token"].notna() & (left_s > sending.REPLY_MARGIN_S) & ~rows["user_id"].isin(capped)
     step = scenario.steps[step_no]
-    for group, batch in ((replies, 1), (others, None)):
-        if not group:
+    for group, batch in ((rows[by_reply], 1), (rows[~by_reply], None)):
+        if group.empty:
             continue
         delivery_id = "stp_" + uuid.uuid4().hex[:16]
-        moves = []
-        for r in group:
-            target, status, due_at = clock.after(step_no, _ts(r.enrolled_at), now)
-            moves.append((int(r.user_key), target, status, due_at, now, None, None))
-        in_group = {r.user_id for r in group} & capped
+        moves = [(int(key), *clock.after(step_no, day, now), now, None, None)
+                 for key, day in zip(group["user_key"], group["day"])]
+        in_group = set(group["user_id"]) & capped
 
         def also(plan_cur, delivery_id=delivery_id, moves=moves, group=group, in_group=in_group, batch=batch):
             queries.run(plan_cur, "scenarios/record_delivery", id=delivery_id, sid=scenario.scenario_id,
@@ -310,17 +316,13 @@ def _plan_step(con, cur, scenario: model.Scenario, clock: _Clock, step_no: int, 
                             reason=f"frequency cap: {cap} messages in 7 days")
                 plan_cur.unregister("capped")
             if batch == 1:
-                tokens = pd.DataFrame({"user_id": [r.user_id for r in group],
-                                       "reply_token": [r.reply_token for r in group],
-                                       "reply_expires_at": pd.to_datetime([_ts(r.reply_expires_at) for r in group],
-                                                                          utc=True)})
-                plan_cur.register("tokens", tokens)
+                plan_cur.register("tokens", group[["user_id", "reply_token", "reply_expires_at"]])
                 queries.run(plan_cur, "scenarios/ledger_reply_tokens", id=delivery_id)
                 plan_cur.unregister("tokens")
             store.apply_moves(plan_cur, scenario.scenario_id, moves)
 
-        sending.plan(con, delivery_id=delivery_id, user_ids=[r.user_id for r in group],
-                     user_keys=[None if pd.isna(r.user_key) else int(r.user_key) for r in group], messages=step.messages,
+        sending.plan(con, delivery_id=delivery_id, user_ids=list(group["user_id"]),
+                     user_keys=[int(k) for k in group["user_key"]], messages=step.messages,
                      kind="step", title=f"{scenario.name} #{step_no}" + (f" {step.name}" if step.name else ""),
                      created_by=f"scenario:{scenario.name}", batch_size=batch, also=also)
         report.deliveries.append(delivery_id)
