@@ -35,6 +35,7 @@ PAGES = {
     "engagement": "view", "deliveries": "view", "segments": "view",
     "data": "import",       # operators up: its quarantine shows raw events with unmasked user IDs
     "compose": "draft", "audit": "audit",
+    "scenarios": "view",    # step scenarios: its writes check draft (import, pause) and send (activate, enrol)
 }
 
 

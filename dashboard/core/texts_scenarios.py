@@ -1,8 +1,114 @@
 """UI texts of step scenarios (ステップ配信, issue 14), Japanese and English; merged into i18n.TEXT.
 
-All keys start with `scn.`, except `duty.name.scenarios`: the Data page names each background duty
-by `duty.name.<duty>`.
+All keys start with `scn.`, except `nav.scenarios` (the navigation names each page nav.<page>) and
+`duty.name.scenarios` (the Data page names each background duty duty.name.<duty>).
 """
 TEXT = {
+    "nav.scenarios": {"ja": "ステップ配信", "en": "Step scenarios"},
     "duty.name.scenarios": {"ja": "ステップ配信", "en": "Step scenarios"},
+    "scn.title": {"ja": "ステップ配信", "en": "Step scenarios"},
+    "scn.def": {"ja": "定義: ステップ配信は友だちごとの時計で届くメッセージです（友だち追加の日が0日目）。"
+                      "送信は配信と同じ送信台帳・再送キー・送信上限・月間上限を通り、各ステップは1人に1回だけ届きます。"
+                      "配信時間帯と配信しない時間帯の外には届きません。",
+                "en": "Definition: step scenarios are messages on each friend's own clock (day 0 = the day they were "
+                      "enrolled). Steps go through the same send ledger, retry keys, frequency cap and monthly limit "
+                      "as deliveries, each exactly once per friend, and never outside the sending window or in quiet hours."},
+    "scn.none": {"ja": "シナリオはまだありません。下の「シナリオを読み込む」からJSONファイルを読み込むか、"
+                       "`python -m dashboard scenarios import FILE` を使ってください。",
+                 "en": "No scenarios yet. Load a JSON file below (\"Load a scenario\") or use "
+                       "`python -m dashboard scenarios import FILE`."},
+    "scn.silent": {"ja": "友だち追加から{days}日以上たっても何も届いていない友だちが{n:,}人います（登録後に何も送らないと、"
+                         "反応しないまま離れていきます）。ウェルカムシナリオで既存の友だちを登録できます。",
+                   "en": "{n:,} friends followed more than {days} days ago and have received nothing since (friends "
+                         "who hear nothing after adding drift away). A welcome scenario can enrol existing friends."},
+    "scn.col.name": {"ja": "シナリオ", "en": "Scenario"},
+    "scn.col.status": {"ja": "状態", "en": "Status"},
+    "scn.col.trigger": {"ja": "開始条件", "en": "Trigger"},
+    "scn.col.steps": {"ja": "ステップ数", "en": "Steps"},
+    "scn.col.enrolled": {"ja": "登録", "en": "Enrolled"},
+    "scn.col.in_progress": {"ja": "進行中", "en": "In progress"},
+    "scn.col.completed": {"ja": "完了", "en": "Completed"},
+    "scn.col.exited": {"ja": "離脱", "en": "Exited"},
+    "scn.col.updated_by": {"ja": "最終更新者", "en": "Changed by"},
+    "scn.status.draft": {"ja": "下書き", "en": "Draft"},
+    "scn.status.active": {"ja": "配信中", "en": "Active"},
+    "scn.status.paused": {"ja": "一時停止", "en": "Paused"},
+    "scn.status.archived": {"ja": "アーカイブ", "en": "Archived"},
+    "scn.trigger.follow": {"ja": "友だち追加", "en": "Follow"},
+    "scn.trigger.tag": {"ja": "タグ付与", "en": "Tag added"},
+    "scn.trigger.survey": {"ja": "アンケート回答", "en": "Survey answer"},
+    "scn.trigger.segment": {"ja": "セグメントに入った", "en": "Entered a segment"},
+    "scn.trigger.manual": {"ja": "手動登録", "en": "Manual"},
+    "scn.pick": {"ja": "シナリオを選ぶ", "en": "Pick a scenario"},
+    "scn.timeline": {"ja": "タイムライン", "en": "Timeline"},
+    "scn.col.step": {"ja": "ステップ", "en": "Step"},
+    "scn.col.when": {"ja": "タイミング", "en": "When"},
+    "scn.col.condition": {"ja": "条件", "en": "Condition"},
+    "scn.col.first": {"ja": "1つ目の吹き出し", "en": "First bubble"},
+    "scn.when.after": {"ja": "前のステップの{n}分後", "en": "{n} min after the previous step"},
+    "scn.when.after_hours": {"ja": "前のステップの{n}時間後", "en": "{n} h after the previous step"},
+    "scn.when.after_days": {"ja": "前のステップの{n}日後", "en": "{n} days after the previous step"},
+    "scn.when.now": {"ja": "すぐ（配信時間帯内）", "en": "At once (within the window)"},
+    "scn.when.day": {"ja": "{day}日目 {at}", "en": "Day {day} at {at}"},
+    "scn.cond.none": {"ja": "なし（送信）", "en": "None (send)"},
+    "scn.cond.some": {"ja": "条件に合えば{met}、合わなければ{otherwise}",
+                      "en": "if met: {met}; otherwise: {otherwise}"},
+    "scn.action.send": {"ja": "送信", "en": "send"},
+    "scn.action.skip": {"ja": "スキップ", "en": "skip"},
+    "scn.action.jump": {"ja": "ステップ{n}へ", "en": "jump to step {n}"},
+    "scn.settings": {"ja": "配信時間帯 {window}、再追加時: {refollow}、再開時の遅れ: {overdue}（{grace}分まではすぐ送信）",
+                     "en": "Window {window}; on re-follow: {refollow}; overdue on resume: {overdue} (within {grace} min: sent)"},
+    "scn.window.all": {"ja": "終日（配信しない時間帯を除く）", "en": "all day (minus quiet hours)"},
+    "scn.refollow.restart": {"ja": "最初から", "en": "restart"},
+    "scn.refollow.continue": {"ja": "続きから", "en": "continue"},
+    "scn.refollow.nothing": {"ja": "何もしない", "en": "nothing"},
+    "scn.overdue.skip": {"ja": "スキップ", "en": "skip"},
+    "scn.overdue.shift": {"ja": "停止期間だけずらす", "en": "shift by the pause"},
+    "scn.preview": {"ja": "プレビュー（LINEでの見え方）", "en": "Preview (as LINE shows it)"},
+    "scn.preview.pick": {"ja": "プレビューするステップ", "en": "Step to preview"},
+    "scn.funnel": {"ja": "ステップごとのファネル", "en": "Funnel per step"},
+    "scn.funnel.def": {"ja": "定義: 送信 = そのステップが届いた友だち。反応 = 24時間以内のメッセージ・ポストバック・リッチメニュー・"
+                             "アンケート・計測リンクのクリック。ブロック = 24時間以内のブロック。購入 = 7日以内の購入またはコンバージョン。",
+                       "en": "Definition: sent = friends the step reached. Reacted = a message, postback, rich-menu tap, "
+                             "survey answer or tracked-link click within 24 h. Blocked = a block within 24 h. "
+                             "Converted = a purchase or conversion within 7 days."},
+    "scn.funnel.by_route": {"ja": "流入経路ごとに比べる", "en": "Compare by inflow route"},
+    "scn.funnel.none": {"ja": "このシナリオはまだ送信していません。", "en": "This scenario has sent nothing yet."},
+    "scn.funnel.worst": {"ja": "最も離脱が多いのはステップ{n}です（24時間以内のブロック率 {rate:.1%}）。",
+                         "en": "Most friends leave after step {n} (blocked within 24 h: {rate:.1%})."},
+    "scn.col.sent": {"ja": "送信", "en": "Sent"},
+    "scn.col.reacted": {"ja": "反応（24時間）", "en": "Reacted (24 h)"},
+    "scn.col.blocked": {"ja": "ブロック（24時間）", "en": "Blocked (24 h)"},
+    "scn.col.converted": {"ja": "購入（7日）", "en": "Converted (7 days)"},
+    "scn.col.drop": {"ja": "前ステップからの減少", "en": "Drop from the step before"},
+    "scn.col.route": {"ja": "流入経路", "en": "Inflow route"},
+    "scn.reply": {"ja": "応答メッセージで送信（無料）", "en": "Welcome by reply (free)"},
+    "scn.push": {"ja": "プッシュで送信", "en": "Welcome by push"},
+    "scn.saved": {"ja": "節約できた金額", "en": "Saved"},
+    "scn.saved.value": {"ja": "約{yen:,.0f}円", "en": "about ¥{yen:,.0f}"},
+    "scn.status.box": {"ja": "状態を変える", "en": "Change the status"},
+    "scn.do.active": {"ja": "配信を開始", "en": "Activate"},
+    "scn.do.resume": {"ja": "再開する", "en": "Resume"},
+    "scn.do.paused": {"ja": "一時停止", "en": "Pause"},
+    "scn.do.archived": {"ja": "アーカイブ", "en": "Archive"},
+    "scn.resume.preview": {"ja": "いま再開すると{now:,}件がすぐ送信されます。停止中に予定を過ぎた{overdue:,}件は"
+                                 "「{policy}」になります。",
+                           "en": "Resuming now sends {now:,} step(s) at once; {overdue:,} that fell due during the "
+                                 "pause are handled by \"{policy}\"."},
+    "scn.activate.note": {"ja": "開始後に条件を満たした友だちだけが登録されます（既存の友だちは下の「既存の友だちを登録」から）。",
+                          "en": "Only friends who meet the trigger from now on are enrolled (existing friends: "
+                                "\"Enrol existing friends\" below)."},
+    "scn.changed": {"ja": "状態を「{status}」にしました。", "en": "Status set to \"{status}\"."},
+    "scn.enrol": {"ja": "既存の友だちを登録", "en": "Enrol existing friends"},
+    "scn.enrol.segment": {"ja": "セグメント", "en": "Segment"},
+    "scn.enrol.preview": {"ja": "{friends:,}人が登録されます。最大{messages:,}通、追加料金は約{yen:,.0f}円です。",
+                          "en": "{friends:,} friends would be enrolled: up to {messages:,} messages, about ¥{yen:,.0f} extra."},
+    "scn.enrol.step": {"ja": "ステップ{n}: 最大{friends:,}人、{at}", "en": "Step {n}: up to {friends:,} friends at {at}"},
+    "scn.enrol.do": {"ja": "この内容で登録する", "en": "Enrol them"},
+    "scn.enrol.done": {"ja": "{n:,}人を登録しました。", "en": "Enrolled {n:,} friends."},
+    "scn.export": {"ja": "JSONで書き出す", "en": "Export as JSON"},
+    "scn.import": {"ja": "シナリオを読み込む（JSON）", "en": "Load a scenario (JSON)"},
+    "scn.import.done": {"ja": "「{name}」を読み込みました（{n}ステップ、状態: {status}）。",
+                        "en": "Loaded \"{name}\" ({n} steps, status: {status})."},
+    "scn.import.refused": {"ja": "読み込めません: {reason}", "en": "Not loaded: {reason}"},
 }

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dashboard.core import config, queries
 
-queries.require("scenarios/funnel", "scenarios/via_counts")
+queries.require("scenarios/funnel", "scenarios/via_counts", "scenarios/silent_friends")
+
+SILENT_DAYS = 21
 
 
 def table(cur, name: str, *, by_route: bool = False, routes: list[str] | None = None):
@@ -43,3 +45,11 @@ def reply_savings(cur, name: str) -> dict:
     price = float(config.get("DASHBOARD_PRICE_PER_EXTRA_MESSAGE") or 0)
     return {"reply": reply, "push": int(counts.get("push", 0)) + int(counts.get("multicast", 0)),
             "yen_saved": reply * price}
+
+
+def silent_friends(cur, *, now=None, days: int = SILENT_DAYS):
+    """Friends who followed over `days` days ago and have received nothing since, per route (the
+    frame is empty when there are none): the people a welcome scenario exists for."""
+    import datetime as dt
+
+    return queries.run(cur, "scenarios/silent_friends", now=now or dt.datetime.now(dt.timezone.utc), days=days)

@@ -29,6 +29,7 @@ LAYOUT = (
     ("nav.group.analysis", "deliveries", ":material/send:", "dlv.title"),
     ("nav.group.audience", "segments", ":material/groups:", "seg.title"),
     ("nav.group.audience", "compose", ":material/edit_square:", "cmp.page_title"),
+    ("nav.group.audience", "scenarios", ":material/timeline:", "scn.title"),
     ("nav.group.data", "data", ":material/database:", "data.title"),
     ("nav.group.data", "audit", ":material/history:", "audit.title"),
 )
