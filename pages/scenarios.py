@@ -62,6 +62,9 @@ else:
         scenario_ui.status_box(con, cur, name, info["status"], L)
         st.download_button(t("scn.export", L), json.dumps(store.export(cur, name), ensure_ascii=False, indent=2),
                            file_name=f"{name}.json", mime="application/json", key="scn_export")
+    if ui.allowed("test_send"):
+        with st.expander(t("scn.test", L)):
+            scenario_ui.test_box(con, cur, scenario, L)
     if ui.allowed("send") and info["status"] in ("active", "paused", "draft"):
         with st.expander(t("scn.enrol", L)):
             scenario_ui.enrol_box(con, cur, name, f.period.tz, L)

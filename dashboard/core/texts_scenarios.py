@@ -111,4 +111,10 @@ TEXT = {
     "scn.import.done": {"ja": "「{name}」を読み込みました（{n}ステップ、状態: {status}）。",
                         "en": "Loaded \"{name}\" ({n} steps, status: {status})."},
     "scn.import.refused": {"ja": "読み込めません: {reason}", "en": "Not loaded: {reason}"},
+    "scn.test": {"ja": "スタッフにテスト送信", "en": "Test send to staff"},
+    "scn.test.no_staff": {"ja": "スタッフ一覧が空です（管理者が操作履歴ページで追加します）。",
+                          "en": "The staff list is empty (an admin adds people on the Audit page)."},
+    "scn.test.which": {"ja": "送るステップ", "en": "Steps to send"},
+    "scn.test.all": {"ja": "すべてのステップを順に", "en": "Every step, in order"},
+    "scn.test.do": {"ja": "テスト送信", "en": "Send the test"},
 }

@@ -138,3 +138,33 @@ def import_box(con, lang: str) -> None:
         return
     st.success(t("scn.import.done", lang, name=scenario.name, n=len(scenario.steps),
                  status=t(f"scn.status.{scenario.status}", lang)))
+
+
+def test_box(con, cur, scenario: model.Scenario, lang: str) -> None:
+    """Test send of one step, or of every step in order, to people on the admin's staff list —
+    through the compose page's own test send (staff list, limits, quiet hours, the daily cap)."""
+    from dashboard.messaging import actions as send_actions, staff
+    from dashboard.web import questions
+
+    crew = staff.members(cur)
+    if crew.empty:
+        st.caption(t("scn.test.no_staff", lang))
+        return
+    names = dict(zip(crew["user_id"], crew["label"].fillna("")))
+    testers = st.multiselect(t("staff.pick", lang), list(names), key="scn_testers",
+                             format_func=lambda u: f"{names[u]} ({u[:9]}…)" if names[u] else u)
+    which = st.selectbox(t("scn.test.which", lang), ["all", *[s.step_no for s in scenario.steps]], key="scn_test_step",
+                         format_func=lambda n: t("scn.test.all", lang) if n == "all" else f"#{n}")
+    if not testers or not st.button(t("scn.test.do", lang), key="scn_test_do"):
+        return
+    steps = scenario.steps if which == "all" else [scenario.steps[which]]
+    try:
+        user, clients = context.require("test_send"), questions.line_clients()
+        for step in steps:
+            report = send_actions.test_send(con, cur, user, testers, step.messages, clients)
+            st.write(f"#{step.step_no}: {report.status}")
+    except send_actions.TestSendRefused as refused:
+        for code, params in refused.problems:
+            st.error(t(f"staff.err.{code}", lang, **params))
+    except Exception as exc:   # a refused role, LINE refusing: one sentence
+        st.error(str(exc), icon=":material/block:")
