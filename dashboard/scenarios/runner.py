@@ -371,20 +371,30 @@ def tick(con, *, now: dt.datetime | None = None, send: bool = False, clients=Non
     return report
 
 
-def send_pending(con, clients=None) -> list:
-    """Run every step delivery not finished yet (this process's, or one a crash left planned)."""
+SENDERS = 8   # step deliveries sent at once, like the worker's sends duty (one thread each); one pacer
+
+
+def send_pending(con, clients=None, *, senders: int = SENDERS) -> list:
+    """Run every step delivery not finished yet (this process's, or one a crash left planned),
+    several at once: one delivery's batches go one after another (each waits for LINE's answer and
+    two ledger writes), so only deliveries in parallel come near LINE's 200 requests/s. The
+    process-wide pacer keeps them under it together."""
+    from concurrent.futures import ThreadPoolExecutor
+
     cur = con.cursor()
     try:
         pending = list(queries.run(cur, "scenarios/pending_deliveries")["delivery_id"])
     finally:
         cur.close()
-    reports = []
-    for delivery_id in pending:
+
+    def one(delivery_id):
         try:
-            reports.append(sending.run(con, delivery_id, clients))
+            return sending.run(con, delivery_id, clients)
         except sending.SendError:
-            continue   # another runner in this process has it
-    return reports
+            return None   # another runner in this process has it
+
+    with ThreadPoolExecutor(max_workers=max(1, senders), thread_name_prefix="step-send") as pool:
+        return [r for r in pool.map(one, pending) if r is not None]
 
 
 def due_now(cur, *, now: dt.datetime | None = None) -> pd.DataFrame:
