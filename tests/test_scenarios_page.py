@@ -1,6 +1,6 @@
-"""The ステップ配信 page under AppTest on the demo account: empty, then with a scenario that has
-sent steps (list, timeline, preview, funnel with the worst step, reply/push counts), and its
-writes checked by role."""
+"""The ステップ配信 page under AppTest on the demo account: its two demo scenarios with history, a
+scenario added with sent steps (list, timeline, preview, funnel with the worst step, reply/push
+counts, pause), and its writes checked by role."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,10 +27,18 @@ def _page(monkeypatch, db, lang="ja"):
     return at
 
 
-def test_the_page_without_scenarios_says_how_to_make_one(demo_copy, monkeypatch):
+def test_the_demo_scenarios_show_a_funnel_with_a_real_drop_off(demo_copy, monkeypatch):
     at = _page(monkeypatch, demo_copy)
-    assert any("シナリオはまだありません" in i.value for i in at.info)
     assert any("定義" in c.value for c in at.caption)
+    listed = at.dataframe[0].value
+    assert list(listed.iloc[:, 0]) == ["ようこそ（オンボーディング）", "休眠フォロー（再エンゲージメント）"]
+    funnel = at.dataframe[2].value                # the step where most leave is highlighted (a Styler)
+    sent = list(funnel.iloc[:, 1])
+    assert len(sent) == 4 and sent[0] > sent[1] > sent[3] > sent[2]   # step 2 is conditional: fewer get it
+    assert any("最も離脱が多いのはステップ" in c.value for c in at.caption)
+    assert int(at.metric[0].value.replace(",", "")) > 0           # welcomes answered by reply, for free
+    at.toggle(key="scn_by_route").set_value(True).run()
+    assert not at.exception
 
 
 def test_the_page_shows_a_scenario_its_timeline_and_its_funnel(demo_copy, monkeypatch):
@@ -38,7 +46,7 @@ def test_the_page_shows_a_scenario_its_timeline_and_its_funnel(demo_copy, monkey
     try:
         store.save(con, DOC, "hanako")
         store.set_status(con, "ようこそ", "active", "hanako")
-        sid = con.execute("select scenario_id from scenarios").fetchone()[0]
+        sid = con.execute("select scenario_id from scenarios where name = 'ようこそ'").fetchone()[0]
         # history: the welcome step sent to ten friends of the demo, a day before their events end
         con.execute("insert into deliveries (delivery_id, kind, title, status, planned_count, sent_count, created_at, sent_at) "
                     "values ('stp_demo', 'step', 'ようこそ #0', 'sent', 10, 10, $t, $t)",
@@ -51,7 +59,9 @@ def test_the_page_shows_a_scenario_its_timeline_and_its_funnel(demo_copy, monkey
     finally:
         con.close()
     at = _page(monkeypatch, demo_copy)
-    assert len(at.dataframe) >= 3                      # list, timeline, funnel
+    at.selectbox(key="scn_pick").set_value("ようこそ").run()
+    assert len(at.dataframe) >= 3, [i.value for i in at.info]   # list, timeline, funnel
+    at.selectbox(key="scn_pick").set_value("ようこそ").run()
     assert [m.value for m in at.metric][:2] == ["10", "0"]
     assert len(list(at.get("plotly_chart"))) == 1
     assert any(b.label == "一時停止" for b in at.button)
@@ -59,7 +69,7 @@ def test_the_page_shows_a_scenario_its_timeline_and_its_funnel(demo_copy, monkey
     assert not at.exception
     con = storage.connect(demo_copy)
     try:
-        assert con.execute("select status from scenarios").fetchone()[0] == "paused"
+        assert con.execute("select status from scenarios where name = 'ようこそ'").fetchone()[0] == "paused"
     finally:
         con.close()
 
