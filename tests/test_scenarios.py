@@ -359,3 +359,19 @@ def test_the_funnel_per_step_counts_reactions_blocks_and_purchases(j):
     by_route = funnel.table(j.con.cursor(), "onboarding", by_route=True)
     assert dict(zip(by_route["inflow_route"], by_route["blocked"])) == {"coupon_ad": 0, "store_pop": 1}
     assert funnel.worst_step(j.con.cursor(), "onboarding") == 0
+
+
+def test_a_runner_stopped_for_days_sends_no_burst_when_it_starts_again(j):
+    """Downtime is a pause: steps that fell due while nothing ran get the overdue policy (skip:
+    each friend's own clock goes on), only those within the grace window go out at once."""
+    active(j, window=None, steps=[{"timing": {"after": {"minutes": 0}}, "messages": TEXT}]
+           + [{"timing": {"after": {"days": 1}}, "messages": TEXT} for _ in range(5)])
+    for n in range(6):
+        when = f"2026-12-01 {10 + n:02d}:00"
+        j.friend(f"F{n}", None, when).follow(when)
+        tick(j, when)
+    assert len(planned(j, 0)) == 6
+    report = tick(j, "2026-12-04 12:30")       # nothing ran for three days
+    # each friend's step 3 falls on 12-04 at their own hour: only the one due at 12:00 is within the 60 minutes
+    assert report.skipped == 6 and report.planned == {("onboarding", 3): 1}
+    assert planned(j, 1) == planned(j, 2) == []

@@ -332,6 +332,18 @@ def _plan_step(con, cur, scenario: model.Scenario, clock: _Clock, step_no: int, 
 
 # ---- the tick ----------------------------------------------------------------------------------------
 
+def _after_downtime(cur, scenario: model.Scenario, info: dict, now, report: TickReport) -> None:
+    """A runner that did not run for longer than the grace window (the dashboard stopped, a crash)
+    is a pause: the steps that fell due meanwhile get the overdue policy, counted from the last
+    tick, instead of all going out at the first tick after the restart."""
+    last = info["scanned_until"]
+    grace = dt.timedelta(minutes=scenario.settings["overdue"]["grace_minutes"])
+    if last is None or now - last <= grace:
+        return
+    with storage.transaction(cur):
+        report.skipped += store.apply_overdue(cur, scenario, last, now)
+
+
 def tick(con, *, now: dt.datetime | None = None, send: bool = False, clients=None) -> TickReport:
     """One round for every active scenario (see the module docstring). `send` runs the step
     deliveries left planned (this tick's and any a crash left) through the send engine here."""
@@ -346,6 +358,7 @@ def tick(con, *, now: dt.datetime | None = None, send: bool = False, clients=Non
         cur = con.cursor()
         try:
             scenario, info = store.load(cur, name), store.row(cur, name)
+            _after_downtime(cur, scenario, info, now, report)
         finally:
             cur.close()
         _scan(con, scenario, info, now, report)

@@ -145,7 +145,9 @@ def _overdue_moves(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -
     return moves, within
 
 
-def _apply_overdue(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -> int:
+def apply_overdue(cur, scenario: model.Scenario, paused_at, now: dt.datetime) -> int:
+    """Apply the overdue policy now to steps that fell due since `paused_at` (a pause, or a runner
+    that was not running): returns how many enrolments moved."""
     moves, _ = _overdue_moves(cur, scenario, paused_at, now)
     apply_moves(cur, scenario.scenario_id, moves)
     return len(moves)
@@ -188,7 +190,7 @@ def set_status(con, name: str, status: str, actor: str, *, now: dt.datetime | No
         done = {"from": info["status"], "to": status, "moved": 0}
         with storage.transaction(cur):
             if info["status"] == "paused" and status == "active":
-                done["moved"] = _apply_overdue(cur, scenario, info["paused_at"], now)
+                done["moved"] = apply_overdue(cur, scenario, info["paused_at"], now)
             queries.run(cur, "scenarios/set_status", sid=scenario.scenario_id, status=status, by=actor, now=now)
             audit.record(cur, actor, f"scenario.{status}", f"scenario:{scenario.scenario_id}",
                          {"name": name, **done})
