@@ -102,8 +102,8 @@ def _rule_members(cur, rule, now) -> None:
     """Materialise a rule's members now into the cursor's temp table segment_members."""
     if running.uses_rollup_only_fields(rule):   # interest and genre exist only as of the last refresh
         compiled = running.compile_now(cur, rule)
-    else:
-        compiled = rules.compile_rule(rule, now, use_rollup=False)
+    else:   # a hair after now: a friend who followed this very instant is a friend the rule sees
+        compiled = rules.compile_rule(rule, now + dt.timedelta(microseconds=1), use_rollup=False)
     cur.execute(*compiled.into("segment_members"))
 
 
