@@ -3,6 +3,7 @@ line speaks English (like `send`); every write is audited with the CLI user as a
 """
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import getpass
 import json
@@ -180,4 +181,6 @@ def add_parser(sub) -> None:
     q.add_argument("name")
     q.add_argument("status", choices=("draft", "active", "paused", "archived"))
     q.add_argument("--yes", action="store_true", help="resume a paused scenario after its preview")
+    for command in s.choices.values():   # `scenarios list --db PATH` as well as `scenarios --db PATH list`
+        command.add_argument("--db", default=argparse.SUPPRESS, help="database file (default: setting DASHBOARD_DB)")
     p.set_defaults(func=run)

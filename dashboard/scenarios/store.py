@@ -177,6 +177,10 @@ def _tz() -> str:
     return config.timezone()
 
 
+MOVES = {"draft": ("active", "archived"), "active": ("paused", "archived"), "paused": ("active", "archived"),
+         "archived": ()}
+
+
 def set_status(con, name: str, status: str, actor: str, *, now: dt.datetime | None = None) -> dict:
     """Draft -> active -> paused -> active … -> archived, audited. Returns what the change did."""
     if status not in model.STATUSES:
@@ -185,8 +189,9 @@ def set_status(con, name: str, status: str, actor: str, *, now: dt.datetime | No
     cur = con.cursor()
     try:
         scenario, info = load(cur, name), row(cur, name)
-        if info["status"] == "archived" and status != "archived":
-            raise StoreError("an archived scenario stays archived (import it under a new name)")
+        if status not in MOVES[info["status"]]:
+            raise StoreError(f"a {info['status']} scenario can become {' or '.join(MOVES[info['status']]) or 'nothing else'}"
+                             + (" (import it under a new name)" if info["status"] == "archived" else ""))
         done = {"from": info["status"], "to": status, "moved": 0}
         with storage.transaction(cur):
             if info["status"] == "paused" and status == "active":

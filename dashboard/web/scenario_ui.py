@@ -89,8 +89,7 @@ def funnel_table(frame: pd.DataFrame, lang: str, worst: int | None, by_route: bo
 
 def status_box(con, cur, name: str, status: str, lang: str) -> None:
     """Buttons for the moves a status allows; a resume first says how many steps would go out now."""
-    moves = {"draft": ("active", "archived"), "active": ("paused",), "paused": ("active", "archived")}
-    for target in moves.get(status, ()):
+    for target in store.MOVES.get(status, ()):
         label = "scn.do.resume" if (status, target) == ("paused", "active") else f"scn.do.{target}"
         if (status, target) == ("paused", "active"):
             shown = store.resume_preview(cur, name)
