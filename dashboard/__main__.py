@@ -526,6 +526,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="finish sends a crash or restart interrupted")
     p.set_defaults(func=cmd_send)
 
+    from dashboard.scenarios import cli as scenarios_cli   # step scenarios: their own wing's commands
+
+    scenarios_cli.add_parser(sub)
+
     p = sub.add_parser("bench", help="time every page's queries (and plain pandas) at a size")
     p.add_argument("--friends", type=_positive, default=1_000_000)
     p.add_argument("--db", default=None, help="database to use (default data/bench-<friends>.duckdb, built if missing)")
@@ -566,7 +570,8 @@ def main(argv: list[str] | None = None) -> int:
         from dashboard.messaging.sending import SendError
         from dashboard.analytics.crosstab import CrosstabError
         from dashboard.core.storage import StorageError
-        if isinstance(exc, (StorageError, DemoError, SegmentStoreError, ValueError, LineError, SendError)):
+        from dashboard.scenarios.store import StoreError  # a ValueError, like ScenarioError
+        if isinstance(exc, (StorageError, DemoError, SegmentStoreError, ValueError, LineError, SendError, StoreError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

@@ -6,8 +6,8 @@ Each duty (DUTIES: the loader, sends, backups) is its own guarded step: one that
 with exponential backoff (BACKOFF_FIRST_S doubling up to BACKOFF_MAX_S) and never keeps the others
 from running — a backup folder the service cannot write to no longer stops scheduled and resumed
 sends. Each duty's last success, last error (one line: no secret, no folder) and next try are kept
-in memory for the Data page and the dashboard's /healthz. A scenario runner, when one exists,
-is one more Duty in DUTIES. stop() ends the loop, then checkpoints and closes the database so a
+in memory for the Data page and the dashboard's /healthz. The scenario runner is one more Duty:
+it enrols, exits and plans due steps; the sends duty sends them like any planned delivery. stop() ends the loop, then checkpoints and closes the database so a
 clean stop leaves no WAL behind (a restore then opens: `python -m dashboard restore`).
 """
 from __future__ import annotations
@@ -238,6 +238,18 @@ def _sends(con) -> None:
         thread.start()
 
 
+def _scenarios(con) -> None:
+    """Step scenarios: one tick (dashboard/scenarios/runner.py). It only plans: the step deliveries
+    it leaves planned are sent by the sends duty, with the same quiet hours, pacer and resume."""
+    from dashboard.scenarios import runner
+
+    report = runner.tick(con)
+    if report.deliveries:
+        LOG.info("scenarios: %d step deliveries planned (%s)", len(report.deliveries),
+                 ", ".join(f"{name} #{step}: {n}" for (name, step), n in sorted(report.planned.items())))
+        _sends(con)   # a welcome by reply token has under a minute: start it now, not at the next round
+
+
 def _backup(con):
     target = backup.backup_dir()
     if target is None:
@@ -257,6 +269,7 @@ def _checkup(con) -> None:
 DUTIES: dict[str, Duty] = {d.name: d for d in (
     Duty("loader", _load_spool, lambda: float(config.get_int("DASHBOARD_INGEST_INTERVAL_S"))),
     Duty("sends", _sends, lambda: POLL_S),
+    Duty("scenarios", _scenarios, lambda: POLL_S),
     Duty("backup", _backup, lambda: BACKUP_CHECK_S),
     Duty("checkup", _checkup, lambda: float(config.get_int("DASHBOARD_ALERT_INTERVAL_S"))),
 )}

@@ -61,7 +61,7 @@ def _registered(at) -> set[str]:
 def test_viewer_reads_pages_without_exports_or_write_pages(shared):
     at = session("viewer@example.jp")
     assert _registered(at) == {"overview", "acquisition", "funnel", "cohorts", "engagement", "deliveries", "segments",
-                               "health", "friend", "crosstab", "send_time"}
+                               "health", "friend", "crosstab", "send_time", "scenarios"}
     assert any("閲覧者" in c.value for c in at.caption)  # who is logged in, with the role
     at.switch_page("../../pages/acquisition.py").run()
     assert not at.exception and not at.get("download_button")  # no CSV for viewers

@@ -40,6 +40,7 @@ PAGES = {
     "data": "import",       # operators up: its quarantine shows raw events with unmasked user IDs
     "compose": "draft", "audit": "audit",
     "health": "view",       # issue 16: goals and alerts (setting goals: admins; alerts: operators up)
+    "scenarios": "view",    # step scenarios: its writes check draft (import, pause) and send (activate, enrol)
 }
 
 

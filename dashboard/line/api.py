@@ -175,8 +175,8 @@ def push(c: Clients, to: str, messages: list[dict], retry_key: str) -> str:
 
 
 def reply(c: Clients, reply_token: str, messages: list[dict]) -> str:
-    """Answer a friend's message with its reply token (single use, within a minute; costs no quota).
-    LINE takes no retry key for a reply: a used token is refused, so a resend never delivers twice."""
+    """Answer an event by its reply token: free (no quota), single use, valid for one minute. LINE
+    takes no retry key here; a used or expired token is a 400 "Invalid reply token"."""
     from linebot.v3.messaging import ReplyMessageRequest
 
     response = _call(c.messaging.reply_message_with_http_info,

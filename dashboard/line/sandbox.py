@@ -32,8 +32,13 @@ Sandbox-only endpoints: GET /sandbox/inbox[?user_id=], GET /sandbox/summary[?uni
                                        "The property, 'to[n]', in the request body is invalid"
                                        (replaces); any `to` that is not a LINE user ID is refused so too
   reject_names_index                   false: that 400 names only `to`, not which index (default true)
-  reply_tokens                         {token: user_id}: reply tokens of messages just received (merged);
-                                       each works once, within a minute, and a reply counts no quota
+  reply_tokens                         {token: {"user_id": U…, "issued_at": ISO time}} or {token: U…}
+                                       (issued now), merged: reply tokens as LINE issues them with
+                                       events; each answers one reply within 60 s of issued_at, else
+                                       400 "Invalid reply token"
+
+POST /v2/bot/message/reply answers like LINE: free (not counted in the quota), no retry key, the
+token single-use; an accepted reply is in the inbox as kind "reply" to the token's user.
 """
 from __future__ import annotations
 
@@ -57,8 +62,7 @@ from dashboard.line import ids, message_limits, sandbox_login, sandbox_owner, sa
 
 RATE_LIMIT_MESSAGE = "The API rate limit has been exceeded. Try again later."
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
-SEND_KINDS = ("push", "multicast", "narrowcast", "broadcast", "reply")
-REPLY_TOKEN_S = 60   # LINE: a reply token works once, within one minute
+SEND_KINDS = ("push", "multicast", "narrowcast", "broadcast")
 
 
 @dataclass
@@ -93,9 +97,8 @@ class State:
     login_user_id: str | None = None
     reject_user_ids: set = field(default_factory=set)  # push / multicast answer 400 naming them
     reject_names_index: bool = True                    # false: the 400 does not say which recipient
-    reply_tokens: dict = field(default_factory=dict)   # token -> (user_id, monotonic time issued)
-    used_reply_tokens: set = field(default_factory=set)
     login_codes: dict = field(default_factory=dict)   # code -> what it was issued for
+    reply_tokens: dict = field(default_factory=dict)  # reply token -> (user id, issued at: aware datetime)
     insight_calls: dict = field(default_factory=dict) # insight path -> deque of monotonic times
     calls: deque = field(default_factory=lambda: deque(maxlen=100_000))  # LINE API requests answered
 
@@ -147,7 +150,7 @@ class State:
         if record.get("retry_key"):
             self.keys[record["retry_key"]] = record["request_id"]
         month = record["at"][:7]
-        if record["kind"] != "reply":   # LINE does not count replies against the quota
+        if record["kind"] != "reply":   # replies are free: they use no quota
             self.usage[month] = self.usage.get(month, 0) + len(record["to"])
         self.requests[record["request_id"]] = {"kind": record["kind"], "count": len(record["to"]), "at": record["at"],
                                                "messages": record.get("messages", [])}
@@ -238,19 +241,44 @@ def build_app(state: State) -> Starlette:
                 return _error(429, RATE_LIMIT_MESSAGE)
             if roll < state.faults.p429 + state.faults.p500:
                 return _error(500, "Internal server error (injected)")
-            if kind == "reply":   # checked again under the lock: a token works once
-                if body["replyToken"] in state.used_reply_tokens:
-                    return _error(400, "Invalid reply token")
-                state.used_reply_tokens.add(body["replyToken"])
-            elif state.usage.get(state.month(), 0) + len(to) > state.quota:
+            if state.usage.get(state.month(), 0) + len(to) > state.quota:
                 return _error(429, MONTHLY_LIMIT_MESSAGE)
             request_id = state.accept(kind, to, body["messages"], retry_key, unit)
             if roll < state.faults.p429 + state.faults.p500 + state.faults.p500_after:
                 return _error(500, "Internal server error after accepting (injected)")
-        if kind in ("push", "reply"):
+        if kind == "push":
             return _ok({"sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": "q"} for _ in body["messages"]]},
                        request_id=request_id)
         return _ok({}, 202 if kind == "narrowcast" else 200, request_id)
+
+    async def reply(request: Request) -> Response:
+        if (denied := await authorised(request)) is not None:
+            return denied
+        body, bad = await body_of(request)
+        if bad:
+            return bad
+        if request.headers.get("x-line-retry-key") is not None:
+            return _error(400, "The X-Line-Retry-Key header cannot be used with this endpoint")
+        problems = message_limits.check_messages(body.get("messages") if isinstance(body, dict) else None)
+        if problems:
+            return _error(400, "The request body has %d error(s)" % len(problems), problems)
+        with state.lock:
+            token = body.get("replyToken") if isinstance(body, dict) else None
+            issued = state.reply_tokens.get(token) if isinstance(token, str) else None
+            now = dt.datetime.now(dt.timezone.utc)
+            if issued is None or (now - issued[1]).total_seconds() > 60:
+                return _error(400, "Invalid reply token")
+            roll = state.rng.random()
+            if roll < state.faults.p429:
+                return _error(429, RATE_LIMIT_MESSAGE)
+            if roll < state.faults.p429 + state.faults.p500:
+                return _error(500, "Internal server error (injected)")
+            del state.reply_tokens[token]     # single use
+            request_id = state.accept("reply", [issued[0]], body["messages"], None, None)
+            if roll < state.faults.p429 + state.faults.p500 + state.faults.p500_after:
+                return _error(500, "Internal server error after accepting (injected)")
+        return _ok({"sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": "q"} for _ in body["messages"]]},
+                   request_id=request_id)
 
     async def validate(request: Request) -> Response:
         if (denied := await authorised(request)) is not None:
@@ -336,8 +364,11 @@ def build_app(state: State) -> Starlette:
                 state.reject_names_index = bool(body["reject_names_index"])
             if "reject_user_ids" in body:
                 state.reject_user_ids = set(body["reject_user_ids"] or [])
-            for token, user_id in (body.get("reply_tokens") or {}).items():
-                state.reply_tokens[token] = (user_id, time.monotonic())
+            for token, issued in (body.get("reply_tokens") or {}).items():
+                if isinstance(issued, str):   # just a user ID: issued now
+                    state.reply_tokens[token] = (issued, dt.datetime.now(dt.timezone.utc))
+                else:
+                    state.reply_tokens[token] = (issued["user_id"], dt.datetime.fromisoformat(issued["issued_at"]))
             if "login_user_id" in body:
                 state.login_user_id = body["login_user_id"] or None
         return JSONResponse({"ok": True})
@@ -356,6 +387,7 @@ def build_app(state: State) -> Starlette:
         Route("/v2/bot/message/quota", quota, methods=["GET"]),
         Route("/v2/bot/message/quota/consumption", consumption, methods=["GET"]),
         Route("/v2/bot/message/progress/narrowcast", progress, methods=["GET"]),
+        Route("/v2/bot/message/reply", reply, methods=["POST"]),
         Route("/v2/bot/message/{kind}", send, methods=["POST"]),
         Route("/v2/bot/info", bot_info, methods=["GET"]),
         Route("/sandbox/inbox", inbox, methods=["GET"]),
@@ -397,13 +429,6 @@ def _recipients(kind: str, body, state: State, problems: list) -> list[str]:
                 or to in state.reject_user_ids:
             problems.append(message_limits.Problem("to", "The property, 'to', in the request body is invalid"))
         return [to]
-    if kind == "reply":
-        token = body.get("replyToken")
-        issued = state.reply_tokens.get(token) if isinstance(token, str) else None
-        if issued is None or token in state.used_reply_tokens or time.monotonic() - issued[1] > REPLY_TOKEN_S:
-            problems.append(message_limits.Problem("replyToken", "Invalid reply token"))
-            return []
-        return [issued[0]]
     if kind == "multicast":
         to = body.get("to")
         if not isinstance(to, list) or not 1 <= len(to) <= message_limits.MAX_MULTICAST_RECIPIENTS:

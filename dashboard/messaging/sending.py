@@ -10,6 +10,9 @@
    the recipients splits the batch instead (_split): the IDs LINE names go alone, or the batch is
    halved, each part a new batch with a new retry key written before it is sent; a single refused
    recipient fails with LINE's reason, and everyone else is sent once (a 400 accepts nobody).
+   A step of a scenario may carry a reply token per recipient (dashboard/scenarios): that batch of
+   one answers the follow event by reply (free: no quota) while the token is valid, and goes by
+   push with the batch's retry key otherwise (_Reply says how a crash between the two is settled).
 3. A crash or restart resumes from the ledger: planned rows go out again with their stored keys,
    and LINE (or the sandbox) answers 409 for any batch it had already accepted. Within a process a
    registry lets only one runner work on a delivery; the DuckDB file admits one writing process.
@@ -36,7 +39,7 @@ _QUERIES = ("planned_count", "plan_batches", "plan_size", "insert_delivery", "in
             "delivery_progress", "ledger_by_status", "failure_reasons", "planned_batches", "next_planned_batch",
             "mark_batch", "finish_delivery", "next_batch_no", "split_batch", "mark_attempted", "mark_first_sent",
             "fail_rest", "release", "delivery_status", "delivery_to_send", "scheduled_due", "mark_sending",
-            "unknown_count", "resumable", "reply_token")
+            "unknown_count", "resumable", "reply_token", "reply_of_batch", "mark_via", "reply_count")
 queries.require(*(f"sending/{name}" for name in _QUERIES))
 
 
@@ -93,7 +96,8 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
          messages: list[dict], kind: str = "multicast", title: str | None = None, segment_id: str | None = None,
          created_by: str = "local", scheduled_at: dt.datetime | None = None, is_promotion: bool = False,
          status: str = "planned", link_tracking: str | None = None, cost_yen: float | None = None,
-         exclusions: dict | None = None) -> int:
+         exclusions: dict | None = None, batch_size: int | None = None, also=None,
+         user_keys: list | None = None) -> int:
     """Write the delivery and its ledger in one transaction; returns the number of recipients.
 
     Recipients come from `user_ids`, or from `source`: the compiled audience query the plan counted
@@ -101,7 +105,11 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
     materialised as it is — the recipients never pass through Python, and memory stays flat in the
     audience size. Planning the same delivery_id twice (a double click, a second tab) changes
     nothing and returns the existing size. `exclusions` ({"audience": n, "exclusions": [[code, removed,
-    params], …]}) is kept with the delivery for its detail view."""
+    params], …]}) is kept with the delivery for its detail view. `batch_size` overrides the batching (a
+    scenario's reply step plans batches of one); `also(cur)` runs inside the plan's transaction, after
+    the ledger is written — a scenario moves its friends to their next step in the same commit, so a
+    crash either planned the step and moved them on, or did neither. `user_keys` (beside `user_ids`)
+    spares the ledger looking the recipients up among all friends."""
     import json
 
     if (user_ids is None) == (source is None):
@@ -114,10 +122,13 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
         if existing:
             return existing[0]
         # per-user tracked links need one body per recipient (dashboard/messaging/links.py)
-        batch_size = 1 if kind in PUSH_KINDS or kind == "reply" or link_tracking == "per_user" else BATCH
+        batch_size = batch_size or (1 if kind in PUSH_KINDS or kind == "reply" or link_tracking == "per_user"
+                                    else BATCH)
         with storage.transaction(cur):
             if user_ids is not None:
-                cur.register("plan_audience", pd.DataFrame({"user_id": list(dict.fromkeys(user_ids))}))
+                keys = dict(zip(user_ids, user_keys)) if user_keys is not None else dict.fromkeys(user_ids)
+                cur.register("plan_audience", pd.DataFrame({"user_id": list(keys),
+                                                            "user_key": pd.array(list(keys.values()), dtype="Int32")}))
             else:  # the very query the plan counted, into the temp table plan_audience
                 cur.execute(*source.into("plan_audience"))
             # one row per recipient, numbered in user_id order into batches; one UUID retry key per batch
@@ -130,6 +141,8 @@ def plan(con, *, delivery_id: str, user_ids: list[str] | None = None, source: ru
                                                                                       default=str))
             _q(cur, "insert_ledger", id=delivery_id)
             _q(cur, "drop_plan_recipients")
+            if also is not None:
+                also(cur)
             if user_ids is not None:
                 cur.unregister("plan_audience")
             else:
@@ -258,9 +271,27 @@ class _Sender:
         self.cur, self.clients, self.delivery_id = cur, clients, delivery_id
         self.messages, self.unit, self.kind, self.tracking, self.pacer = messages, unit, kind, tracking, pacer
         self.first_accepted = True
+        self.replies = kind == "step" and _q(cur, "reply_count", id=delivery_id).fetchone()[0] > 0
+        self.push_only = False
 
     def batch(self, batch_no: int, retry_key: str, users: list[str], attempted_at) -> tuple[str, str] | None:
         cur, delivery_id = self.cur, self.delivery_id
+        self.push_only = False
+        if self.replies:
+            row = _q(cur, "reply_of_batch", id=delivery_id, batch=batch_no).fetchone()
+            if row is not None and row[0]:
+                outcome = _Reply(self, batch_no, users[0], *row).send(attempted_at)
+                if outcome is not None:
+                    status, detail = outcome
+                    if status == "sent":
+                        self._accepted(batch_no, detail)
+                    else:
+                        _mark(cur, delivery_id, batch_no, "unknown", error=detail)
+                    return None
+                # never answered by reply: push with the batch's retry key (the 24 h clock starts now)
+                self.push_only = True
+                _q(cur, "mark_via", id=delivery_id, batch=batch_no, via="push")
+                attempted_at = attempted_at if row[2] == "push" else None
         if _expired(attempted_at):
             # tried over a day ago with no answer recorded: LINE may have accepted it and has
             # forgotten the key, so resending could deliver twice. Leave it to the operator.
@@ -279,11 +310,14 @@ class _Sender:
                     time.sleep(_backoff(attempt))
                     continue
                 return self._refused(batch_no, users, err)
-            _mark(cur, delivery_id, batch_no, "sent", request_id)
-            if self.first_accepted:  # the delivery counts as sent from its first accepted batch
-                _q(cur, "mark_first_sent", id=delivery_id)
-                self.first_accepted = False
+            self._accepted(batch_no, request_id)
             return None
+
+    def _accepted(self, batch_no: int, request_id: str | None) -> None:
+        _mark(self.cur, self.delivery_id, batch_no, "sent", request_id)
+        if self.first_accepted:  # the delivery counts as sent from its first accepted batch
+            _q(self.cur, "mark_first_sent", id=self.delivery_id)
+            self.first_accepted = False
 
     def _call(self, retry_key: str, users: list[str]) -> str:
         body = self.messages
@@ -294,7 +328,7 @@ class _Sender:
             if row is None:
                 raise api.LineError("bad_request", None, "the reply token has expired (over a minute) or was used")
             return api.reply(self.clients, row[0], body)
-        if self.kind in PUSH_KINDS:
+        if self.kind in PUSH_KINDS or self.push_only:
             return api.push(self.clients, users[0], body, retry_key)
         return api.multicast(self.clients, users, body, retry_key, self.unit)
 
@@ -317,6 +351,51 @@ class _Sender:
             _q(cur, "fail_rest", e=reason[:500], id=delivery_id)
             return ("failed", reason)
         return None
+
+
+REPLY_MARGIN_S = 5      # a reply token is used only while more than this is left of its minute
+REPLY_UNKNOWN = ("a reply was sent with this friend's reply token and its answer was not recorded; the token "
+                 "has expired since, so whether LINE delivered it cannot be known: check before sending again")
+
+
+class _Reply:
+    """One recipient's step by reply token. A reply takes no retry key, but a token is single-use:
+    after an attempt whose answer was lost (a crash, a 5xx, a time-out), LINE's 400 "Invalid reply
+    token" within the token's minute means our earlier attempt was accepted. So: a clean 400 on the
+    first try -> push instead; a 400 after an unanswered try -> sent; the minute over after an
+    unanswered try -> unknown (never pushed: it may have arrived). A batch pushed once never replies."""
+
+    def __init__(self, sender: _Sender, batch_no: int, user: str, token: str, expires_at, via: str | None):
+        self.s, self.batch_no, self.user, self.token, self.expires_at, self.via = sender, batch_no, user, token, expires_at, via
+
+    def _valid(self) -> bool:
+        left = (self.expires_at - dt.datetime.now(dt.timezone.utc)).total_seconds() if self.expires_at else -1
+        return left > REPLY_MARGIN_S
+
+    def send(self, attempted_at) -> tuple[str, str | None] | None:
+        """("sent", request id), ("unknown", reason), or None: push it instead."""
+        s = self.s
+        if self.via == "push":
+            return None
+        unanswered = attempted_at is not None and self.via == "reply"
+        attempt = 0
+        while self._valid():
+            _q(s.cur, "mark_via", id=s.delivery_id, batch=self.batch_no, via="reply")
+            if attempted_at is None:
+                _q(s.cur, "mark_attempted", id=s.delivery_id, batch=self.batch_no)
+                attempted_at = True
+            s.pacer.wait()
+            try:
+                return "sent", api.reply(s.clients, self.token, s.messages)
+            except api.LineError as err:
+                if err.status == 400 and not any("messages" in str(d.get("property", "")) for d in err.details):
+                    return ("sent", "reply-accepted-earlier") if unanswered else None
+                if not err.retryable or attempt + 1 >= MAX_ATTEMPTS:
+                    return None if not unanswered else ("unknown", REPLY_UNKNOWN)
+                unanswered = True
+                attempt += 1
+                time.sleep(_backoff(attempt))
+        return ("unknown", REPLY_UNKNOWN) if unanswered else None
 
 
 def approvals_apply() -> bool:

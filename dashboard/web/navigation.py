@@ -33,6 +33,7 @@ LAYOUT = (
     ("nav.group.analysis", "crosstab", ":material/table_view:", "fr.ct.title"),
     ("nav.group.analysis", "send_time", ":material/schedule:", "fr.st_page.title"),
     ("nav.group.audience", "compose", ":material/edit_square:", "cmp.page_title"),
+    ("nav.group.audience", "scenarios", ":material/timeline:", "scn.title"),
     ("nav.group.data", "data", ":material/database:", "data.title"),
     ("nav.group.data", "audit", ":material/history:", "audit.title"),
 )
