@@ -84,8 +84,9 @@ def test_a_malformed_or_greedy_hash_is_a_clear_error_without_its_value():
 
 EXPECTED = {
     "viewer": {"view"},
-    "operator": {"view", "see_user_ids", "export", "edit_segments", "draft", "test_send", "import", "sync"},
-    "sender": {"view", "see_user_ids", "export", "edit_segments", "draft", "test_send", "import", "sync",
+    "operator": {"view", "see_user_ids", "export", "edit_segments", "tag_friends", "draft", "test_send", "import",
+                 "sync"},
+    "sender": {"view", "see_user_ids", "export", "edit_segments", "tag_friends", "draft", "test_send", "import", "sync",
                "send", "approve"},
     "admin": set(auth.ACTIONS),
 }
