@@ -90,7 +90,7 @@ def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Fig
                 tr.append(f"{_pct(rec['rate'])}<br>n={rec['friends']:,}<br>[{_pct(rec['low'])}–{_pct(rec['high'])}]")
             else:
                 zr.append(None), gr.append(1)
-                tr.append(f"n={rec['friends']:,}")
+                tr.append(t("fr.ct.few", lang, n=f"{rec['friends']:,}"))
         z.append(zr), grey.append(gr), text.append(tr)
     x = [value_label(cols_dim, c, names, lang) for c in cols]
     y = [value_label(rows_dim, r, names, lang) for r in rows]
