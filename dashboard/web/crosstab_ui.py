@@ -90,7 +90,7 @@ def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Fig
                 tr.append(f"{_pct(rec['rate'])}<br>n={rec['friends']:,}<br>[{_pct(rec['low'])}–{_pct(rec['high'])}]")
             else:
                 zr.append(None), gr.append(1)
-                tr.append(f"n={rec['friends']:,}")
+                tr.append(t("fr.ct.few", lang, n=f"{rec['friends']:,}"))
         z.append(zr), grey.append(gr), text.append(tr)
     x = [value_label(cols_dim, c, names, lang) for c in cols]
     y = [value_label(rows_dim, r, names, lang) for r in rows]
@@ -102,10 +102,10 @@ def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Fig
                              colorbar=dict(title=t("fr.ct.hover", lang), ticksuffix="%"),
                              hovertemplate="%{y} × %{x}<br>%{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title=t(f"fr.ct.dim.{rows_dim}", lang), type="category")
-    fig.update_xaxes(title=t(f"fr.ct.dim.{cols_dim}", lang), type="category", side="top")
+    fig.update_xaxes(title=t(f"fr.ct.dim.{cols_dim}", lang), type="category")
     fig.update_layout(title=t("fr.ct.chart", lang, outcome=t(f"fr.ct.out.{choice['outcome']}", lang),
                               min=f"{choice['min_count']:,}"))
-    return _layout(fig, height=max(320, 70 * len(rows) + 140), hovermode="closest", margin=dict(l=10, r=10, t=90, b=10))
+    return _layout(fig, height=max(320, 70 * len(rows) + 160), hovermode="closest", margin=dict(l=10, r=10, t=50, b=10))
 
 
 def table(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> pd.DataFrame:

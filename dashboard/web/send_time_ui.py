@@ -42,7 +42,7 @@ def table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("fr.stp.weekday", lang): [t(f"fr.day.{d}", lang) for d in frame["weekday"]],
         t("fr.stp.hour", lang): frame["hour"], t("fr.stp.deliveries", lang): frame["deliveries"],
         t("fr.stp.recipients", lang): frame["recipients"], t("fr.stp.reactors", lang): frame["reactors"],
-        t("fr.stp.rate", lang): (frame["rate"] * 100).round(2), t("fr.stp.low", lang): (frame["low"] * 100).round(2),
+        t("fr.stp.rate_pct", lang): (frame["rate"] * 100).round(2), t("fr.stp.low", lang): (frame["low"] * 100).round(2),
         t("fr.stp.high", lang): (frame["high"] * 100).round(2)})
 
 
