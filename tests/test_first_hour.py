@@ -16,7 +16,7 @@ from dashboard.line import api
 from dashboard.messaging import sending, staff
 from dashboard.core import storage
 from dashboard.intake import sync
-from dashboard.access.auth import User
+from dashboard.access.roles import User
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "web" / "navigation.py"
 PAGES = sorted(p.stem for p in (APP.parent.parent / "pages").glob("*.py"))

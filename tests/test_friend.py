@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.access.auth import PermissionDenied, User
+from dashboard.access.roles import PermissionDenied, User
 from dashboard.audience import friend
 from dashboard.core import audit
 from dashboard.intake.csv_values import email_hash

@@ -10,7 +10,7 @@ from dashboard.messaging import actions, staff
 from dashboard.intake import imports, sync
 from dashboard.line import api
 from dashboard.core import storage
-from dashboard.access.auth import User
+from dashboard.access.roles import User
 from tests.test_sync import add_friend, calls, users
 
 ALICE = User("alice", "sender", "local")

@@ -10,7 +10,7 @@ import pytest
 from dashboard.line import api
 from dashboard.messaging import sending, unknown_batches
 from dashboard.core import storage
-from dashboard.access.auth import PermissionDenied, User
+from dashboard.access.roles import PermissionDenied, User
 from tests.test_sending import MESSAGES, users
 
 ALICE = User("alice", "sender", "local")

@@ -8,7 +8,7 @@ import pytest
 from dashboard.messaging import approvals, drafts  # noqa: F401 (drafts: its queries count as used)
 from dashboard.audience import running, saved
 from dashboard.core import audit, queries, storage
-from dashboard.access import auth
+
 from dashboard.intake import data_status, imports, loader, sync
 from dashboard.analytics import line_figures, metrics, rollups
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from dashboard.access.auth import User
+from dashboard.access.roles import User
 from dashboard.audience import running
 from dashboard.core import audit, storage
 from dashboard.messaging import actions, planning, sending

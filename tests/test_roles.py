@@ -173,7 +173,7 @@ def test_an_edit_after_approval_stops_the_send_on_the_server(demo_copy, sandbox,
     import json
 
     from dashboard.messaging import approvals, sending
-    from dashboard.access import auth
+    from dashboard.access import roles
     from dashboard.line import api
 
     secrets = tmp_path / "secrets.toml"
@@ -188,8 +188,8 @@ def test_an_edit_after_approval_stops_the_send_on_the_server(demo_copy, sandbox,
     cur = con.cursor()
     clients = api.clients(sandbox.url, "token")
     assert sending.run(con, "d_big", clients).status == "awaiting_approval"  # not approved: nothing sent
-    approvals.request(cur, "d_big", auth.User("s1@example.jp", "sender", "oidc"))
-    approvals.approve(cur, "d_big", auth.User("s2@example.jp", "sender", "oidc"))
+    approvals.request(cur, "d_big", roles.User("s1@example.jp", "sender", "oidc"))
+    approvals.approve(cur, "d_big", roles.User("s2@example.jp", "sender", "oidc"))
     sending.release(con, "d_big")
     cur.execute("update deliveries set messages = $m where delivery_id = 'd_big'",
                 {"m": json.dumps([{"type": "text", "text": "B"}])})

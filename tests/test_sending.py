@@ -203,7 +203,7 @@ def test_cli_send_dry_run_and_refusals(tmp_path, sandbox, demo_db):
 def test_test_send_goes_by_push_to_each_staff_member(db, sandbox):
     staff = users(2, prefix="f")
     from dashboard.messaging import staff as staff_list
-    from dashboard.access.auth import User
+    from dashboard.access.roles import User
     for member in staff:  # test sends reach only the admin's staff list (issue 12)
         staff_list.add(db.cursor(), User("boss", "admin", "local"), member)
     sending.plan(db, delivery_id="t1", user_ids=staff, messages=MESSAGES, kind="test")

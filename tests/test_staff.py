@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.core import audit, storage
 from dashboard.messaging import actions, sending, staff
 from dashboard.line import api
-from dashboard.access.auth import PermissionDenied, User
+from dashboard.access.roles import PermissionDenied, User
 
 ROOT = Path(__file__).resolve().parent.parent
 NAV = ROOT / "dashboard" / "web" / "navigation.py"

@@ -39,7 +39,7 @@ from dashboard.access import logins, passwords, roles, sessions
 
 queries.require("auth/revoke_session", "auth/revoked_sessions")
 
-LOG = logging.getLogger("dashboard.access.auth")
+LOG = logging.getLogger(__name__)
 LOGIN_PATH = "/account/login"
 LOGOUT_PATH = "/account/logout"
 HOME = "/"

@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.audience.running import mask_user_id
 from dashboard.core import audit, queries, storage
 from dashboard.intake.csv_values import email_hash
@@ -134,9 +134,9 @@ def _tag_of(tag: str) -> str:
     return tag
 
 
-def add_tag(con, user: auth.User | None, user_id: str, tag: str) -> bool:
+def add_tag(con, user: roles.User | None, user_id: str, tag: str) -> bool:
     """Tag one friend by hand (origin manual); True when the tag is new. Operator role, audited."""
-    auth.require(user, "tag_friends")
+    roles.require(user, "tag_friends")
     tag = _tag_of(tag)
     cur = con.cursor()
     try:
@@ -152,9 +152,9 @@ def add_tag(con, user: auth.User | None, user_id: str, tag: str) -> bool:
         cur.close()
 
 
-def remove_tag(con, user: auth.User | None, user_id: str, tag: str) -> bool:
+def remove_tag(con, user: roles.User | None, user_id: str, tag: str) -> bool:
     """Remove one tag by hand; True when the friend had it. Operator role, audited."""
-    auth.require(user, "tag_friends")
+    roles.require(user, "tag_friends")
     cur = con.cursor()
     try:
         with storage.transaction(cur):

@@ -10,7 +10,7 @@ import uuid
 
 from dashboard.messaging import approvals, planning, sending, staff
 from dashboard.core import audit
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.line import api
 
 
@@ -40,13 +40,13 @@ class TestSendRefused(Exception):
         self.problems = problems
 
 
-def test_send(con, cur, user: auth.User | None, recipients: list[str], messages: list[dict],
+def test_send(con, cur, user: roles.User | None, recipients: list[str], messages: list[dict],
               clients: api.Clients, now: dt.datetime | None = None) -> sending.Report:
     """Push the messages to staff members picked from the staff list, through the same engine and
     ledger. Needs no approval, so every other check is made here (staff.test_send_problems): only
     people on the admin's staff list, at most DASHBOARD_STAFF_MAX, LINE's limits, no blocked term,
     not in quiet hours, the test-send cap. Refused sends are audited too."""
-    auth.require(user, "test_send")
+    roles.require(user, "test_send")
     problems = staff.test_send_problems(cur, recipients, messages, now)
     if problems:
         audit.record(cur, user, "test_send.refused", None,
@@ -60,7 +60,7 @@ def test_send(con, cur, user: auth.User | None, recipients: list[str], messages:
     return sending.run(con, delivery_id, clients)
 
 
-def submit(con, cur, user: auth.User | None, plan: planning.Plan, *, delivery_id: str, messages: list[dict],
+def submit(con, cur, user: roles.User | None, plan: planning.Plan, *, delivery_id: str, messages: list[dict],
            title: str | None, segment_id: str | None, send_at: dt.datetime | None, promotion: bool,
            needs_approval: bool) -> str:
     """The confirmed send: recount (the very query that was counted writes the ledger), then send
@@ -71,7 +71,7 @@ def submit(con, cur, user: auth.User | None, plan: planning.Plan, *, delivery_id
     now_counted = planning.recount(cur, plan)
     if now_counted != plan.recipients:
         raise AudienceChanged(now_counted)
-    auth.require(user, "send")
+    roles.require(user, "send")
     status = "awaiting_approval" if needs_approval else ("scheduled" if send_at else "planned")
     sending.plan(con, delivery_id=delivery_id, source=plan.query, messages=messages, title=title,
                  segment_id=segment_id, created_by=user.name, scheduled_at=send_at, is_promotion=promotion,
@@ -97,13 +97,13 @@ def _configured_cap() -> int:
     return config.get_int("DASHBOARD_FREQUENCY_CAP")
 
 
-def _check_cap_override(cur, user: auth.User | None, plan: planning.Plan) -> None:
+def _check_cap_override(cur, user: roles.User | None, plan: planning.Plan) -> None:
     """On the server, whatever the page showed: only a sender (or admin) may send past the
     frequency cap, and only with a reason."""
     if plan.cap_override is None:
         return
     problem = None
-    if user is None or not auth.allowed(user.role, "send"):
+    if user is None or not roles.allowed(user.role, "send"):
         problem = "role"
     elif not plan.cap_override.strip():
         problem = "reason"
@@ -113,15 +113,15 @@ def _check_cap_override(cur, user: auth.User | None, plan: planning.Plan) -> Non
         raise CapOverrideRefused(problem)
 
 
-def resume(con, cur, user: auth.User | None, delivery_id: str) -> bool:
+def resume(con, cur, user: roles.User | None, delivery_id: str) -> bool:
     """Go on with a paused or stopped send (the engine skips batches LINE already accepted).
     False when it is already running in this process."""
-    auth.require(user, "send")
+    roles.require(user, "send")
     audit.record(cur, user, "send.resume", f"delivery:{delivery_id}", None)
     return sending.start_in_background(con, delivery_id)
 
 
-def approve(con, cur, user: auth.User | None, delivery_id: str) -> str:
+def approve(con, cur, user: roles.User | None, delivery_id: str) -> str:
     """A second sender approves: the delivery is released and, unless scheduled later, sent now.
     Returns its status. (approvals.approve refuses the requester and voids a changed delivery.)"""
     approvals.approve(cur, delivery_id, user)

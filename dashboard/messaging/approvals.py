@@ -22,8 +22,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.core import audit, config, queries, storage
-from dashboard.access import auth
-
+from dashboard.access import passwords, roles
 queries.require("approvals/bound_to", "approvals/get", "approvals/request", "approvals/decide",
                 "approvals/set_approved_by", "approvals/pending")
 
@@ -107,10 +106,10 @@ def _decide(cur, delivery_id: str, from_status: str, to_status: str, by: str, re
                             "this approval was already decided: reload")
 
 
-def request(cur, delivery_id: str, actor: auth.User) -> str:
+def request(cur, delivery_id: str, actor: roles.User) -> str:
     """Ask a second person to approve the delivery as it is now; returns the approval's state.
     Asking again for an unchanged pending or valid approved delivery changes nothing."""
-    auth.require(actor, "send")
+    roles.require(actor, "send")
     delivery = _delivery(cur, delivery_id)
     if delivery["status"] in NOT_APPROVABLE:
         raise ApprovalError(f"配信 {delivery_id} は開始済み・終了済みです（{delivery['status']}） / "
@@ -141,15 +140,15 @@ def _pending_or_fail(cur, delivery_id: str) -> dict:
 
 
 def _same_person(a: str | None, b: str | None) -> bool:
-    """One person, whichever way they logged in (auth.identity: a local account's e-mail ties it to
+    """One person, whichever way they logged in (passwords.identity: a local account's e-mail ties it to
     the same person's OIDC log-in)."""
-    return bool(a) and bool(b) and auth.identity(a) == auth.identity(b)
+    return bool(a) and bool(b) and passwords.identity(a) == passwords.identity(b)
 
 
-def approve(cur, delivery_id: str, actor: auth.User) -> None:
+def approve(cur, delivery_id: str, actor: roles.User) -> None:
     """Approve a pending request. Refused for roles without 'approve', for the requester or the
     delivery's creator, and — voiding the request — when the delivery changed since the request."""
-    auth.require(actor, "approve")
+    roles.require(actor, "approve")
     approval = _pending_or_fail(cur, delivery_id)
     delivery = _delivery(cur, delivery_id)
     if _same_person(actor.name, approval["requested_by"]) or _same_person(actor.name, delivery["created_by"]):
@@ -171,9 +170,9 @@ def approve(cur, delivery_id: str, actor: auth.User) -> None:
                       "fingerprint": approval["fingerprint"]})
 
 
-def reject(cur, delivery_id: str, actor: auth.User, reason: str) -> None:
+def reject(cur, delivery_id: str, actor: roles.User, reason: str) -> None:
     """Reject a pending request, saying why. The requester may reject (withdraw) their own."""
-    auth.require(actor, "approve")
+    roles.require(actor, "approve")
     reason = (reason or "").strip()[:500]
     if not reason:
         raise ApprovalError("却下の理由を書いてください / say why the send is rejected")

@@ -16,7 +16,7 @@ import uuid
 
 import pandas as pd
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.core import queries
 
 queries.require("drafts/save", "drafts/list", "drafts/get", "drafts/delete")
@@ -57,7 +57,7 @@ def is_empty(state: dict) -> bool:
 
 def save(cur, user, draft_id: str, state: dict, *, now: dt.datetime | None = None) -> None:
     """Write the draft (its owner is the user). Refused for a role that may not draft."""
-    who = auth.require(user, "draft")
+    who = roles.require(user, "draft")
     kept = fields(state)
     text = json.dumps(kept, ensure_ascii=False)
     if len(text) > MAX_STATE_CHARS:
@@ -92,7 +92,7 @@ def latest(cur, user) -> tuple[str, dict] | None:
 
 
 def delete(cur, user, draft_id: str) -> None:
-    who = auth.require(user, "draft")
+    who = roles.require(user, "draft")
     queries.run(cur, "drafts/delete", draft_id=draft_id, owner=who.name)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.audience import friend as friends
 from dashboard.core import audit
 from dashboard.line import api, message_limits
@@ -55,11 +55,11 @@ def mode(cur, user_key: int, now: dt.datetime | None = None) -> str:
     return "push"
 
 
-def send(con, cur, user: auth.User | None, user_key: int, messages: list[dict], clients: api.Clients,
+def send(con, cur, user: roles.User | None, user_key: int, messages: list[dict], clients: api.Clients,
          title: str | None = None) -> sending.Report:
     """Plan and send `messages` to one friend (a reply when they just wrote, else a push); returns
     the engine's report (sent or failed with LINE's reason). Refused sends are audited too."""
-    auth.require(user, "send")
+    roles.require(user, "send")
     card = friends.profile(cur, user_key)
     found = problems(card, messages)
     target = f"friend:{card['user_id']}" if card else None

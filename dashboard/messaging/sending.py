@@ -401,9 +401,8 @@ class _Reply:
 def approvals_apply() -> bool:
     """Two-person approval applies on a shared server (log-in configured). Without log-in the
     dashboard serves only its single local user on loopback: there is no second person."""
-    from dashboard.access import auth
-
-    return auth.login_configured()
+    from dashboard.access import sessions
+    return sessions.login_configured()
 
 
 def release(con, delivery_id: str) -> str:

@@ -16,7 +16,7 @@ import datetime as dt
 import pandas as pd
 
 from dashboard.core import audit, config, queries, storage
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.messaging import planning
 from dashboard.line import ids as line_ids, message_limits
 
@@ -46,9 +46,9 @@ def ids(cur) -> list[str]:
     return members(cur)["user_id"].tolist()
 
 
-def add(cur, actor: auth.User | None, user_id: str, label: str = "", now: dt.datetime | None = None) -> None:
+def add(cur, actor: roles.User | None, user_id: str, label: str = "", now: dt.datetime | None = None) -> None:
     """Put a LINE user on the list (admin only; audited). Relabels one already on it."""
-    auth.require(actor, "staff")
+    roles.require(actor, "staff")
     user_id = (user_id or "").strip()
     label = (label or "").strip()[:MAX_LABEL]
     if not line_ids.is_user_id(user_id):
@@ -62,9 +62,9 @@ def add(cur, actor: auth.User | None, user_id: str, label: str = "", now: dt.dat
         audit.record(cur, actor, "staff.add", f"staff:{user_id}", {"label": label or None})
 
 
-def remove(cur, actor: auth.User | None, user_id: str) -> bool:
+def remove(cur, actor: roles.User | None, user_id: str) -> bool:
     """Take a LINE user off the list (admin only; audited). False when they were not on it."""
-    auth.require(actor, "staff")
+    roles.require(actor, "staff")
     user_id = (user_id or "").strip()
     with storage.transaction(cur):
         if user_id not in ids(cur):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.core import audit, queries, storage
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.messaging import sending
 
 queries.require("deliveries/unanswered_batches", "deliveries/line_says", "deliveries/batch_mark_sent",
@@ -84,14 +84,14 @@ def unanswered(cur, delivery_id: str | None = None) -> list[Batch]:
     return batches
 
 
-def decide(con, cur, user: auth.User | None, delivery_id: str, batch_no: int, choice: str, *,
+def decide(con, cur, user: roles.User | None, delivery_id: str, batch_no: int, choice: str, *,
            acknowledged: bool = False, note: str = "", start=None) -> str:
     """Carry out a sender's choice for one batch; returns the delivery's status afterwards.
     retry: resume the delivery (same key; only while the key is young). mark_sent / resend: only
     for a batch over 23 h, only with `acknowledged` (the person confirmed they understood).
     `start(con, delivery_id)` sends what is planned (default: on a thread of this process)."""
     start = start or sending.start_in_background
-    auth.require(user, "send")
+    roles.require(user, "send")
     if choice not in CHOICES:
         raise DecisionRefused("i11.lost.bad_choice", choice=str(choice)[:40])
     batch = next((b for b in unanswered(cur, delivery_id) if b.batch_no == batch_no), None)

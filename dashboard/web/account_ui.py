@@ -68,7 +68,7 @@ def lost_answers_panel(f, delivery_id: str | None = None, key: str = "lost") -> 
 
 
 def _choices(f, cur, b, key: str) -> None:
-    from dashboard.access import auth
+    from dashboard.access import roles
     from dashboard.messaging import unknown_batches
 
     lang = f.lang
@@ -82,7 +82,7 @@ def _choices(f, cur, b, key: str) -> None:
                 status = unknown_batches.decide(ui.connection(f), cur, ui.user(), b.delivery_id, b.batch_no, choice,
                                                 acknowledged=ack)
                 st.success(t("i11.lost.done", lang, status=status))
-            except auth.PermissionDenied as exc:
+            except roles.PermissionDenied as exc:
                 ui.refuse(exc)
             except unknown_batches.DecisionRefused as exc:
                 st.warning(t(exc.code, lang, **exc.params))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.core import config
 from dashboard.core.i18n import t
 from dashboard.line import api
@@ -23,7 +23,7 @@ class Send:
     """One send as the page composed it: what the confirm dialog shows and submits."""
     con: object
     cur: object
-    user: auth.User | None
+    user: roles.User | None
     plan: object                  # dashboard.messaging.planning.Plan
     messages: list[dict]
     delivery_id: str
@@ -60,7 +60,7 @@ def validate_and_test(box, send: Send, clients, testers: list[str]) -> None:
         except actions.TestSendRefused as refused:
             for code, params in refused.problems:
                 ts.error(t(f"staff.err.{code}", L, **params))
-        except auth.PermissionDenied as exc:
+        except roles.PermissionDenied as exc:
             refuse(exc)
 
 
@@ -80,7 +80,7 @@ def _submit(send: Send) -> None:
     except actions.CapOverrideRefused as refused:
         st.error(t(f"cmp.override.refused.{refused.code}", L))
         st.stop()
-    except auth.PermissionDenied as exc:
+    except roles.PermissionDenied as exc:
         refuse(exc)
         st.stop()
     drafts_ui.sent(send.cur, send.user)
@@ -134,7 +134,7 @@ def confirm_or_progress(send: Send) -> None:
         try:
             actions.resume(send.con, cur, send.user, started)
             st.rerun()
-        except auth.PermissionDenied as exc:
+        except roles.PermissionDenied as exc:
             refuse(exc)
     if st.button(t("cmp.new", L), key="cmp_new"):
         st.session_state.pop("cmp_started", None)

@@ -134,7 +134,7 @@ def approvals_box(con, cur, user, lang: str, names: dict | None = None) -> None:
     audience in words (`names`: the account's route and delivery names), audience size, cost and who asked; approve (then it goes out) or reject with a reason. The checks that
     count — role, not one's own send, unchanged since the request — are in dashboard/messaging/approvals.py."""
     from dashboard.messaging import actions as compose_actions, approvals
-    from dashboard.access import auth
+    from dashboard.access import roles
     from dashboard.core import config
 
     if user is None or not user.may("approve"):
@@ -166,7 +166,7 @@ def approvals_box(con, cur, user, lang: str, names: dict | None = None) -> None:
                 if right.button(t("appr.reject", lang), key=f"appr_no_{row.delivery_id}"):
                     approvals.reject(cur, row.delivery_id, user, reason)
                     st.rerun()
-            except (approvals.ApprovalError, auth.PermissionDenied) as exc:
+            except (approvals.ApprovalError, roles.PermissionDenied) as exc:
                 st.error(str(exc))
 
 

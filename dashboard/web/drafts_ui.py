@@ -12,7 +12,7 @@ import json
 
 import streamlit as st
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.core.i18n import t
 from dashboard.messaging import drafts
 from dashboard.web import segment_ui
@@ -91,7 +91,7 @@ def autosave(cur, user, lang: str) -> None:
         st.session_state[_SAVED] = state
     except drafts.DraftError as err:
         st.warning(t(f"drafts.err.{err.code}", lang))
-    except auth.PermissionDenied as exc:
+    except roles.PermissionDenied as exc:
         st.warning(str(exc))
 
 
@@ -99,7 +99,7 @@ def sent(cur, user) -> None:
     """The draft became a delivery: remove it, and let further edits start a new draft."""
     try:
         drafts.delete(cur, user, st.session_state[_ID])
-    except auth.PermissionDenied:
+    except roles.PermissionDenied:
         pass
     st.session_state[_ID] = drafts.new_id()
     st.session_state[_SAVED] = _builder_rule(dict(st.session_state))

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.audience import friend as friends
 from dashboard.audience.running import mask_user_id
 from dashboard.core.i18n import TEXT, route_label, t
@@ -130,7 +130,7 @@ def tag_editor(con, cur, user, user_id: str, current: pd.DataFrame, lang: str) -
             st.rerun()
     except friends.FriendError as exc:
         st.error(t(f"fr.err.{exc.code}", lang, **exc.params))
-    except auth.PermissionDenied as exc:
+    except roles.PermissionDenied as exc:
         st.error(str(exc))
     st.caption(t("fr.tags.role", lang))
 
@@ -155,5 +155,5 @@ def send_box(con, cur, user, user_key: int, clients, lang: str) -> None:
         except one_friend.SendRefused as exc:
             for code, params in exc.problems:
                 st.error(t(f"fr.send.err.{code}", lang, **params))
-        except auth.PermissionDenied as exc:
+        except roles.PermissionDenied as exc:
             st.error(str(exc))

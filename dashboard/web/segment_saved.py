@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.audience import rules, running, saved as segment_store
 from dashboard.core.i18n import t
 from dashboard.web import charts, words_ui
@@ -28,7 +28,7 @@ def _act(con, lang: str, fn, *args) -> None:
         st.rerun()
     except (segment_store.SegmentStoreError, rules.RuleError) as exc:
         st.error(exc.text(lang))
-    except auth.PermissionDenied as exc:
+    except roles.PermissionDenied as exc:
         st.error(str(exc))
 
 

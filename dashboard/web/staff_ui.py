@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.access import auth
+from dashboard.access import roles
 from dashboard.core import config
 from dashboard.messaging import staff
 from dashboard.core.i18n import t
 
 
-def admin_box(cur, user: auth.User | None, lang: str) -> None:
+def admin_box(cur, user: roles.User | None, lang: str) -> None:
     with st.expander(t("staff.title", lang), expanded=True):
         st.caption(t("staff.def", lang, max=staff.max_staff()))
         done = st.session_state.pop("staff_done", None)   # said after the rerun that shows the new list
@@ -45,7 +45,7 @@ def _act(action, done_key: str, lang: str) -> None:
     except staff.StaffError as err:
         st.error(t(f"staff.err.{err.code}", lang, **err.params))
         return
-    except auth.PermissionDenied as exc:
+    except roles.PermissionDenied as exc:
         st.error(str(exc), icon=":material/block:")
         return
     st.session_state["staff_done"] = done_key
