@@ -143,13 +143,16 @@ def build(world: World, path: Path):
 
 # ---- the references: plain Python over the generated lists -------------------------------------------
 
+CAMPAIGNS = ("broadcast", "multicast", "narrowcast")   # what an operator sends (not steps, tests, replies)
+
+
 def sends(world: World, until: dt.datetime = AS_OF):
     """Deliveries to friends (no test sends) that sent something, before `until`."""
     return [d for d in world.deliveries if d.kind != "test" and d.sent_count > 0 and d.sent_at < until]
 
 
 def ref_promotion_share(world: World, days: int, share: float):
-    mine = [d for d in sends(world) if d.sent_at >= AS_OF - days * DAY]
+    mine = [d for d in sends(world) if d.sent_at >= AS_OF - days * DAY and d.kind in CAMPAIGNS]
     promos = sum(d.promo for d in mine)
     return [(len(mine), promos)] if mine and promos / len(mine) > share else []
 
@@ -365,6 +368,10 @@ def test_promotion_share_fires_above_the_share_only(tmp_path):
     assert [f.evidence["share"] for f in _run(many, tmp_path, rules.promotion_share)] == [0.75]
     assert _run(few, tmp_path, rules.promotion_share) == []        # 50 % is not above 50 %
     assert _run(old, tmp_path, rules.promotion_share) == []        # promotions older than 30 days
+    # a welcome scenario's many small step deliveries do not hide the promotions (issue 14 with 16)
+    steps = [Delivery(f"s{i:02d}", "step", AS_OF - (i + 1) * H, False, None, sent_count=1) for i in range(20)]
+    with_steps = World(fs, _broadcasts(fs, [20, 10, 5, 2], [True, True, True, False]) + steps, [], [], [])
+    assert [f.evidence["share"] for f in _run(with_steps, tmp_path, rules.promotion_share)] == [0.75]
 
 
 def test_reactions_falling_needs_every_step_down(tmp_path):

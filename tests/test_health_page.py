@@ -126,3 +126,4 @@ def test_the_page_list_counts_the_open_alerts(db):
     n = len(alerts.open_alerts(cur))
     cur.close()
     assert n > 0 and title == f"アカウント診断（{n}件）" and health_ui.nav_title("en") == f"Account health ({n})"
+

@@ -40,7 +40,7 @@ RULES: dict[str, tuple[str, int]] = {
     "promotion_share": ("deliveries", 2),
     "heavy_receivers": ("deliveries", 2),
     "reactions_falling": ("engagement", 2),
-    "silent_friends": ("segments", 3),
+    "silent_friends": ("overview", 3),   # issue 14.8: new friends left without a message, on the Overview
     "menu_area": ("engagement", 3),
 }
 

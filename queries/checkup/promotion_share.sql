@@ -2,13 +2,14 @@
 -- block): the share of promotions among the sends of the $days days before $as_of.
 -- Grain: one row when the share is above $share (0–1); none otherwise.
 -- Parameters: $as_of (timestamptz), $days (integer), $share (double).
--- Definitions: a send = a delivery to friends (test sends left out) that sent at least one message,
---   with sent_at in [as_of − days, as_of); a promotion = deliveries.is_promotion (ticked on compose).
+-- Definitions: a send = a campaign delivery (broadcast, multicast, narrowcast: not tests, scenario steps
+--   or one-to-one messages, whose many small deliveries would dilute the share) that sent at least one
+--   message, with sent_at in [as_of − days, as_of); a promotion = deliveries.is_promotion (ticked on compose).
 with d as (
     select is_promotion, sent_count
     from deliveries
     where sent_at >= $as_of - to_days($days::integer) and sent_at < $as_of
-      and kind <> 'test' and sent_count > 0
+      and kind in ('broadcast', 'multicast', 'narrowcast') and sent_count > 0
 ),
 final as (
     select count(*) as sends,
