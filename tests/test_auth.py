@@ -114,7 +114,7 @@ def test_require_without_a_user_and_unknown_actions():
 
 def test_pages_per_role():
     assert auth.pages_for("viewer") == ["overview", "acquisition", "funnel", "cohorts", "engagement",
-                                        "deliveries", "segments"]
+                                        "deliveries", "segments", "friend", "crosstab", "send_time"]
     assert "data" in auth.pages_for("operator")
     assert "compose" in auth.pages_for("operator")
     assert "audit" not in auth.pages_for("sender")
