@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from dashboard.core import audit
-from dashboard.web import periods, staff_ui, ui
+from dashboard.web import friend_ui, periods, staff_ui, ui
 from dashboard.core.i18n import t
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
@@ -31,6 +31,7 @@ if rows.empty:
     st.info(t("common.no_data", L))
     st.stop()
 shown = rows.assign(at=rows["at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M:%S"))
-st.dataframe(shown, hide_index=True, key="audit_table",
-             column_config={c: t(f"audit.col.{c}", L) for c in shown.columns})
+friends = [friend_ui.link_to_user(o) for o in shown["object"]]   # rows about one friend open the friend page
+st.dataframe(shown.assign(friend=friends), hide_index=True, key="audit_table",
+             column_config={**{c: t(f"audit.col.{c}", L) for c in shown.columns}, "friend": friend_ui.link_column(L)})
 ui.csv_download(shown, "audit_log", key="audit_csv")

@@ -208,3 +208,24 @@ def test_a_friend_who_just_wrote_gets_a_free_reply_once_then_pushes(story, sandb
 def test_an_old_message_is_answered_by_push(story):
     j, aoi = story
     assert one_friend.mode(j.cursor(), aoi.key) == "push"   # 2026-03-05: long past a minute
+
+
+def test_the_audit_log_links_a_friend_by_user_id_and_the_page_opens_it(story, tmp_path, monkeypatch):
+    from dashboard.web import friend_ui
+
+    j, aoi = story
+    friend.add_tag(j.connection(), OPERATOR, aoi.user_id, "VIP")
+    j.cursor().close()
+    j.con.close()
+    assert friend_ui.link_to_user(f"friend:{aoi.user_id}") == f"friend?u={aoi.user_id}"
+    assert friend_ui.link_to_user("delivery:D1") is None
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "friend.duckdb"))
+    monkeypatch.setenv("DASHBOARD_SINGLE_USER", "true")
+    at = AppTest.from_file(str(NAV), default_timeout=90)
+    at.run()
+    at.switch_page("../../pages/audit.py").run()
+    assert not at.exception, at.exception
+    assert f"friend?u={aoi.user_id}" in list(at.dataframe[0].value["friend"])
+    at.query_params["u"] = aoi.user_id
+    at.switch_page("../../pages/friend.py").run()
+    assert not at.exception and any("Aoi" in s.value for s in at.subheader)

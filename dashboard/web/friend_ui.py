@@ -13,12 +13,20 @@ from dashboard.audience import friend as friends
 from dashboard.audience.running import mask_user_id
 from dashboard.core.i18n import TEXT, route_label, t
 
-PARAM = "k"   # ?k=<user_key>: links from other tables open a friend with it
+PARAM = "k"        # ?k=<user_key>: links from other tables open a friend with it
+USER_PARAM = "u"   # ?u=<LINE user ID>: links from tables that hold the user ID (the audit log, admins)
 
 
 def link(user_key) -> str:
     """The friend page's address for one friend (a LinkColumn value)."""
     return f"friend?{PARAM}={int(user_key)}"
+
+
+def link_to_user(audit_object) -> str | None:
+    """The friend page's address for an audit row about one friend (object "friend:<user ID>")."""
+    if isinstance(audit_object, str) and audit_object.startswith("friend:"):
+        return f"friend?{USER_PARAM}={audit_object.removeprefix('friend:')}"
+    return None
 
 
 def link_column(lang: str):
@@ -28,6 +36,9 @@ def link_column(lang: str):
 def find(cur, lang: str, see_ids: bool) -> int | None:
     """The search box and its matches; the friend picked (or named by ?k=), by user_key."""
     given = st.query_params.get(PARAM)
+    if not given and st.query_params.get(USER_PARAM):   # the audit log's links carry the user ID
+        key = friends.key_of(cur, st.query_params.get(USER_PARAM))
+        given = None if key is None else str(key)
     text = st.text_input(t("fr.find", lang), key="fr_search", help=t("fr.find.help", lang))
     if text.strip():
         found = friends.search(cur, text)
