@@ -11,7 +11,7 @@ cur = ui.cursor(f.db)
 try:
     saved = segment_store.list_segments(cur)
     names = dict(zip(saved["segment_id"], saved["name"]))
-    picked = st.selectbox(t("fr.stp.audience", f.lang), ["", *names], key="stp_audience",
+    picked = st.selectbox(t("fr.stp.audience", f.lang), ["", *names], key=ui.lang_key("stp_audience", f.lang),
                           format_func=lambda s: names.get(s) or t("fr.stp.audience.all", f.lang))
     rule = segment_store.get(cur, segment_id=picked)["rule"] if picked else None
 finally:

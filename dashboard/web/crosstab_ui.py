@@ -11,16 +11,17 @@ from dashboard.analytics import crosstab
 from dashboard.audience import rules
 from dashboard.core.i18n import route_label, t
 from dashboard.web.charts import GREY, _layout
+from dashboard.web.context import lang_key
 
 
 def controls(lang: str, options: dict) -> dict | None:
     """The choices as keyword arguments of crosstab.cells, or None when they cannot be used yet."""
     dims = list(crosstab.DIMENSIONS)
     a, b, c = st.columns(3)
-    rows = a.selectbox(t("fr.ct.rows", lang), dims, key="ct_rows", format_func=lambda d: t(f"fr.ct.dim.{d}", lang))
-    cols = b.selectbox(t("fr.ct.cols", lang), dims, index=dims.index("interest"), key="ct_cols",
+    rows = a.selectbox(t("fr.ct.rows", lang), dims, key=lang_key("ct_rows", lang), format_func=lambda d: t(f"fr.ct.dim.{d}", lang))
+    cols = b.selectbox(t("fr.ct.cols", lang), dims, index=dims.index("interest"), key=lang_key("ct_cols", lang),
                        format_func=lambda d: t(f"fr.ct.dim.{d}", lang))
-    outcome = c.selectbox(t("fr.ct.outcome", lang), list(crosstab.OUTCOMES), key="ct_outcome",
+    outcome = c.selectbox(t("fr.ct.outcome", lang), list(crosstab.OUTCOMES), key=lang_key("ct_outcome", lang),
                           format_func=lambda o: t(f"fr.ct.out.{o}", lang))
     d, e, g = st.columns(3)
     tag_prefix = d.text_input(t("fr.ct.tag_prefix", lang), key="ct_tag_prefix",
@@ -123,9 +124,9 @@ def start_segment(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> 
     """Pick a cell and open its friends (following now) as a rule on the Segments page."""
     st.subheader(t("fr.ct.segment", lang))
     a, b, c = st.columns([2, 2, 2], vertical_alignment="bottom")
-    row = a.selectbox(t("fr.ct.segment.row", lang), list(dict.fromkeys(frame["row_value"])), key="ct_seg_row",
+    row = a.selectbox(t("fr.ct.segment.row", lang), list(dict.fromkeys(frame["row_value"])), key=lang_key("ct_seg_row", lang),
                       format_func=lambda v: value_label(choice["rows"], v, names, lang))
-    col = b.selectbox(t("fr.ct.segment.col", lang), list(dict.fromkeys(frame["col_value"])), key="ct_seg_col",
+    col = b.selectbox(t("fr.ct.segment.col", lang), list(dict.fromkeys(frame["col_value"])), key=lang_key("ct_seg_col", lang),
                       format_func=lambda v: value_label(choice["cols"], v, names, lang))
     if c.button(t("fr.ct.segment.go", lang), key="ct_seg_go"):
         st.session_state["seg_load"] = crosstab.cell_rule(choice["rows"], row, choice["cols"], col,

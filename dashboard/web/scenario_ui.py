@@ -152,7 +152,7 @@ def test_box(con, cur, scenario: model.Scenario, lang: str) -> None:
     names = dict(zip(crew["user_id"], crew["label"].fillna("")))
     testers = st.multiselect(t("staff.pick", lang), list(names), key="scn_testers",
                              format_func=lambda u: f"{names[u]} ({u[:9]}…)" if names[u] else u)
-    which = st.selectbox(t("scn.test.which", lang), ["all", *[s.step_no for s in scenario.steps]], key="scn_test_step",
+    which = st.selectbox(t("scn.test.which", lang), ["all", *[s.step_no for s in scenario.steps]], key=context.lang_key("scn_test_step", lang),
                          format_func=lambda n: t("scn.test.all", lang) if n == "all" else f"#{n}")
     if not testers or not st.button(t("scn.test.do", lang), key="scn_test_do"):
         return
