@@ -19,15 +19,18 @@ if frame.empty:
 else:
     st.subheader(t("dlv.chart", f.lang))
     st.plotly_chart(charts.delivery_outcomes(frame, f.lang), key="dlv_chart")
-    shown = st.dataframe(delivery_view.table(frame, f.lang, f.period.tz), hide_index=True, key="dlv_table",
-                         on_select="rerun", selection_mode="single-row")   # a click on a row opens it
+    # a row's click and the picker both open a delivery; the latest wins. The table's key names what it
+    # shows: a selection must not outlive a change of period or routes (it would point at another row).
+    table_key = f"dlv_table_{f.period.first}_{f.period.last}_{'-'.join(f.routes)}_{st.session_state.get('dlv_pick_n', 0)}"
+    shown = st.dataframe(delivery_view.table(frame, f.lang, f.period.tz), hide_index=True, key=table_key,
+                         on_select=delivery_view.row_clicked, selection_mode="single-row")
     ui.csv_download(delivery_view.csv_frame(frame, f.lang), f"deliveries_{f.period.first}_{f.period.last}",
                     key="dlv_csv")
     labels = delivery_view.choices(frame, f.period.tz)
     picked = st.selectbox(t("dlv.detail.pick", f.lang), list(labels), index=None, key="dlv_pick",
-                          placeholder=t("dlv.detail.pick.placeholder", f.lang), format_func=labels.get)
-    clicked = shown.selection.rows if shown is not None and hasattr(shown, "selection") else []
-    opened = frame["delivery_id"].iloc[clicked[0]] if clicked else picked
+                          placeholder=t("dlv.detail.pick.placeholder", f.lang), format_func=labels.get,
+                          on_change=delivery_view.picker_changed)
+    opened = delivery_view.opened(frame, shown, picked)
     if opened:
         cur = ui.cursor(f.db)
         try:

@@ -415,7 +415,7 @@ create table if not exists session_revocations (
 -- Compose drafts per dashboard user (schema version 5, issue 19): the compose page's fields as JSON.
 create table if not exists compose_drafts (
     draft_id    varchar primary key,
-    owner       varchar not null,        -- the dashboard user (auth.User.name); nobody else sees it
+    owner       varchar not null,        -- the dashboard user (roles.User.name); nobody else sees it
     title       varchar,                 -- the delivery title typed so far, for the list
     state       varchar not null,        -- JSON: {"cmp_kind": "all", "msg_count": 1, "msg_0_text": "…", …}
     updated_at  timestamptz not null

@@ -100,3 +100,22 @@ def test_the_rule_built_on_the_segments_page_comes_back_with_its_draft(compose):
     again.switch_page("../../pages/segments.py").run()    # and the builder holds it too
     assert not again.exception, again.exception
     assert '"coupon_ad"' in next(w for w in again.text_area if w.key and w.key.startswith("seg_json_")).value
+
+
+def test_back_on_compose_the_rule_just_built_is_not_replaced_by_the_drafts(compose):
+    open_page, _ = compose
+    at = open_page()
+    at.switch_page("../../pages/segments.py").run()
+    area = lambda: next(w for w in at.text_area if w.key and w.key.startswith("seg_json_"))  # noqa: E731
+    area().set_value('{"version": 1, "rule": {"field": "route", "in": ["coupon_ad"]}}').run()
+    at.button(key="seg_json_apply").click().run()
+    at.switch_page("../../pages/compose.py").run()
+    at.radio(key="cmp_kind").set_value("builder").run()
+    at.text_area(key="msg_0_text").set_value("下書き").run()            # saved with coupon_ad
+    at.switch_page("../../pages/segments.py").run()
+    area().set_value('{"version": 1, "rule": {"field": "interest", "in": ["hot"]}}').run()
+    at.button(key="seg_json_apply").click().run()
+    at.switch_page("../../pages/compose.py").run()
+    assert not at.exception, at.exception
+    shown = " ".join(c.value for c in at.code)
+    assert '"hot"' in shown and '"coupon_ad"' not in shown, shown

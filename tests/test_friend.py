@@ -229,3 +229,24 @@ def test_the_audit_log_links_a_friend_by_user_id_and_the_page_opens_it(story, tm
     at.query_params["u"] = aoi.user_id
     at.switch_page("../../pages/friend.py").run()
     assert not at.exception and any("Aoi" in s.value for s in at.subheader)
+
+
+def test_a_reply_whose_answer_was_lost_is_unknown_never_failed(story, sandbox):
+    """LINE accepted the reply and the answer was lost (a 500 after accepting): the retry's token is
+    spent, so its 400 says nothing about delivery. The batch is unknown, not failed: failed would
+    invite a second send of a message the friend already has."""
+    import datetime as dt
+
+    j, aoi = story
+    just_now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=10)
+    _say(j, aoi, "予約できますか", just_now.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%Y-%m-%d %H:%M:%S"),
+         reply_token="rt-lost")
+    sandbox.configure(reply_tokens={"rt-lost": aoi.user_id}, p500_after=1.0)
+    con, cur = j.connection(), j.cursor()
+    clients = api.clients(sandbox.url, "token")
+    assert one_friend.mode(cur, aoi.key) == "reply"
+    one_friend.send(con, cur, SENDER, aoi.key, [{"type": "text", "text": "はい、できます"}], clients)
+    statuses = cur.execute("select r.status from delivery_recipients r join deliveries d using (delivery_id) "
+                           "where d.kind = 'reply'").fetchall()
+    assert statuses == [("unknown",)], statuses
+    assert len(sandbox.get(f"/sandbox/inbox?user_id={aoi.user_id}")["requests"]) == 1   # delivered once

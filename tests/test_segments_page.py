@@ -166,3 +166,16 @@ def test_reachable_after_the_frequency_cap_beside_the_count(page):
     finally:
         con.close()
     assert int(reach[0].value.replace(",", "")) == expected["reachable"] <= _count(at)
+
+
+def test_switching_language_on_the_segments_page_keeps_the_rule(page):
+    """Builder values are language-keyed and carried over; its buttons are not (their values cannot be set)."""
+    at, _ = page
+    _widget(at, "selectbox", "_new_field").set_value("route").run()
+    _widget(at, "button", "_add").click().run()
+    _widget(at, "multiselect", "_in").set_value(["thanks_page"]).run()
+    before = _count(at)
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception, at.exception
+    assert _count(at) == before
+    assert _widget(at, "multiselect", "_in").value == ["thanks_page"]

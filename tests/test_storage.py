@@ -89,7 +89,7 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     assert con.execute("select count(*) from compose_drafts").fetchone()[0] == 0
     assert "said" in {r[0] for r in con.execute("select column_name from information_schema.columns "
                                                 "where table_name = 'line_sync_runs'").fetchall()}
-    # 006 (issue 14): step scenarios, and the ledger's reply columns
+    # 008 (issue 14): step scenarios, and the ledger's reply columns
     assert con.execute("select count(*) from scenario_enrolments").fetchone()[0] == 0
     assert {"reply_token", "via"} <= {r[0] for r in con.execute("select column_name from information_schema.columns "
                                                                 "where table_name = 'delivery_recipients'").fetchall()}

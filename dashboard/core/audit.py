@@ -33,7 +33,7 @@ def _scrub(value):
 
 def record(cur, actor, action: str, object: str | None, detail: dict | None = None,  # noqa: A002 (the column)
            *, at: dt.datetime | None = None) -> None:
-    """Append one row. `actor` is a name or an auth.User; runs inside the caller's transaction."""
+    """Append one row. `actor` is a name or a roles.User; runs inside the caller's transaction."""
     name = getattr(actor, "name", actor) or "-"
     text = None if detail is None else json.dumps(_scrub(detail), ensure_ascii=False, default=str)
     queries.run(cur, "audit/record", at=at, actor=str(name), action=action, object=object, detail=text)

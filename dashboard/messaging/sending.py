@@ -309,6 +309,11 @@ class _Sender:
                     attempt += 1
                     time.sleep(_backoff(attempt))
                     continue
+                if self.kind == "reply" and err.kind == "bad_request" and (attempted_at is not None or attempt):
+                    # a reply token works once: refused after a try whose answer was lost means LINE may
+                    # well have delivered it. Unknown, never failed (which would invite sending it again).
+                    _mark(cur, delivery_id, batch_no, "unknown", error=REPLY_UNKNOWN)
+                    return None
                 return self._refused(batch_no, users, err)
             self._accepted(batch_no, request_id)
             return None

@@ -163,6 +163,28 @@ def _texts():
     return TEXT
 
 
+def row_clicked() -> None:
+    """A row of the deliveries table was clicked: it opens, and the picker lets go."""
+    import streamlit as st
+
+    st.session_state["dlv_pick"] = None
+
+
+def picker_changed() -> None:
+    """A delivery was picked: the table's selection is dropped (a new key for the table)."""
+    import streamlit as st
+
+    st.session_state["dlv_pick_n"] = st.session_state.get("dlv_pick_n", 0) + 1
+
+
+def opened(frame: pd.DataFrame, shown, picked) -> str | None:
+    """The delivery to open: the clicked row while it is in the table, else the picked one."""
+    rows = list(getattr(getattr(shown, "selection", None), "rows", None) or [])
+    if rows and 0 <= rows[0] < len(frame):
+        return frame["delivery_id"].iloc[rows[0]]
+    return picked
+
+
 def choices(frame: pd.DataFrame, tz: str) -> dict[str, str]:
     """delivery_id -> "2026-03-10 12:00 春の新作", for the picker that opens one delivery."""
     return dict(zip(frame["delivery_id"], _when(frame["sent_at"], tz) + " " + frame["title"].fillna("—")))

@@ -50,11 +50,12 @@ def _load_rule(text) -> None:
         pass
 
 
-def _apply(draft_id: str, state: dict, segment_ids: list) -> None:
+def _apply(draft_id: str, state: dict, segment_ids: list, *, rule_too: bool = True) -> None:
     _clear()
     for key, value in state.items():
         if key == "cmp_rule":
-            _load_rule(value)
+            if rule_too:
+                _load_rule(value)
             continue
         if key in ("cmp_segment", "cmp_exclude") and value and value not in segment_ids:
             continue                   # a segment deleted since: the page falls back to its default
@@ -73,8 +74,8 @@ def restore(cur, user, segment_ids: list) -> None:
     found = (draft_id, drafts.load(cur, user, draft_id)) if draft_id else None
     if not found or found[1] is None:
         found = drafts.latest(cur, user)
-    if found:
-        _apply(found[0], found[1], segment_ids)
+    if found:   # back from another page, the builder may hold a newer rule than the draft: keep it
+        _apply(found[0], found[1], segment_ids, rule_too=segment_ui.STATE not in st.session_state)
     else:
         st.session_state[_ID] = drafts.new_id()
 

@@ -53,6 +53,11 @@ def tree() -> dict:
     return st.session_state[STATE]
 
 
+def _button_key(node: dict, name: str) -> str:
+    # a button's value cannot be set through session state, so it is never language-keyed (carried)
+    return f"seg_{node['id']}_{name}"
+
+
 def _key(node: dict, name: str) -> str:
     # language-keyed (web/context.lang_key): the builder's selectboxes show translated options
     return lang_key(f"seg_{node['id']}_{name}")
@@ -186,14 +191,14 @@ def _draw_group(group: dict, parent: dict | None, options: dict, lang: str, dept
         adder = st.columns([3, 1, 1], vertical_alignment="bottom")
         field = adder[0].selectbox(t("seg.add_condition", lang), FIELDS, key=_key(group, "new_field"), persist_state=PERSIST,
                                    format_func=lambda f: t(f"seg.field.{f}", lang))
-        if adder[1].button(t("seg.add", lang), key=_key(group, "add"), use_container_width=True):
+        if adder[1].button(t("seg.add", lang), key=_button_key(group, "add"), use_container_width=True):
             group["children"].append(new_condition(field))
             st.rerun()
-        if depth < rules.MAX_DEPTH - 1 and adder[2].button(t("seg.add_group", lang), key=_key(group, "add_group"),
+        if depth < rules.MAX_DEPTH - 1 and adder[2].button(t("seg.add_group", lang), key=_button_key(group, "add_group"),
                                                               use_container_width=True):
             group["children"].append(new_group("any"))
             st.rerun()
-        if parent is not None and st.button(t("seg.remove_group", lang), key=_key(group, "remove")):
+        if parent is not None and st.button(t("seg.remove_group", lang), key=_button_key(group, "remove")):
             parent["children"].remove(group)
             st.rerun()
         for child in list(group["children"]):
@@ -210,7 +215,7 @@ def _draw_raw(node: dict, parent: dict, lang: str) -> None:
     cols[0].code(json.dumps(node["json"], ensure_ascii=False), language="json")
     node["negate"] = cols[1].checkbox(t("seg.not", lang), value=node["negate"], key=_key(node, "negate"),
                                       persist_state=PERSIST)
-    if cols[2].button("✕", key=_key(node, "remove"), help=t("seg.remove", lang)):
+    if cols[2].button("✕", key=_button_key(node, "remove"), help=t("seg.remove", lang)):
         parent["children"].remove(node)
         st.rerun()
 
@@ -227,7 +232,7 @@ def _draw_condition(node: dict, parent: dict, options: dict, lang: str) -> None:
     cols = st.columns([2, 6, 1, 1], vertical_alignment="center")
     cols[0].markdown(f"**{t(f'seg.field.{f}', lang)}**")
     node["negate"] = cols[2].checkbox(t("seg.not", lang), value=node["negate"], key=k("negate"), persist_state=PERSIST)
-    if cols[3].button("✕", key=k("remove"), help=t("seg.remove", lang)):
+    if cols[3].button("✕", key=_button_key(node, "remove"), help=t("seg.remove", lang)):
         parent["children"].remove(node)
         st.rerun()
     box = cols[1]
