@@ -18,7 +18,9 @@ if frame.empty:
     st.info(t("common.no_data", f.lang))
 else:
     st.subheader(t("dlv.chart", f.lang))
-    st.plotly_chart(charts.delivery_outcomes(frame, f.lang), key="dlv_chart")
+    # campaigns only: a scenario's many small step deliveries would crowd them out (their funnel is on ステップ配信)
+    st.plotly_chart(charts.delivery_outcomes(delivery_view.campaigns(frame), f.lang), key="dlv_chart")
+    st.caption(t("dlv.chart.campaigns", f.lang))
     # a row's click and the picker both open a delivery; the latest wins. The table's key names what it
     # shows: a selection must not outlive a change of period or routes (it would point at another row).
     table_key = f"dlv_table_{f.period.first}_{f.period.last}_{'-'.join(f.routes)}_{st.session_state.get('dlv_pick_n', 0)}"

@@ -150,3 +150,28 @@ def test_date_axes_use_numbers_not_english_month_names():
     assert stops and all("%b" not in v and "%B" not in v for v in stops)   # %b = "Nov"
     # a chart without dates keeps Plotly's numbers alone
     assert not charts._dates_on_x(charts.go.Figure(charts.go.Bar(x=[1, 2], y=[3, 4])))
+
+
+def test_in_the_browser_deliveries_open_after_a_sync_with_test_sends_apart(synced, sandbox, tmp_path, artifacts):
+    """Points 1 and 5 as an operator sees them: after a LINE sync with null answers, 配信 opens in
+    Chromium without an error, and the test send is listed apart under its own heading."""
+    from tests.test_browser import ARGS, CHROMIUM, _require_browser, _start_app, _stop_app
+
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _start_app({"DASHBOARD_DB": str(synced), "LINE_API_BASE_URL": sandbox.url}, tmp_path)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 2400}, locale="ja-JP")
+            page.goto(url + "/deliveries")
+            page.get_by_text("配信 — 1通ごとの成果").wait_for(timeout=120_000)
+            page.get_by_role("heading", name="テスト送信（配信の集計には含めません）").wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(artifacts / "deliveries_after_sync.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("TypeError").count() == 0
+            browser.close()
+    finally:
+        _stop_app(proc)

@@ -630,6 +630,8 @@ TEXT: dict[str, dict[str, str]] = {
     "code.kind.test": {"ja": "テスト送信", "en": "Test send"},
     "dlv.delivery_id": {"ja": "配信ID", "en": "Delivery ID"},
     "dlv.status": {"ja": "状態", "en": "Status"},
+    "dlv.chart.campaigns": {"ja": "グラフは一斉配信・セグメント配信のみです（ステップ配信の成果は「ステップ配信」のページにあります）。表にはすべての配信があります。",
+                            "en": "The chart shows broadcasts and segment sends only (step deliveries have their funnel on the Step scenarios page); the table lists every delivery."},
     "dlv.tests": {"ja": "テスト送信（配信の集計には含めません）", "en": "Test sends (not counted as deliveries)"},
     "dlv.tests.def": {"ja": "スタッフへのテスト送信です。友だちには届きませんが、LINEの月間配信数には数えられます。",
                       "en": "Test sends to staff: they reach no friend, but LINE counts them against the monthly quota."},

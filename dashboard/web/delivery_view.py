@@ -163,6 +163,14 @@ def _texts():
     return TEXT
 
 
+CAMPAIGN_KINDS = ("broadcast", "multicast", "narrowcast")
+
+
+def campaigns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The deliveries an operator sent as campaigns (not scenario steps), for the outcome chart."""
+    return frame[frame["kind"].isin(CAMPAIGN_KINDS)]
+
+
 def row_clicked() -> None:
     """A row of the deliveries table was clicked: it opens, and the picker lets go."""
     import streamlit as st
