@@ -33,7 +33,8 @@ def test_the_demo_scenarios_show_a_funnel_with_a_real_drop_off(demo_copy, monkey
     listed = at.dataframe[0].value
     assert list(listed.iloc[:, 0]) == ["ようこそ（オンボーディング）", "休眠フォロー（再エンゲージメント）"]
     funnel = at.dataframe[2].value                # the step where most leave is highlighted (a Styler)
-    sent = list(funnel.iloc[:, 1])
+    sent = [int(v.replace(",", "")) for v in funnel.iloc[:, 1]]   # shown as "21,349"
+    assert funnel.iloc[0, -1] == "—"                             # nothing before the first step
     assert len(sent) == 4 and sent[0] > sent[1] > sent[3] > sent[2]   # step 2 is conditional: fewer get it
     assert any("最も離脱が多いのはステップ" in c.value for c in at.caption)
     assert int(at.metric[0].value.replace(",", "")) > 0           # welcomes answered by reply, for free

@@ -7,10 +7,10 @@ TEXT = {
     "nav.scenarios": {"ja": "ステップ配信", "en": "Step scenarios"},
     "duty.name.scenarios": {"ja": "ステップ配信", "en": "Step scenarios"},
     "scn.title": {"ja": "ステップ配信", "en": "Step scenarios"},
-    "scn.def": {"ja": "定義: ステップ配信は友だちごとの時計で届くメッセージです（友だち追加の日が0日目）。"
+    "scn.def": {"ja": "ステップ配信は友だちごとの時計で届くメッセージです（友だち追加の日が0日目）。"
                       "送信は配信と同じ送信台帳・再送キー・送信上限・月間上限を通り、各ステップは1人に1回だけ届きます。"
                       "配信時間帯と配信しない時間帯の外には届きません。",
-                "en": "Definition: step scenarios are messages on each friend's own clock (day 0 = the day they were "
+                "en": "Step scenarios are messages on each friend's own clock (day 0 = the day they were "
                       "enrolled). Steps go through the same send ledger, retry keys, frequency cap and monthly limit "
                       "as deliveries, each exactly once per friend, and never outside the sending window or in quiet hours."},
     "scn.none": {"ja": "シナリオはまだありません。下の「シナリオを読み込む」からJSONファイルを読み込むか、"

@@ -75,15 +75,19 @@ def funnel_table(frame: pd.DataFrame, lang: str, worst: int | None, by_route: bo
     columns = ["step_no", *(["inflow_route"] if by_route else []), *_FUNNEL, *([] if by_route else ["drop_off"])]
     names = {"step_no": t("scn.col.step", lang), "inflow_route": t("scn.col.route", lang),
              "drop_off": t("scn.col.drop", lang), **{c: t(f"scn.col.{c}", lang) for c in _FUNNEL}}
-    shown = frame[columns].rename(columns=names)
+    shown = frame[columns].copy()
+    # one number format, as text: the table shows what the page formats (a dash where nothing came before)
+    for c in _FUNNEL:
+        shown[c] = ["—" if pd.isna(v) else f"{int(v):,}" for v in shown[c]]
+    if not by_route:
+        shown["drop_off"] = ["—" if pd.isna(v) else f"{v:.1%}" for v in shown["drop_off"]]
+    shown = shown.rename(columns=names)
     step_col = names["step_no"]
 
     def highlight(row):   # the step where most friends leave stands out
         return ["background-color: #ffe4e1" if row[step_col] == worst else "" for _ in row]
 
     styled = shown.style.apply(highlight, axis=1)
-    if not by_route:
-        styled = styled.format({names["drop_off"]: lambda v: "" if pd.isna(v) else f"{v:.1%}"})
     return styled
 
 
