@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.core.i18n import t
 from dashboard.scenarios import funnel, store
-from dashboard.web import compose_ui, scenario_ui, ui
+from dashboard.web import compose_ui, scenario_editor, scenario_ui, ui
 
 f = ui.context()  # checked and drawn by dashboard/web/navigation.py
 L = f.lang
@@ -70,6 +70,9 @@ else:
             scenario_ui.enrol_box(con, cur, name, f.period.tz, L)
 
 if ui.allowed("draft"):
+    with st.expander(t("scn.ed.box", L), expanded=frame.empty):
+        statuses = {} if frame.empty else dict(zip(frame["name"], frame["status"]))
+        scenario_editor.panel(con, cur, f, list(statuses), statuses, L)
     with st.expander(t("scn.import", L)):
         scenario_ui.import_box(con, L)
 cur.close()

@@ -157,7 +157,7 @@ def test_sigkill_mid_send_then_resume_nobody_missing_nobody_twice(tmp_path, sand
     for line in child.stdout:
         if line.startswith("batch"):
             seen += 1
-            if seen == 7:
+            if seen == 1:   # the first batch answered, the next group on the wire
                 break
     os.kill(child.pid, signal.SIGKILL)
     child.wait()

@@ -14,6 +14,7 @@ from dashboard.core import config
 
 TIMEOUT = (3.05, 15)  # (connect, read) seconds, on every call
 SANDBOX_TOKEN = "sandbox-token"  # the sandbox checks only that a bearer token is present
+POOL_CONNECTIONS = 64    # kept connections per client: the send engine's batches in flight, and some
 
 
 class LineError(Exception):
@@ -119,6 +120,9 @@ def clients(url: str | None = None, access_token: str | None = None) -> Clients:
 
     def build(module, api_class):
         configuration = module.Configuration(host=host, access_token=secret)
+        # the send engine keeps up to sending.IN_FLIGHT requests on the wire: one connection each,
+        # kept (urllib3 discards connections above the pool's size and opens new ones every call)
+        configuration.connection_pool_maxsize = POOL_CONNECTIONS
         return api_class(module.ApiClient(configuration))
 
     return Clients(messaging=build(messaging_mod, messaging_mod.MessagingApi),

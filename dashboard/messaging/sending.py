@@ -39,7 +39,8 @@ _QUERIES = ("planned_count", "plan_batches", "plan_size", "insert_delivery", "in
             "delivery_progress", "ledger_by_status", "failure_reasons", "planned_batches", "next_planned_batch",
             "mark_batch", "finish_delivery", "next_batch_no", "split_batch", "mark_attempted", "mark_first_sent",
             "fail_rest", "release", "delivery_status", "delivery_to_send", "scheduled_due", "mark_sending",
-            "unknown_count", "resumable", "reply_token", "reply_of_batch", "mark_via", "reply_count")
+            "unknown_count", "resumable", "reply_token", "reply_of_batch", "mark_via", "reply_count",
+            "mark_attempted_range", "mark_batches_sent")
 queries.require(*(f"sending/{name}" for name in _QUERIES))
 
 
@@ -55,6 +56,7 @@ KEY_SAFE_HOURS = 23                # LINE forgets a retry key after 24 h: never 
 BACKOFF_BASE_S = 0.2
 BACKOFF_CAP_S = 10.0
 CHUNK_BATCHES = 200                # batches read from the ledger at a time: memory stays flat
+IN_FLIGHT = 24                     # a delivery's batches on the wire at once (see _send_all)
 UNKNOWN_REASON = ("sent more than 23 h ago with no answer recorded; LINE forgets retry keys after 24 h: "
                   "check the recipients before sending to them again")
 
@@ -273,6 +275,7 @@ class _Sender:
         self.first_accepted = True
         self.replies = kind == "step" and _q(cur, "reply_count", id=delivery_id).fetchone()[0] > 0
         self.push_only = False
+        self.split = False    # set when a refused batch was split into new ones (_send_all goes again)
 
     def batch(self, batch_no: int, retry_key: str, users: list[str], attempted_at) -> tuple[str, str] | None:
         cur, delivery_id = self.cur, self.delivery_id
@@ -299,24 +302,46 @@ class _Sender:
             return None
         if attempted_at is None:  # recorded before the first call: the 24 h clock of the key
             _q(cur, "mark_attempted", id=delivery_id, batch=batch_no)
-        attempt = 0
+        request_id, err, retried = self.attempt(retry_key, users)
+        if err is None:
+            self._accepted(batch_no, request_id)
+            return None
+        if self.kind == "reply" and err.kind == "bad_request" and (attempted_at is not None or retried):
+            # a reply token works once: refused after a try whose answer was lost means LINE may
+            # well have delivered it. Unknown, never failed (which would invite sending it again).
+            _mark(cur, delivery_id, batch_no, "unknown", error=REPLY_UNKNOWN)
+            return None
+        return self._refused(batch_no, users, err)
+
+    def attempt(self, retry_key: str, users: list[str]) -> tuple[str | None, api.LineError | None, int]:
+        """Call LINE until it answers: a 429 rate limit, 5xx, time-out or network error backs off and
+        goes again with the same retry key. (request id, None, retries) or (None, LINE's final
+        refusal, retries). Touches no ledger (but for a reply's token), so batches run it in threads."""
+        retried = 0
         while True:
             self.pacer.wait()
             try:
-                request_id = self._call(retry_key, users)
+                return self._call(retry_key, users), None, retried
             except api.LineError as err:
-                if err.retryable and attempt + 1 < MAX_ATTEMPTS:
-                    attempt += 1
-                    time.sleep(_backoff(attempt))
+                if err.retryable and retried + 1 < MAX_ATTEMPTS:
+                    retried += 1
+                    time.sleep(_backoff(retried))
                     continue
-                if self.kind == "reply" and err.kind == "bad_request" and (attempted_at is not None or attempt):
-                    # a reply token works once: refused after a try whose answer was lost means LINE may
-                    # well have delivered it. Unknown, never failed (which would invite sending it again).
-                    _mark(cur, delivery_id, batch_no, "unknown", error=REPLY_UNKNOWN)
-                    return None
-                return self._refused(batch_no, users, err)
-            self._accepted(batch_no, request_id)
-            return None
+                return None, err, retried
+
+    def accepted_many(self, answers: list[tuple[int, str | None]]) -> None:
+        """Batches LINE accepted, (batch_no, request id) each, written in one statement."""
+        if not answers:
+            return
+        self.cur.register("accepted", pd.DataFrame({"batch_no": pd.array([a[0] for a in answers], dtype="int32"),
+                                                    "request_id": [a[1] for a in answers]}))
+        try:
+            _q(self.cur, "mark_batches_sent", id=self.delivery_id)
+        finally:
+            self.cur.unregister("accepted")
+        if self.first_accepted:
+            _q(self.cur, "mark_first_sent", id=self.delivery_id)
+            self.first_accepted = False
 
     def _accepted(self, batch_no: int, request_id: str | None) -> None:
         _mark(self.cur, self.delivery_id, batch_no, "sent", request_id)
@@ -347,6 +372,7 @@ class _Sender:
             return ("paused", f"LINE refused the access token ({err.status}): {err.message}")
         if self.kind != "test" and len(users) > 1 and _recipient_problem(err):
             _split(cur, delivery_id, batch_no, users, err)
+            self.split = True   # new batches, numbered after the last: _send_all takes them up
             return None
         # bad request: this batch fails with LINE's reason
         reason = err.message + (f" ({line_api_details(err)})" if err.details else "")
@@ -421,6 +447,95 @@ def release(con, delivery_id: str) -> str:
         cur.close()
 
 
+def _one_by_one(send: _Sender, on_batch) -> tuple[str, str] | None:
+    """Each batch called and answered before the next: a delivery that answers by reply tokens
+    (each token read from the ledger at the moment of its call, and single-use)."""
+    for batch_no, retry_key, users, attempted_at in _batches(send.cur, send.delivery_id):
+        stop = send.batch(batch_no, retry_key, users, attempted_at)
+        on_batch(batch_no)
+        if stop:
+            return stop
+    return None
+
+
+def _groups(send: _Sender):
+    """The planned batches in groups: the first alone (a wrong message or token fails once, not
+    IN_FLIGHT times), then IN_FLIGHT at a time."""
+    group, size = [], 1
+    for row in _batches(send.cur, send.delivery_id):
+        group.append(row)
+        if len(group) == size:
+            yield group
+            group, size = [], IN_FLIGHT
+    if group:
+        yield group
+
+
+def _send_all(send: _Sender, on_batch) -> tuple[str, str] | None:
+    """Every planned batch, in groups whose calls run in threads while the ledger is written for the
+    group before: one batch's round trip (and its two ledger writes, 30–45 ms each at a large
+    ledger) would hold a delivery near 10 requests/s; on the wire together they reach the pacer's
+    200/s. The ledger order per batch is unchanged — the first attempt is written before its call,
+    its answer after — so a crash anywhere resumes as before: planned batches go again with their
+    keys and LINE answers 409 for those it had accepted. Only this thread writes the ledger."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if send.replies or send.kind == "reply":
+        return _one_by_one(send, on_batch)
+    with ThreadPoolExecutor(max_workers=2 * IN_FLIGHT, thread_name_prefix=f"send-{send.delivery_id}") as pool:
+        while True:   # again while a pass split refused batches into new ones it had read past
+            send.split = False
+            stop = _one_pass(send, pool, on_batch)
+            if stop or not send.split:
+                return stop
+
+
+def _one_pass(send: _Sender, pool, on_batch) -> tuple[str, str] | None:
+    stop, before = None, None
+    for n, group in enumerate(_groups(send)):
+        calls = _start(send, pool, group)
+        if before is not None:   # the previous group's answers while this one is on the wire
+            stop = _settle(send, *before, on_batch)
+        before = (group, calls)
+        if n == 0:   # the first batch is answered before anything else goes out
+            stop, before = _settle(send, *before, on_batch), None
+        if stop:
+            break
+    if before is not None:   # on the wire when the loop ended (or stopped): its answers count
+        last = _settle(send, *before, on_batch)
+        stop = stop or last
+    return stop
+
+
+def _start(send: _Sender, pool, group) -> list:
+    """A group's calls on their way, after their first attempt is in the ledger."""
+    live = []
+    for row in group:
+        if _expired(row[3]):   # tried over a day ago, no answer: never resent (see _Sender.batch)
+            _mark(send.cur, send.delivery_id, row[0], "unknown", error=UNKNOWN_REASON)
+        else:
+            live.append(row)
+    fresh = [row[0] for row in live if row[3] is None]
+    if fresh:
+        _q(send.cur, "mark_attempted_range", id=send.delivery_id, lo=fresh[0], hi=fresh[-1])
+    return [(row, pool.submit(send.attempt, row[1], row[2])) for row in live]
+
+
+def _settle(send: _Sender, group, calls, on_batch) -> tuple[str, str] | None:
+    """Write a group's answers: the accepted batches in one statement first (a refusal of the
+    messages then fails only what is still planned), then each refusal in batch order; after a stop
+    the group's other refusals stay planned for the resume."""
+    answers = [(row, future.result()) for row, future in calls]
+    send.accepted_many([(row[0], rid) for row, (rid, err, _) in answers if err is None])
+    stop = None
+    for row, (_, err, _) in answers:
+        if err is not None and stop is None:
+            stop = send._refused(row[0], row[2], err)
+    for row in group:
+        on_batch(row[0])
+    return stop
+
+
 def run(con, delivery_id: str, clients: api.Clients | None = None, *, rate: float = MAX_REQUESTS_PER_SECOND,
         on_batch=None) -> Report:
     """Send every planned batch of a delivery. Safe to call again after any failure or crash."""
@@ -464,13 +579,7 @@ def run(con, delivery_id: str, clients: api.Clients | None = None, *, rate: floa
 
         _q(cur, "mark_sending", id=delivery_id)
         send = _Sender(cur, clients, delivery_id, json.loads(messages_json), unit, kind, tracking, _pacer(rate))
-        stop: tuple[str, str] | None = None
-        for batch_no, retry_key, users, attempted_at in _batches(cur, delivery_id):
-            stop = send.batch(batch_no, retry_key, users, attempted_at)
-            if on_batch is not None:
-                on_batch(batch_no)
-            if stop:
-                break
+        stop = _send_all(send, on_batch or (lambda batch_no: None))
         report = progress(cur, delivery_id)
         unknown = _q(cur, "unknown_count", id=delivery_id).fetchone()[0]
         if unknown and not stop:

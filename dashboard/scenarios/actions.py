@@ -14,6 +14,12 @@ def import_file(con, user, text: str) -> model.Scenario:
     return store.save(con, text, user.name)
 
 
+def save_definition(con, user, doc: dict) -> model.Scenario:
+    """The page's editor saves like an imported file: the same checks, audited as an import or update."""
+    roles.require(user, "draft")
+    return store.save(con, doc, user.name)
+
+
 def set_status(con, user, name: str, status: str, *, now: dt.datetime | None = None) -> dict:
     roles.require(user, "send" if status == "active" else "draft")
     return store.set_status(con, name, status, user.name, now=now)

@@ -76,7 +76,7 @@ def enrol(con, name: str, segment: str, actor: str, *, now: dt.datetime | None =
         shown = preview(cur, name, segment, now=now)
         scenario = store.load(cur, name)
         if store.row(cur, name)["status"] not in ("active", "paused", "draft"):
-            raise store.StoreError(f"scenario {name!r} is archived")
+            raise store.StoreError("archived", name=name)
         with storage.transaction(cur):
             _audience(cur, segment, now)
             done = int(queries.run(cur, "scenarios/enrol_insert", sid=scenario.scenario_id, now=now,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from dashboard.audience import rules
 from dashboard.line import message_limits
+from dashboard.messaging import planning
 from dashboard.scenarios import timing
 
 FORMAT_VERSION = 1
@@ -30,9 +31,31 @@ MAX_NAME = 100
 
 
 class ScenarioError(ValueError):
-    def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path, self.reason = path, reason
+    """What is wrong and where: `path` (e.g. "steps[1].timing") and a text key with parameters —
+    `scn.err.*`, or the key of the check it comes from (a rule's `rule.err.*`, LINE's limits'
+    `chk.*`). str() is the English text, for the command line; `text(lang)` for the pages."""
+
+    def __init__(self, path: str, code: str, **params):
+        self.path, self.code, self.params = path, code if "." in code else f"scn.err.{code}", params
+        self.reason = self._reason("en")
+        super().__init__(f"{path}: {self.reason}")
+
+    def _reason(self, lang: str) -> str:
+        from dashboard.core.i18n import t
+
+        return t(self.code, lang, **{k: v if isinstance(v, (int, float)) else str(v) for k, v in self.params.items()})
+
+    def text(self, lang: str) -> str:
+        if self.code.startswith("chk."):   # LINE's limits name the place themselves
+            return self._reason(lang)
+        return f"{self.path}: {self._reason(lang)}" if lang == "en" else f"{self._reason(lang)}（場所: {self.path}）"
+
+    @classmethod
+    def of(cls, path: str, err: Exception) -> "ScenarioError":
+        """A timing's or a rule's error at `path`, keeping its text key (so it stays translatable)."""
+        if isinstance(err, rules.RuleError):
+            return cls(f"{path}.{err.path}", f"rule.err.{err.code}", **err.params)
+        return cls(path, err.code, **err.params)
 
 
 @dataclass(frozen=True)
@@ -72,47 +95,47 @@ def _action(value, path: str, steps: int, here: int):
     if isinstance(value, dict) and set(value) == {"jump"}:
         target = value["jump"]
         if isinstance(target, bool) or not isinstance(target, int) or not here < target < steps:
-            raise ScenarioError(path, f"'jump' goes forward to a step after {here} and before {steps}")
+            raise ScenarioError(path, "jump", here=here, steps=steps)
         return {"jump": target}
-    raise ScenarioError(path, "must be \"send\", \"skip\" or {\"jump\": <step number>}")
+    raise ScenarioError(path, "action")
 
 
 def _condition(value, path: str, steps: int, here: int) -> dict | None:
     if value is None:
         return None
     if not isinstance(value, dict) or "rule" not in value or set(value) - {"rule", "met", "otherwise"}:
-        raise ScenarioError(path, "a condition is {\"rule\": <segment rule>, \"met\": …, \"otherwise\": …}")
+        raise ScenarioError(path, "condition")
     try:
         rules.validate(value["rule"])
     except rules.RuleError as err:
-        raise ScenarioError(f"{path}.{err.path}", err.reason) from None
+        raise ScenarioError.of(path, err) from None
     return {"rule": value["rule"], "met": _action(value.get("met", "send"), f"{path}.met", steps, here),
             "otherwise": _action(value.get("otherwise", "skip"), f"{path}.otherwise", steps, here)}
 
 
 def _trigger(value) -> dict:
     if not isinstance(value, dict) or value.get("type") not in TRIGGERS:
-        raise ScenarioError("trigger", f"'type' must be one of {', '.join(TRIGGERS)}")
+        raise ScenarioError("trigger", "trigger_type", values=", ".join(TRIGGERS))
     kind = value["type"]
     if kind == "follow":
         routes = value.get("routes") or []
         if not isinstance(routes, list) or not all(isinstance(r, str) for r in routes):
-            raise ScenarioError("trigger.routes", "a list of inflow routes")
+            raise ScenarioError("trigger.routes", "routes")
         return {"type": kind, "unblocks": bool(value.get("unblocks", False)), "routes": routes}
     if kind == "tag":
         if not isinstance(value.get("tag"), str) or not value["tag"]:
-            raise ScenarioError("trigger.tag", "the tag whose adding enrols a friend")
+            raise ScenarioError("trigger.tag", "trigger_tag")
         return {"type": kind, "tag": value["tag"]}
     if kind == "survey":
         if not isinstance(value.get("question"), str) or not value["question"]:
-            raise ScenarioError("trigger.question", "the survey question (postback survey=<question>)")
+            raise ScenarioError("trigger.question", "trigger_question")
         answer = value.get("answer")
         if answer is not None and not isinstance(answer, str):
-            raise ScenarioError("trigger.answer", "an answer, or leave it out for any answer")
+            raise ScenarioError("trigger.answer", "trigger_answer")
         return {"type": kind, "question": value["question"], "answer": answer}
     if kind == "segment":
         if not isinstance(value.get("segment"), str) or not value["segment"]:
-            raise ScenarioError("trigger.segment", "the name of a saved segment")
+            raise ScenarioError("trigger.segment", "trigger_segment")
         return {"type": kind, "segment": value["segment"]}
     return {"type": "manual"}
 
@@ -120,29 +143,29 @@ def _trigger(value) -> dict:
 def _settings(doc: dict, quiet) -> dict:
     window = doc.get("window")
     if window is not None and not isinstance(window, str):
-        raise ScenarioError("window", "HH:MM-HH:MM or null")
+        raise ScenarioError("window", "window_type")
     try:
         timing.allowed_intervals(window, quiet)
     except timing.TimingError as err:
-        raise ScenarioError("window", str(err)) from None
+        raise ScenarioError.of("window", err) from None
     overdue = doc.get("overdue") or {}
     grace = overdue.get("grace_minutes", 60)
     if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 7 * 24 * 60:
-        raise ScenarioError("overdue.grace_minutes", "a whole number of minutes from 0 to 10080")
+        raise ScenarioError("overdue.grace_minutes", "grace")
     if overdue.get("policy", "skip") not in OVERDUE:
-        raise ScenarioError("overdue.policy", "skip (overdue steps are left out) or shift (moved by the pause)")
+        raise ScenarioError("overdue.policy", "policy")
     refollow = doc.get("refollow", "nothing")
     if refollow not in REFOLLOW:
-        raise ScenarioError("refollow", f"one of {', '.join(REFOLLOW)}")
+        raise ScenarioError("refollow", "refollow", values=", ".join(REFOLLOW))
     exits = doc.get("exit") or {}
     if not isinstance(exits, dict) or set(exits) - {"purchase", "conversion", "tags", "left_segment"}:
-        raise ScenarioError("exit", "keys purchase, conversion, tags, left_segment")
+        raise ScenarioError("exit", "exit")
     tags = exits.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
-        raise ScenarioError("exit.tags", "a list of tags")
+        raise ScenarioError("exit.tags", "exit_tags")
     left = exits.get("left_segment")
     if left is not None and not isinstance(left, str):
-        raise ScenarioError("exit.left_segment", "the name of a saved segment, or null")
+        raise ScenarioError("exit.left_segment", "exit_segment")
     return {"window": window, "overdue": {"grace_minutes": grace, "policy": overdue.get("policy", "skip")},
             "refollow": refollow,
             "exit": {"purchase": bool(exits.get("purchase", True)), "conversion": bool(exits.get("conversion", True)),
@@ -156,35 +179,37 @@ def parse(doc, quiet=None) -> Scenario:
         try:
             doc = json.loads(doc)
         except json.JSONDecodeError as exc:
-            raise ScenarioError("file", f"not JSON: {exc}") from None
+            raise ScenarioError("file", "json", line=exc.lineno, column=exc.colno) from None
     if not isinstance(doc, dict):
-        raise ScenarioError("file", "a scenario is a JSON object")
+        raise ScenarioError("file", "object")
     if doc.get("version") != FORMAT_VERSION:
-        raise ScenarioError("version", f"must be {FORMAT_VERSION}")
+        raise ScenarioError("version", "version", version=FORMAT_VERSION)
     name = doc.get("name")
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
-        raise ScenarioError("name", f"1 to {MAX_NAME} characters")
+        raise ScenarioError("name", "name", high=MAX_NAME)
     status = doc.get("status", "draft")
     if status not in STATUSES:
-        raise ScenarioError("status", f"one of {', '.join(STATUSES)}")
+        raise ScenarioError("status", "status", values=", ".join(STATUSES))
     steps_doc = doc.get("steps")
     if not isinstance(steps_doc, list) or not 1 <= len(steps_doc) <= MAX_STEPS:
-        raise ScenarioError("steps", f"a list of 1 to {MAX_STEPS} steps")
+        raise ScenarioError("steps", "steps", high=MAX_STEPS)
     steps = []
     for n, step in enumerate(steps_doc):
         path = f"steps[{n}]"
         if not isinstance(step, dict):
-            raise ScenarioError(path, "a step is an object with timing and messages")
+            raise ScenarioError(path, "step")
         try:
             parsed = timing.parse_timing(step.get("timing"))
         except timing.TimingError as err:
-            raise ScenarioError(f"{path}.timing", str(err)) from None
+            raise ScenarioError.of(f"{path}.timing", err) from None
         messages = step.get("messages")
         if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
-            raise ScenarioError(f"{path}.messages", "1 to 5 LINE message objects")
+            raise ScenarioError(f"{path}.messages", "messages")
         problems = message_limits.check_messages(messages)
         if problems:
-            raise ScenarioError(f"{path}.{problems[0]['property']}", problems[0]["message"])
+            place = f"{path}.{problems[0]['property']}"
+            check = planning.limit_check(place, problems[0]["message"])
+            raise ScenarioError(place, f"chk.{check.code}", **check.params)
         steps.append(Step(n, parsed, messages, step.get("name"),
                           _condition(step.get("condition"), f"{path}.condition", len(steps_doc), n),
                           step["timing"]))

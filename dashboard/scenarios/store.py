@@ -19,8 +19,14 @@ queries.require(*(f"scenarios/{n}" for n in ("list", "get", "steps", "insert", "
                                              "insert_step", "set_status", "overdue", "advance")))
 
 
-class StoreError(ValueError):
-    pass
+class StoreError(model.ScenarioError):
+    """A refused change of a stored scenario, with its text key (`scn.err.<code>`), like ScenarioError."""
+
+    def __init__(self, code: str, **params):
+        super().__init__("scenario", code, **params)
+
+    def text(self, lang: str) -> str:
+        return self._reason(lang)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -35,7 +41,7 @@ def load(cur, name: str) -> model.Scenario:
     """A stored scenario by name (StoreError when there is none)."""
     row = cur.execute(queries.sql("scenarios/get"), {"name": name}).fetchone()
     if row is None:
-        raise StoreError(f"no scenario named {name!r}")
+        raise StoreError("unknown", name=name)
     scenario_id, name, status, trigger, settings = row[:5]
     steps = []
     for step_no, step_name, timing_json, messages, condition in queries.run(cur, "scenarios/steps",
@@ -50,7 +56,7 @@ def load(cur, name: str) -> model.Scenario:
 def row(cur, name: str) -> dict:
     found = cur.execute(queries.sql("scenarios/get"), {"name": name}).fetchone()
     if found is None:
-        raise StoreError(f"no scenario named {name!r}")
+        raise StoreError("unknown", name=name)
     keys = ("scenario_id", "name", "status", "trigger", "settings", "activated_at", "paused_at", "scanned_until",
             "updated_by", "updated_at")
     return dict(zip(keys, found))
@@ -75,7 +81,7 @@ def save(con, doc, actor: str, *, now: dt.datetime | None = None) -> model.Scena
             else:
                 sid = existing[0]
                 if existing[2] == "active":
-                    raise StoreError(f"scenario {scenario.name!r} is active: pause it before replacing its steps")
+                    raise StoreError("active", name=scenario.name)
                 queries.run(cur, "scenarios/update", sid=sid, trigger=json.dumps(scenario.trigger, ensure_ascii=False),
                             settings=json.dumps(scenario.settings, ensure_ascii=False), by=actor, now=now)
                 queries.run(cur, "scenarios/delete_steps", sid=sid)
@@ -184,14 +190,14 @@ MOVES = {"draft": ("active", "archived"), "active": ("paused", "archived"), "pau
 def set_status(con, name: str, status: str, actor: str, *, now: dt.datetime | None = None) -> dict:
     """Draft -> active -> paused -> active … -> archived, audited. Returns what the change did."""
     if status not in model.STATUSES:
-        raise StoreError(f"status must be one of {', '.join(model.STATUSES)}")
+        raise StoreError("status", values=", ".join(model.STATUSES))
     now = _now(now)
     cur = con.cursor()
     try:
         scenario, info = load(cur, name), row(cur, name)
         if status not in MOVES[info["status"]]:
-            raise StoreError(f"a {info['status']} scenario can become {' or '.join(MOVES[info['status']]) or 'nothing else'}"
-                             + (" (import it under a new name)" if info["status"] == "archived" else ""))
+            raise StoreError("move_archived" if info["status"] == "archived" else "move", status=info["status"],
+                             to=" / ".join(MOVES[info["status"]]))
         done = {"from": info["status"], "to": status, "moved": 0}
         with storage.transaction(cur):
             if info["status"] == "paused" and status == "active":

@@ -23,7 +23,14 @@ MAX_DAY = 365
 
 
 class TimingError(ValueError):
-    pass
+    """A timing or window that cannot be used: a text key (`scn.err.<code>`) with parameters;
+    str() is the English text (the command line), `code`/`params` let a page say it in Japanese."""
+
+    def __init__(self, code: str, **params):
+        from dashboard.core.i18n import t
+
+        self.code, self.params = f"scn.err.{code}", params
+        super().__init__(t(self.code, "en", **params))
 
 
 def minute_of(text: str) -> int:
@@ -32,7 +39,7 @@ def minute_of(text: str) -> int:
         return DAY
     found = _HHMM.match(text or "")
     if not found:
-        raise TimingError(f"{text!r} is not a time HH:MM")
+        raise TimingError("time", value=str(text))
     return int(found.group(1)) * 60 + int(found.group(2))
 
 
@@ -49,7 +56,7 @@ def allowed_intervals(window: str | None, quiet: tuple[int, int] | None) -> list
     if window:
         start, sep, end = window.partition("-")
         if not sep:
-            raise TimingError(f"window {window!r} is not HH:MM-HH:MM")
+            raise TimingError("window_format", value=window)
         allowed = _span(minute_of(start.strip()), minute_of(end.strip()))
     else:
         allowed = [(0, DAY)]
@@ -67,7 +74,7 @@ def allowed_intervals(window: str | None, quiet: tuple[int, int] | None) -> list
             allowed = cut
     allowed = sorted((a, b) for a, b in allowed if a < b)
     if not allowed:
-        raise TimingError("the sending window lies entirely in the quiet hours: no step could ever be sent")
+        raise TimingError("window_quiet")
     return allowed
 
 
@@ -95,27 +102,27 @@ def is_allowed(moment: dt.datetime, intervals: list[tuple[int, int]], tz: str) -
 def parse_timing(timing) -> dict:
     """Check a step's timing; returns it normalised ({"after_minutes": n} or {"day": d, "at": m})."""
     if not isinstance(timing, dict):
-        raise TimingError("timing must be an object: {\"after\": {\"minutes\": 30}} or {\"day\": 3, \"at\": \"12:00\"}")
+        raise TimingError("timing_shape")
     if set(timing) == {"after"}:
         after = timing["after"]
         if not isinstance(after, dict) or len(after) != 1 or next(iter(after)) not in _UNITS:
-            raise TimingError("'after' takes one of minutes, hours, days: {\"minutes\": 30}")
+            raise TimingError("after_unit")
         unit, value = next(iter(after.items()))
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise TimingError(f"'after.{unit}' must be a whole number of at least 0")
+            raise TimingError("after_value", unit=unit)
         minutes = value * _UNITS[unit]
         if minutes > MAX_AFTER_MINUTES:
-            raise TimingError("a step waits at most 365 days")
+            raise TimingError("after_max")
         return {"after_minutes": minutes}
     if set(timing) == {"day", "at"}:
         day = timing["day"]
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= MAX_DAY:
-            raise TimingError(f"'day' must be a whole number from 0 to {MAX_DAY}")
+            raise TimingError("day_value", high=MAX_DAY)
         at = minute_of(str(timing["at"]))
         if at >= DAY:
-            raise TimingError("'at' must be a time of day before 24:00")
+            raise TimingError("at_value")
         return {"day": day, "at": at}
-    raise TimingError("timing is either {\"after\": {…}} or {\"day\": N, \"at\": \"HH:MM\"}")
+    raise TimingError("timing_shape")
 
 
 def due(timing: dict, *, enrolled_at: dt.datetime, reference: dt.datetime, intervals, tz: str) -> dt.datetime:

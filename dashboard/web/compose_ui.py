@@ -15,43 +15,44 @@ from dashboard.core.i18n import t
 KINDS = ("text", "image", "buttons", "flex")
 
 
-def _k(i: int, name: str) -> str:
-    return f"msg_{i}_{name}"
+def _k(i: int, name: str, prefix: str = "msg") -> str:
+    return f"{prefix}_{i}_{name}"
 
 
-def editor(lang: str) -> None:
-    count = st.number_input(t("cmp.bubbles", lang), min_value=1, max_value=5, key="msg_count")  # 1 (min) unless a draft says
+def editor(lang: str, prefix: str = "msg") -> None:
+    """The bubbles' widgets; `prefix` keeps several editors apart (a scenario's steps)."""
+    count = st.number_input(t("cmp.bubbles", lang), min_value=1, max_value=5, key=f"{prefix}_count")  # 1 (min) unless a draft says
     for i in range(int(count)):
         with st.container(border=True):
             # a radio, not a selectbox: a keyed selectbox keeps its old language's label (web/context.lang_key)
-            kind = st.radio(f"{t('cmp.bubble', lang)} {i + 1}", KINDS, key=_k(i, "kind"), horizontal=True,
+            kind = st.radio(f"{t('cmp.bubble', lang)} {i + 1}", KINDS, key=_k(i, "kind", prefix), horizontal=True,
                             format_func=lambda x: t(f"cmp.kind.{x}", lang))
             if kind == "text":
-                st.text_area(t("cmp.text", lang), key=_k(i, "text"), height=120,
+                st.text_area(t("cmp.text", lang), key=_k(i, "text", prefix), height=120,
                              help=t("cmp.text.help", lang))
             elif kind == "image":
-                st.text_input(t("cmp.image_url", lang), key=_k(i, "url"), placeholder="https://…")
-                st.text_input(t("cmp.preview_url", lang), key=_k(i, "preview"), placeholder="https://…")
+                st.text_input(t("cmp.image_url", lang), key=_k(i, "url", prefix), placeholder="https://…")
+                st.text_input(t("cmp.preview_url", lang), key=_k(i, "preview", prefix), placeholder="https://…")
             elif kind == "buttons":
-                st.text_input(t("cmp.title", lang), key=_k(i, "title"))
-                st.text_area(t("cmp.text", lang), key=_k(i, "text"), height=80)
-                st.text_area(t("cmp.links", lang), key=_k(i, "links"), height=90, help=t("cmp.links.help", lang),
+                st.text_input(t("cmp.title", lang), key=_k(i, "title", prefix))
+                st.text_area(t("cmp.text", lang), key=_k(i, "text", prefix), height=80)
+                st.text_area(t("cmp.links", lang), key=_k(i, "links", prefix), height=90, help=t("cmp.links.help", lang),
                              placeholder="詳しく見る | https://example.com/item")
-                st.text_input(t("cmp.alt_text", lang), key=_k(i, "alt"))
+                st.text_input(t("cmp.alt_text", lang), key=_k(i, "alt", prefix))
             else:
-                st.text_input(t("cmp.alt_text", lang), key=_k(i, "alt"))
-                st.text_area(t("cmp.flex_json", lang), key=_k(i, "flex"), height=160,
+                st.text_input(t("cmp.alt_text", lang), key=_k(i, "alt", prefix))
+                st.text_area(t("cmp.flex_json", lang), key=_k(i, "flex", prefix), height=160,
                              placeholder='{"type": "bubble", "body": {…}}')
 
 
-def messages() -> tuple[list[tuple[str, dict]], list[str]]:
+def messages(prefix: str = "msg") -> tuple[list[tuple[str, dict]], list[str]]:
     """(LINE message objects, editor problems that make a bubble impossible to build, as
     (check code, params) for compose.Check)."""
     out, problems = [], []
-    count = int(st.session_state.get("msg_count", 1))
+    count = int(st.session_state.get(f"{prefix}_count", 1))
     for i in range(count):
-        kind = st.session_state.get(_k(i, "kind"), "text")
-        get = lambda name: (st.session_state.get(_k(i, name)) or "")  # noqa: E731
+        kind = st.session_state.get(_k(i, "kind", prefix), "text")
+        get = lambda name: (st.session_state.get(_k(i, name, prefix)) or "")  # noqa: E731
         if kind == "text":
             out.append({"type": "text", "text": get("text")})
         elif kind == "image":
@@ -78,6 +79,39 @@ def messages() -> tuple[list[tuple[str, dict]], list[str]]:
                 contents = None
             out.append({"type": "flex", "altText": get("alt"), "contents": contents})
     return out, problems
+
+
+def seed(messages: list[dict], prefix: str) -> dict:
+    """The editor's widget values for LINE message objects: the inverse of messages(), so a stored
+    scenario's steps open in the editor as they were written. Only for editable() messages."""
+    state = {f"{prefix}_count": max(1, min(5, len(messages)))}
+    for i, message in enumerate(messages[:5]):
+        kind = message.get("type")
+        if kind == "text":
+            state.update({_k(i, "kind", prefix): "text", _k(i, "text", prefix): message.get("text", "")})
+        elif kind == "image":
+            state.update({_k(i, "kind", prefix): "image", _k(i, "url", prefix): message.get("originalContentUrl", ""),
+                          _k(i, "preview", prefix): message.get("previewImageUrl", "")})
+        elif kind == "template" and (message.get("template") or {}).get("type") == "buttons":
+            tpl = message["template"]
+            links = "\n".join(f"{a.get('label', '')} | {a.get('uri', '')}" for a in tpl.get("actions", []))
+            state.update({_k(i, "kind", prefix): "buttons", _k(i, "title", prefix): tpl.get("title", ""),
+                          _k(i, "text", prefix): tpl.get("text", ""), _k(i, "links", prefix): links,
+                          _k(i, "alt", prefix): message.get("altText", "")})
+        else:
+            state.update({_k(i, "kind", prefix): "flex", _k(i, "alt", prefix): message.get("altText", ""),
+                          _k(i, "flex", prefix): json.dumps(message.get("contents"), ensure_ascii=False, indent=1)})
+    return state
+
+
+def editable(messages: list[dict]) -> bool:
+    """Whether the editor has a form for every message (text, image, buttons, Flex): a sticker or a
+    carousel from a scenario file is kept as it is, never rewritten into something else."""
+    def one(m: dict) -> bool:
+        return m.get("type") in ("text", "image", "flex") or \
+            (m.get("type") == "template" and (m.get("template") or {}).get("type") == "buttons"
+             and all(a.get("type") == "uri" for a in m["template"].get("actions", [])))
+    return bool(messages) and len(messages) <= 5 and all(isinstance(m, dict) and one(m) for m in messages)
 
 
 # ---- preview -----------------------------------------------------------------------------------

@@ -16,6 +16,19 @@ from dashboard.scenarios import actions, enrol, model, store
 from dashboard.web import context
 
 
+def say(exc: Exception, lang: str) -> str:
+    """A refusal in the page's language: a scenario's or a rule's error by its text key, a role's
+    refusal (written "日本語 / English") by its half; anything else as one sentence."""
+    from dashboard.access import roles
+
+    if hasattr(exc, "text") and callable(exc.text):
+        return exc.text(lang)
+    if isinstance(exc, roles.PermissionDenied) and " / " in str(exc):
+        ja, _, en = str(exc).partition(" / ")
+        return ja if lang == "ja" else en
+    return t("scn.err.other", lang)
+
+
 def list_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = frame.assign(status=frame["status"].map(lambda s: t(f"scn.status.{s}", lang)),
                        trigger=frame["trigger_json"].map(lambda j: t(f"scn.trigger.{json.loads(j)['type']}", lang)))
@@ -105,7 +118,7 @@ def status_box(con, cur, name: str, status: str, lang: str) -> None:
             try:
                 actions.set_status(con, context.require("draft"), name, target)
             except Exception as exc:   # a refused role or an invalid move: one sentence, never a traceback
-                st.error(str(exc), icon=":material/block:")
+                st.error(say(exc, lang), icon=":material/block:")
                 return
             st.success(t("scn.changed", lang, status=t(f"scn.status.{target}", lang)))
             st.rerun()
@@ -125,7 +138,7 @@ def enrol_box(con, cur, name: str, tz: str, lang: str) -> None:
         try:
             done = actions.enrol_segment(con, context.require("send"), name, segment)
         except Exception as exc:
-            st.error(str(exc), icon=":material/block:")
+            st.error(say(exc, lang), icon=":material/block:")
             return
         st.success(t("scn.enrol.done", lang, n=done["enrolled"]))
 
@@ -137,7 +150,7 @@ def import_box(con, lang: str) -> None:
     try:
         scenario = actions.import_file(con, context.require("draft"), upload.getvalue().decode("utf-8"))
     except Exception as exc:   # an invalid file says where (ScenarioError), a role says which is needed
-        st.error(t("scn.import.refused", lang, reason=str(exc)), icon=":material/block:")
+        st.error(t("scn.import.refused", lang, reason=say(exc, lang)), icon=":material/block:")
         return
     st.success(t("scn.import.done", lang, name=scenario.name, n=len(scenario.steps),
                  status=t(f"scn.status.{scenario.status}", lang)))
@@ -170,4 +183,5 @@ def test_box(con, cur, scenario: model.Scenario, lang: str) -> None:
         for code, params in refused.problems:
             st.error(t(f"staff.err.{code}", lang, **params))
     except Exception as exc:   # a refused role, LINE refusing: one sentence
-        st.error(str(exc), icon=":material/block:")
+        line = getattr(exc, "message", None) if type(exc).__name__ == "LineError" else None
+        st.error(t("scn.err.line", lang, message=line) if line else say(exc, lang), icon=":material/block:")
