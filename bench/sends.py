@@ -44,7 +44,7 @@ box = Sandbox(tmp / "sandbox")
 try:
     con = storage.connect(tmp / "send.duckdb")
     # the audience as the compose page hands it over: a query, so no list of IDs lives in Python
-    source = ("select (i + 1)::integer as user_key, 'U' || lpad(to_hex(i), 32, '0') as user_id from range($n) t(i)",
+    source = ("select (i + 1)::integer as user_key, 'U' || lpad(lower(to_hex(i)), 32, '0') as user_id from range($n) t(i)",
               {"n": n})
     started = time.perf_counter()
     sending.plan(con, delivery_id="bench", source=source, messages=[{"type": "text", "text": "ベンチマーク"}])

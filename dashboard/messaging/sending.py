@@ -336,7 +336,8 @@ class _Sender:
         self.cur.register("accepted", pd.DataFrame({"batch_no": pd.array([a[0] for a in answers], dtype="int32"),
                                                     "request_id": [a[1] for a in answers]}))
         try:
-            _q(self.cur, "mark_batches_sent", id=self.delivery_id)
+            _q(self.cur, "mark_batches_sent", id=self.delivery_id, lo=min(a[0] for a in answers),
+               hi=max(a[0] for a in answers))
         finally:
             self.cur.unregister("accepted")
         if self.first_accepted:

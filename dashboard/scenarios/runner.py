@@ -389,9 +389,9 @@ SENDERS = 8   # step deliveries sent at once, like the worker's sends duty (one 
 
 def send_pending(con, clients=None, *, senders: int = SENDERS) -> list:
     """Run every step delivery not finished yet (this process's, or one a crash left planned),
-    several at once: one delivery's batches go one after another (each waits for LINE's answer and
-    two ledger writes), so only deliveries in parallel come near LINE's 200 requests/s. The
-    process-wide pacer keeps them under it together."""
+    several at once: a step delivery is small (a round's friends at one step), and the engine sends
+    its first batch alone before the rest go on the wire together, so deliveries in parallel keep
+    the pacer busy. The process-wide pacer keeps them under LINE's 200 requests/s together."""
     from concurrent.futures import ThreadPoolExecutor
 
     cur = con.cursor()

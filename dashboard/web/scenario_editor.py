@@ -266,6 +266,16 @@ def _schedule(doc: dict, tz: str, lang: str) -> None:
     st.caption(t("scn.ed.example.def", lang))
 
 
+def _audience_rule(trigger: dict, rules_by_segment: dict) -> dict | None:
+    """Who the scenario reaches, as a rule for the send-time evidence: a segment trigger's segment,
+    a follow trigger's routes; all friends otherwise (None)."""
+    if trigger["type"] == "segment":
+        return rules_by_segment.get(trigger.get("segment"))
+    if trigger["type"] == "follow" and trigger.get("routes"):
+        return {"version": 1, "rule": {"field": "route", "in": list(trigger["routes"])}}
+    return None
+
+
 def panel(con, cur, f, names: list[str], statuses: dict, lang: str) -> None:
     """The editor: pick a scenario (or a new one), edit, check, save."""
     choice = st.selectbox(t("scn.ed.pick", lang), [NEW, *names], key=context.lang_key(f"{P}_pick", lang),
@@ -295,6 +305,9 @@ def panel(con, cur, f, names: list[str], statuses: dict, lang: str) -> None:
         st.error(exc.text(lang), icon=":material/block:")
         return
     _schedule(doc, f.period.tz, lang)
+    from dashboard.web import send_time_ui   # when this audience reacts: evidence for the steps' times
+
+    send_time_ui.compose_panel(f, _audience_rule(doc["trigger"], rules_by_segment), lang)
     status = statuses.get(doc["name"])
     if status == "active":
         st.warning(t("scn.ed.active", lang), icon=":material/pause_circle:")
