@@ -140,3 +140,29 @@ def test_the_editor_in_english_has_no_japanese_labels(demo_copy, monkeypatch):
     at = _open(_page(monkeypatch, demo_copy, "en"))
     labels = [w.label for w in (*at.text_input, *at.radio, *at.checkbox, *at.button) if w.key and w.key.startswith("scn_e")]
     assert labels and not any(any("\u3040" <= ch <= "\u30ff" for ch in label) for label in labels), labels
+
+
+def test_forbidden_terms_refuse_a_save_and_an_activation_warnings_only_show(demo_copy, monkeypatch):
+    doc = editing.blank("禁止語")
+    doc["steps"][0]["messages"] = [{"type": "text", "text": "オンラインカジノのご案内"}]
+    doc["steps"][1]["messages"] = [{"type": "text", "text": "これで治る"}]
+    con = storage.connect(demo_copy)
+    try:
+        with pytest.raises(store.StoreError) as err:
+            store.save(con, doc, "hanako")
+        assert "カジノ" in err.value.text("ja") and "ステップ0" in err.value.text("ja")
+        doc["steps"][0]["messages"] = [{"type": "text", "text": "ようこそ"}]
+        store.save(con, doc, "hanako")                      # a warn-level term alone is shown, not refused
+        monkeypatch.setenv("DASHBOARD_FORBIDDEN_TERMS", "治る:block")
+        with pytest.raises(store.StoreError):               # the terms changed since the save: not activated
+            store.set_status(con, "禁止語", "active", "hanako")
+        assert store.row(con.cursor(), "禁止語")["status"] == "draft"
+    finally:
+        con.close()
+    monkeypatch.delenv("DASHBOARD_FORBIDDEN_TERMS")
+    at = _open(_page(monkeypatch, demo_copy))
+    at.text_input(key="scn_e_name").set_value("禁止語その2").run()
+    at.text_area(key="scn_e_0_msg_0_text").set_value("カジノ").run()
+    at.text_area(key="scn_e_1_msg_0_text").set_value("副作用なし").run()
+    assert any("カジノ" in e.value for e in at.error) and any("副作用なし" in w.value for w in at.warning)
+    assert not any(b.key == "scn_e_save" for b in at.button)

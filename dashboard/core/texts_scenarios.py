@@ -242,4 +242,7 @@ TEXT = {
     "scn.ed.save": {"ja": "シナリオを保存", "en": "Save the scenario"},
     "scn.ed.saved": {"ja": "「{name}」を保存しました（{n}ステップ、状態: {status}）。配信を始めるには状態を「配信中」にしてください。",
                      "en": "Saved “{name}” ({n} steps, status: {status}). To start it, make it active."},
+    "scn.err.forbidden": {"ja": "ステップ{step}に配信禁止の語「{term}」があります（設定 DASHBOARD_FORBIDDEN_TERMS）",
+                          "en": "step {step} contains the forbidden term “{term}” (DASHBOARD_FORBIDDEN_TERMS)"},
+    "scn.ed.warn_term": {"ja": "ステップ{step}: {text}", "en": "Step {step}: {text}"},
 }

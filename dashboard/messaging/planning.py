@@ -165,6 +165,14 @@ def _text_of(messages: list[dict]) -> str:
     return json.dumps(messages, ensure_ascii=False)
 
 
+def term_checks(messages: list[dict]) -> list[Check]:
+    """The forbidden terms (DASHBOARD_FORBIDDEN_TERMS) the messages contain, as checks: `block`
+    ones refuse a send, `warn` ones are shown. Every message that leaves goes through this: a
+    broadcast's plan, a scenario's steps when saved and activated."""
+    text = _text_of(messages)
+    return [Check(level, "forbidden", {"term": term}) for term, level in forbidden_terms() if term and term in text]
+
+
 def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | None = None,
               exclude_rule: dict | None = None, email_hashes: list[str] | None = None,
               send_at: dt.datetime | None = None, frequency_cap: int | None = None,
@@ -202,10 +210,7 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     problems = message_limits.check_messages(messages)
     for p in problems:
         checks.append(limit_check(p["property"], p["message"]))
-    text = _text_of(messages)
-    for term, level in forbidden_terms():
-        if term and term in text:
-            checks.append(Check(level, "forbidden", {"term": term}))
+    checks.extend(term_checks(messages))
     promotions = _promotions_last_7_days(cur)
     if promotions:
         checks.append(Check("warn", "promotions", {"n": promotions}))

@@ -62,11 +62,23 @@ def row(cur, name: str) -> dict:
     return dict(zip(keys, found))
 
 
+def term_checks(scenario: model.Scenario) -> list[tuple[int, planning.Check]]:
+    """(step_no, check) for each forbidden term a step's messages contain (DASHBOARD_FORBIDDEN_TERMS)."""
+    return [(step.step_no, check) for step in scenario.steps for check in planning.term_checks(step.messages)]
+
+
+def _refuse_blocked_terms(scenario: model.Scenario) -> None:
+    for step_no, check in term_checks(scenario):
+        if check.level == "block":
+            raise StoreError("forbidden", step=step_no, term=check.params["term"])
+
+
 def save(con, doc, actor: str, *, now: dt.datetime | None = None) -> model.Scenario:
     """Import a scenario file: a new name makes a draft (or the file's status, but never active —
     activating is its own audited step); an existing name gets the new definition, unless it is
     active (pause it first: friends mid-way would find their steps renumbered)."""
     scenario = model.parse(doc, planning.quiet_hours())
+    _refuse_blocked_terms(scenario)   # the content rules, as for any send: whatever page or command saves
     now = _now(now)
     cur = con.cursor()
     try:
@@ -198,6 +210,8 @@ def set_status(con, name: str, status: str, actor: str, *, now: dt.datetime | No
         if status not in MOVES[info["status"]]:
             raise StoreError("move_archived" if info["status"] == "archived" else "move", status=info["status"],
                              to=" / ".join(MOVES[info["status"]]))
+        if status == "active":   # the terms may have changed since the save
+            _refuse_blocked_terms(scenario)
         done = {"from": info["status"], "to": status, "moved": 0}
         with storage.transaction(cur):
             if info["status"] == "paused" and status == "active":

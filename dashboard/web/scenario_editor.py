@@ -300,9 +300,17 @@ def panel(con, cur, f, names: list[str], statuses: dict, lang: str) -> None:
     for problem in problems:
         st.error(problem, icon=":material/block:")
     try:
-        model.parse(doc, planning.quiet_hours())
+        scenario = model.parse(doc, planning.quiet_hours())
     except model.ScenarioError as exc:
         st.error(exc.text(lang), icon=":material/block:")
+        return
+    from dashboard.scenarios import store
+
+    terms = store.term_checks(scenario)   # the compose page's content rules, per step
+    for step_no, check in terms:
+        show = st.error if check.level == "block" else st.warning
+        show(t("scn.ed.warn_term", lang, step=step_no, text=check.text(lang)), icon=":material/warning:")
+    if any(check.level == "block" for _, check in terms):
         return
     _schedule(doc, f.period.tz, lang)
     from dashboard.web import send_time_ui   # when this audience reacts: evidence for the steps' times
