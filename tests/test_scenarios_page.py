@@ -35,6 +35,8 @@ def test_the_demo_scenarios_show_a_funnel_with_a_real_drop_off(demo_copy, monkey
     funnel = at.dataframe[2].value                # the step where most leave is highlighted (a Styler)
     sent = [int(v.replace(",", "")) for v in funnel.iloc[:, 1]]   # shown as "21,349"
     assert funnel.iloc[0, -1] == "—"                             # nothing before the first step
+    # after the conditional step 2, step 3 is compared with step 1 (every continuing friend passed it)
+    assert not any(str(v).startswith("-") for v in funnel.iloc[:, -1]), list(funnel.iloc[:, -1])
     assert len(sent) == 4 and sent[0] > sent[1] > sent[3] > sent[2]   # step 2 is conditional: fewer get it
     assert any("最も離脱が多いのはステップ" in c.value for c in at.caption)
     assert int(at.metric[0].value.replace(",", "")) > 0           # welcomes answered by reply, for free

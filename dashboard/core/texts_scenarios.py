@@ -68,10 +68,14 @@ TEXT = {
     "scn.preview.pick": {"ja": "プレビューするステップ", "en": "Step to preview"},
     "scn.funnel": {"ja": "ステップごとのファネル", "en": "Funnel per step"},
     "scn.funnel.def": {"ja": "定義: 送信 = そのステップが届いた友だち。反応 = 24時間以内のメッセージ・ポストバック・リッチメニュー・"
-                             "アンケート・計測リンクのクリック。ブロック = 24時間以内のブロック。購入 = 7日以内の購入またはコンバージョン。",
+                             "アンケート・計測リンクのクリック。ブロック = 24時間以内のブロック。購入 = 7日以内の購入またはコンバージョン。"
+                             "減少 = 直前の条件なしステップ（続けている友だちが必ず通るステップ）の送信数と比べて届かなかった割合。"
+                             "条件付きステップでは条件で飛ばされた友だちも含みます。",
                        "en": "Definition: sent = friends the step reached. Reacted = a message, postback, rich-menu tap, "
                              "survey answer or tracked-link click within 24 h. Blocked = a block within 24 h. "
-                             "Converted = a purchase or conversion within 7 days."},
+                             "Converted = a purchase or conversion within 7 days. Drop = the share not reached, against "
+                             "the last earlier step without a condition (one every friend still in the scenario passes); "
+                             "for a conditional step it includes the friends its condition skipped."},
     "scn.funnel.by_route": {"ja": "流入経路ごとに比べる", "en": "Compare by inflow route"},
     "scn.funnel.none": {"ja": "このシナリオはまだ送信していません。", "en": "This scenario has sent nothing yet."},
     "scn.funnel.worst": {"ja": "最も離脱が多いのはステップ{n}です（24時間以内のブロック率 {rate:.1%}）。",

@@ -20,8 +20,23 @@ def table(cur, name: str, *, by_route: bool = False, routes: list[str] | None = 
     for column in ("reacted", "blocked", "converted"):
         frame[f"{column}_rate"] = frame[column] / frame["sent"]
     if not by_route:
-        frame["drop_off"] = 1 - frame["sent"] / frame["sent"].shift(1)
+        frame["drop_off"] = 1 - frame["sent"] / _reference(cur, name, frame)
     return frame
+
+
+def _reference(cur, name: str, frame):
+    """What each step's reach is compared with: the last earlier step without a condition — every
+    friend still in the scenario passed it. After a conditional step (which some skip) the next step
+    is compared with the step before the branch, not with the branch: a drop of -100 % says nothing."""
+    from dashboard.scenarios import store
+
+    conditional = {s.step_no for s in store.load(cur, name).steps if s.condition is not None}
+    out, last = [], None
+    for step_no, sent in zip(frame["step_no"], frame["sent"]):
+        out.append(float("nan") if last is None else last)
+        if int(step_no) not in conditional:
+            last = sent
+    return out
 
 
 def per_step(cur, name: str) -> dict[int, dict]:
