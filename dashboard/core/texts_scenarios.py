@@ -168,7 +168,7 @@ TEXT = {
     "scn.err.unknown": {"ja": "シナリオ「{name}」はありません", "en": "no scenario named '{name}'"},
     "scn.err.active": {"ja": "シナリオ「{name}」は配信中です。ステップを変える前に一時停止してください（途中の友だちのステップ番号がずれるため）",
                        "en": "scenario '{name}' is active: pause it before replacing its steps"},
-    "scn.err.move": {"ja": "この状態（{status}）からは {to} にしか変えられません", "en": "a {status} scenario can become {to}"},
+    "scn.err.move": {"ja": "この状態（{status}）からは {to} にしか変えられません", "en": "a scenario that is {status} can only become {to}"},
     "scn.err.move_archived": {"ja": "アーカイブ済みのシナリオは変えられません（別の名前で読み込んでください）",
                               "en": "an archived scenario cannot change (import it under a new name)"},
     "scn.err.archived": {"ja": "シナリオ「{name}」はアーカイブ済みです", "en": "scenario '{name}' is archived"},

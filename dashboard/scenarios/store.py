@@ -24,6 +24,7 @@ class StoreError(model.ScenarioError):
 
     def __init__(self, code: str, **params):
         super().__init__("scenario", code, **params)
+        self.args = (self.reason,)   # the command line says the reason alone (no place to name)
 
     def text(self, lang: str) -> str:
         return self._reason(lang)
