@@ -26,7 +26,7 @@ run: $(STAMP)
 	DASHBOARD_SINGLE_USER=true DASHBOARD_DB="$(DB)" $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 demo: $(STAMP)
 	$(BIN)/python -m dashboard demo --db "$(DB)" --replace
