@@ -329,6 +329,24 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from dashboard.core import storage
+    from dashboard.warehouse import parquet
+
+    directory = Path(args.parquet) if args.parquet else parquet.target_dir()
+    if directory is None:
+        raise ValueError("give --parquet DIR or set DASHBOARD_PARQUET_DIR")
+    con = storage.connect(args.db, read_only=True)
+    try:
+        done = parquet.export(con, directory)
+    finally:
+        con.close()
+    print(f"{directory}: {done['days_written']:,} of {done['days']:,} days written ({done['events_written']:,} events), "
+          f"{done['days_removed']:,} removed; snapshots: "
+          + ", ".join(f"{table} {rows:,}" for table, rows in done["snapshots"].items()))
+    return 0
+
+
 def cmd_restore(args) -> int:
     from dashboard.core import backup
 
@@ -477,6 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
     q.set_defaults(func=cmd_staff)
 
+    p = sub.add_parser("export", help="the account as Parquet: events by UTC day (only changed days rewritten), "
+                                      "the other tables as snapshots")
+    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
+    p.add_argument("--parquet", default=None, metavar="DIR", help="folder (default: setting DASHBOARD_PARQUET_DIR)")
+    p.set_defaults(func=cmd_export)
     p = sub.add_parser("backup", help="copy the database to a dated file (the running dashboard does this daily)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
     p.add_argument("--dir", default=None, help="folder (default: setting DASHBOARD_BACKUP_DIR)")

@@ -266,12 +266,24 @@ def _checkup(con) -> None:
     alerts.check(con)
 
 
+def _parquet(con):
+    """Issue 17: keep DASHBOARD_PARQUET_DIR up to date (only the days that changed are rewritten)."""
+    from dashboard.warehouse import parquet
+
+    target = parquet.target_dir()
+    if target is None:
+        return "off"
+    parquet.export(con, target)
+    return None
+
+
 DUTIES: dict[str, Duty] = {d.name: d for d in (
     Duty("loader", _load_spool, lambda: float(config.get_int("DASHBOARD_INGEST_INTERVAL_S"))),
     Duty("sends", _sends, lambda: POLL_S),
     Duty("scenarios", _scenarios, lambda: POLL_S),
     Duty("backup", _backup, lambda: BACKUP_CHECK_S),
     Duty("checkup", _checkup, lambda: float(config.get_int("DASHBOARD_ALERT_INTERVAL_S"))),
+    Duty("parquet", _parquet, lambda: float(config.get_int("DASHBOARD_PARQUET_INTERVAL_S"))),
 )}
 _database = Duty("database", lambda con: None, lambda: POLL_S, needs_db=False)
 

@@ -106,6 +106,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_BACKUP_DIR", None,
             "Folder for daily backups of the DuckDB file, made by the running dashboard itself (a consistent "
             "copy while it keeps working); empty = no automatic backups."),
+    Setting("DASHBOARD_PARQUET_DIR", None,
+            "Folder the running dashboard keeps the account in as Parquet (events by UTC day, the other tables as "
+            "snapshots; README: Parquet export), every DASHBOARD_PARQUET_INTERVAL_S; empty = off."),
+    Setting("DASHBOARD_PARQUET_INTERVAL_S", "3600",
+            "Seconds between two Parquet exports of the running dashboard (only days that changed are rewritten)."),
     Setting("DASHBOARD_BACKUP_HOUR", "4",
             "Hour of the day (account time zone) from which the daily backup is made."),
     Setting("DASHBOARD_BACKUP_KEEP", "7",

@@ -607,6 +607,7 @@ TEXT: dict[str, dict[str, str]] = {
     "duty.name.loader": {"ja": "Webhookの取り込み", "en": "Webhook loader"},
     "duty.name.sends": {"ja": "予約・中断した配信", "en": "Scheduled and resumed sends"},
     "duty.name.backup": {"ja": "日次バックアップ", "en": "Daily backup"},
+    "duty.name.parquet": {"ja": "Parquet書き出し", "en": "Parquet export"},
     "duty.state.waiting": {"ja": "未実行", "en": "Not run yet"},
     "duty.state.ok": {"ja": "正常", "en": "OK"},
     "duty.state.failing": {"ja": "失敗（再試行待ち）", "en": "Failing (will retry)"},
