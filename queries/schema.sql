@@ -522,3 +522,16 @@ create table if not exists scenario_segment_members (
     user_key     integer not null,
     primary key (scenario_id, user_key)
 );
+
+-- Saved cross-tab views (issue 15, schema version 9): a name for one cross-tab's choices — rows,
+-- columns, outcome and their parameters; saving and deleting one is audited.
+create table if not exists crosstab_views (
+    view_id     varchar primary key,
+    name        varchar not null unique,
+    rows_dim    varchar not null,      -- dashboard.analytics.crosstab.DIMENSIONS
+    cols_dim    varchar not null,
+    outcome     varchar not null,      -- dashboard.analytics.crosstab.OUTCOMES
+    params      json not null,         -- {"tag_prefix", "attr_key", "scenario", "days", "min_count", "weeks"}
+    created_by  varchar,
+    created_at  timestamptz not null
+);
