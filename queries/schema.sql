@@ -221,6 +221,15 @@ create table if not exists rollup_delivery_route (
     converters_7d         bigint not null
 );
 
+-- Per delivery and friend who reacted within 24 h of the send (issue 15): the first such reaction,
+-- so that "reacted within 2 hours" (the send-time grid) is counted for any audience without
+-- scanning the events.
+create table if not exists rollup_delivery_reactors (
+    delivery_id        varchar not null,
+    user_key           integer not null,
+    first_reaction_at  timestamptz not null
+);
+
 -- Adds (follow events) and blocks (unfollow events) per day (account time zone) and route.
 create table if not exists rollup_daily_route (
     day           date not null,
