@@ -252,3 +252,31 @@ def test_the_cross_tab_page_saves_opens_and_deletes_a_view(demo_copy, monkeypatc
     assert crosstab_views.list_views(con.cursor()).empty
     assert [a for (a,) in con.execute("select action from audit_log where object like 'crosstab_view:%' order by \"at\"")
             .fetchall()] == ["crosstab_view.save", "crosstab_view.delete"]
+
+
+def test_the_command_line_answers_like_the_page_by_options_scenario_name_or_saved_view(demo_copy, capsys):
+    import json
+
+    from dashboard.__main__ import main
+    from dashboard.access.roles import User
+    from dashboard.analytics import crosstab_views
+
+    con = storage.connect(demo_copy)
+    scenario = crosstab.scenarios(con.cursor())[0]
+    crosstab_views.save(con, User("op", "operator", "local"), "ステップ × 経路",
+                        dict(rows="scenario", cols="route", outcome="following", scenario=scenario["scenario_id"],
+                             weeks=13))
+    want = crosstab.cells(con.cursor(), Period.from_dates(dt.date(2026, 8, 26), dt.date(2026, 11, 24)), [],
+                          rows="scenario", cols="route", outcome="following", scenario=scenario["scenario_id"])
+    con.close()
+    db = str(demo_copy)
+    assert main(["crosstab", "--view", "ステップ × 経路", "--end", "2026-11-24", "--db", db, "--format", "json"]) == 0
+    by_view = json.loads(capsys.readouterr().out)
+    assert (by_view["start"], by_view["rows"]) == ("2026-08-26", "scenario")          # 13 weeks to --end
+    assert [(c["row_value"], c["col_value"], c["friends"], c["hits"]) for c in by_view["cells"]] == \
+        list(zip(want["row_value"], want["col_value"], want["friends"], want["hits"]))
+    assert main(["crosstab", "--rows", "scenario", "--cols", "route", "--outcome", "following", "--scenario",
+                 scenario["name"], "--start", "2026-08-26", "--end", "2026-11-24", "--db", db]) == 0
+    assert capsys.readouterr().out.count("\n") == len(want) + 1                      # CSV: a header and the cells
+    assert main(["crosstab", "--view", "nope", "--db", db]) == 1
+    assert main(["crosstab", "--rows", "route", "--db", db]) == 1                   # no outcome, no view
