@@ -11,7 +11,7 @@ import platform
 
 import duckdb
 
-from dashboard.analytics import crosstab, send_time
+from dashboard.analytics import crosstab, rollups, send_time
 from dashboard.audience import friend
 from dashboard.core import storage
 from bench.pages import _median_ms, _period, default_period
@@ -29,6 +29,10 @@ def bench_friend_pages(db: str, repeat: int = 5) -> str:
     con = storage.connect(db, read_only=True)
     try:
         cur = con.cursor()
+        stale = rollups.outdated(cur)
+        if stale:   # e.g. rollup_delivery_reactors (issue 15) in a file built before it
+            raise SystemExit(f"{db}: rollups {', '.join(stale)} missing or outdated; open the file once read-write "
+                             "(python -m dashboard ingest --db PATH, or the dashboard) to rebuild them")
         period = _period(default_period(cur), WEEKS)
         rows = []
         keys = [1, 250_000, 500_000, 750_000]
@@ -44,6 +48,7 @@ def bench_friend_pages(db: str, repeat: int = 5) -> str:
             rows.append(("friend", f"friend {key}: card, tags, timeline only", ms))
         ms, _ = _median_ms(lambda: friend.search(cur, "nobody@example.jp"), repeat)
         rows.append(("friend", "search by e-mail address (hash)", ms))
+        scenario = next(iter(crosstab.scenarios(cur)), None)
         for label, kwargs in (("route × interest, blocked within 30 days (page default)",
                                dict(rows="route", cols="interest", outcome="blocked_30d")),
                               ("tag interest: × route, reacted in the period",
@@ -51,7 +56,10 @@ def bench_friend_pages(db: str, repeat: int = 5) -> str:
                               ("add month × CRM orders, purchased within 30 days",
                                dict(rows="add_month", cols="crm", outcome="purchased")),
                               ("attribute crm_rank × genre, still following",
-                               dict(rows="attribute", cols="genre", outcome="following", attr_key="crm_rank"))):
+                               dict(rows="attribute", cols="genre", outcome="following", attr_key="crm_rank")),
+                              *((("scenario step reached × route, blocked within 30 days",
+                                  dict(rows="scenario", cols="route", outcome="blocked_30d",
+                                       scenario=scenario["scenario_id"])),) if scenario else ())):
             ms, frame = _median_ms(lambda: crosstab.cells(cur, period, [], **kwargs), repeat)
             rows.append(("crosstab", f"{label} ({int(frame['friends'].sum()):,} friend-cells)", ms))
         ms, grid = _median_ms(lambda: send_time.grid(cur, period), repeat)

@@ -120,23 +120,38 @@ def cmd_friend(args) -> int:
 
 
 def cmd_crosstab(args) -> int:
-    """Two dimensions against one outcome (the cross-tab page's own function), as CSV or JSON."""
-    from dashboard.analytics import crosstab, metrics
+    """Two dimensions against one outcome (the cross-tab page's own function), as CSV or JSON; or a
+    saved view's choices (--view NAME) with its history (weeks to --end)."""
+    from dashboard.analytics import crosstab, crosstab_views, metrics
     from dashboard.core import config, csv_safe, storage
 
     end = args.end or dt.datetime.now(metrics.ZoneInfo(config.timezone())).date()
-    start = args.start or end - dt.timedelta(days=27)
     con = storage.connect(args.db, read_only=True)
     try:
-        frame = crosstab.cells(con.cursor(), metrics.Period.from_dates(start, end), args.route or [],
-                               rows=args.rows, cols=args.cols, outcome=args.outcome, tag_prefix=args.tag_prefix,
-                               attr_key=args.attr_key, days=args.days, min_count=args.min_count)
+        cur = con.cursor()
+        if args.view:
+            try:
+                view = crosstab_views.get(cur, name=args.view)
+            except crosstab_views.ViewError:
+                raise ValueError(f"no saved cross-tab view named {args.view!r}") from None
+            choice = {k: view[k] for k in ("rows", "cols", "outcome", "tag_prefix", "attr_key", "scenario", "days",
+                                           "min_count")}
+            weeks = int(view["weeks"]) or 4
+            start = args.start or end - dt.timedelta(days=7 * weeks - 1)
+        else:
+            if not (args.rows and args.cols and args.outcome):
+                raise ValueError("give --rows, --cols and --outcome, or --view NAME")
+            scenario = crosstab.scenario_id(cur, args.scenario) if args.scenario else ""
+            choice = dict(rows=args.rows, cols=args.cols, outcome=args.outcome, tag_prefix=args.tag_prefix,
+                          attr_key=args.attr_key, scenario=scenario, days=args.days, min_count=args.min_count)
+            start = args.start or end - dt.timedelta(days=27)
+        frame = crosstab.cells(cur, metrics.Period.from_dates(start, end), args.route or [], **choice)
     finally:
         con.close()
     if args.format == "json":
-        print(json.dumps({"rows": args.rows, "cols": args.cols, "outcome": args.outcome, "start": start.isoformat(),
-                          "end": end.isoformat(), "cells": frame.to_dict(orient="records")}, ensure_ascii=False,
-                         indent=1, default=str))
+        print(json.dumps({**{k: choice[k] for k in ("rows", "cols", "outcome")}, "view": args.view,
+                          "start": start.isoformat(), "end": end.isoformat(), "cells": frame.to_dict(orient="records")},
+                         ensure_ascii=False, indent=1, default=str))
     else:
         sys.stdout.write(csv_safe.to_csv(frame))
     return 0
@@ -446,9 +461,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("crosstab", help="friends added in a period: two dimensions against an outcome (the page)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
-    p.add_argument("--rows", required=True, choices=("route", "tag", "attribute", "add_month", "interest", "genre", "crm"))
-    p.add_argument("--cols", required=True, choices=("route", "tag", "attribute", "add_month", "interest", "genre", "crm"))
-    p.add_argument("--outcome", required=True, choices=("blocked_30d", "reacted", "purchased", "following"))
+    dims = ("route", "tag", "attribute", "add_month", "interest", "genre", "crm", "scenario")  # crosstab.DIMENSIONS
+    p.add_argument("--rows", choices=dims, help="the rows' dimension (or --view)")
+    p.add_argument("--cols", choices=dims, help="the columns' dimension (or --view)")
+    p.add_argument("--outcome", choices=("blocked_30d", "reacted", "purchased", "following"), help="(or --view)")
+    p.add_argument("--view", help="a saved cross-tab view's name: its choices and history instead of the options")
+    p.add_argument("--scenario", default="", help="for --rows/--cols scenario: the step scenario (name or ID)")
     p.add_argument("--start", type=_date, help="first day of adds (default: 27 days before --end)")
     p.add_argument("--end", type=_date, help="last day of adds, inclusive (default: today, account time zone)")
     p.add_argument("--route", action="append", help="only friends of this inflow route (repeatable)")

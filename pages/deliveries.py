@@ -36,7 +36,8 @@ else:
     if opened:
         cur = ui.cursor(f.db)
         try:
-            delivery_view.detail_view(delivery_detail.detail(cur, opened), f.lang, f.period.tz)
+            delivery_view.detail_view(delivery_detail.detail(cur, opened), f.lang, f.period.tz,
+                                      see_ids=ui.allowed("see_user_ids"))
         finally:
             cur.close()
 

@@ -19,6 +19,13 @@ try:
         profile = found["profile"]
         names = ui.route_names(f)
         friend_ui.card(profile, names, f.period.tz, f.lang, see_ids)
+        st.subheader(t("fr.scn", f.lang))
+        if found["scenarios"].empty:
+            st.caption(t("fr.scn.none", f.lang))
+        else:
+            ui.definition(t("fr.scn.def", f.lang))
+            st.dataframe(friend_ui.scenarios_frame(found["scenarios"], f.period.tz, f.lang), hide_index=True,
+                         key="fr_scenarios", width="stretch")
         st.subheader(t("fr.timeline", f.lang))
         ui.definition(t("fr.timeline.def", f.lang))
         shown = friend_ui.timeline_frame(found["timeline"], f.period.tz, f.lang, names)

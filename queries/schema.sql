@@ -221,6 +221,15 @@ create table if not exists rollup_delivery_route (
     converters_7d         bigint not null
 );
 
+-- Per delivery and friend who reacted within 24 h of the send (issue 15): the first such reaction,
+-- so that "reacted within 2 hours" (the send-time grid) is counted for any audience without
+-- scanning the events.
+create table if not exists rollup_delivery_reactors (
+    delivery_id        varchar not null,
+    user_key           integer not null,
+    first_reaction_at  timestamptz not null
+);
+
 -- Adds (follow events) and blocks (unfollow events) per day (account time zone) and route.
 create table if not exists rollup_daily_route (
     day           date not null,
@@ -521,4 +530,17 @@ create table if not exists scenario_segment_members (
     scenario_id  varchar not null,
     user_key     integer not null,
     primary key (scenario_id, user_key)
+);
+
+-- Saved cross-tab views (issue 15, schema version 9): a name for one cross-tab's choices — rows,
+-- columns, outcome and their parameters; saving and deleting one is audited.
+create table if not exists crosstab_views (
+    view_id     varchar primary key,
+    name        varchar not null unique,
+    rows_dim    varchar not null,      -- dashboard.analytics.crosstab.DIMENSIONS
+    cols_dim    varchar not null,
+    outcome     varchar not null,      -- dashboard.analytics.crosstab.OUTCOMES
+    params      json not null,         -- {"tag_prefix", "attr_key", "scenario", "days", "min_count", "weeks"}
+    created_by  varchar,
+    created_at  timestamptz not null
 );

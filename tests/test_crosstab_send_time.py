@@ -59,8 +59,9 @@ def test_blocked_within_30_days_by_route_and_interest_equals_a_plain_count(demo)
 
 def test_reacted_in_the_period_by_tag_and_route_equals_a_plain_count(demo):
     friends = _friends(demo).set_index("user_key")
+    added = friends["followed_at"].to_dict()   # reactions in the period after the add (the definition)
     reacted = {k for k, t, at in demo.execute("select user_key, type, occurred_at from events").fetchall()
-               if t in REACTION_TYPES and PERIOD.start <= at < PERIOD.end}
+               if t in REACTION_TYPES and PERIOD.start <= at < PERIOD.end and k in added and at >= added[k]}
     tags = demo.execute("select user_key, tag from friend_tags where starts_with(tag, 'interest:')").fetchall()
     by_friend: dict[int, list[str]] = {}
     for key, tag in tags:
@@ -165,3 +166,117 @@ def test_best_windows_on_the_demo_rank_by_the_lower_bound(demo):
                          "and kind not in ('test', 'single', 'reply') "
                          "and sent_at >= $s and sent_at < $e", {"s": PERIOD.start, "e": PERIOD.end}).fetchone()[0]
     assert grid["deliveries"].sum() == total
+
+
+# ---- the scenario step reached, saved views ----------------------------------------------------
+
+def test_the_scenario_step_reached_equals_a_plain_count(demo):
+    scenario = crosstab.scenarios(demo)[0]
+    friends = _friends(demo).set_index("user_key")
+    enrolled = {k: (status, step) for k, status, step in demo.execute(
+        "select user_key, status, step_no from scenario_enrolments where scenario_id = $s",
+        {"s": scenario["scenario_id"]}).fetchall()}
+    assert enrolled, "the demo enrols friends in its scenarios"
+    want = Counter()
+    for key, row in friends.iterrows():
+        status, step = enrolled.get(key, (None, None))
+        value = (crosstab.NONE if status is None else str(step) if status == "completed"
+                 else crosstab.ENROLLED if step == 0 else str(step - 1))
+        want[(value, row.route)] += 1
+        want[("hit", value, row.route)] += bool(row.is_following)
+    got = crosstab.cells(demo, PERIOD, rows="scenario", cols="route", outcome="following",
+                         scenario=scenario["scenario_id"])
+    assert {(r, c): (n, h) for r, c, n, h in zip(got["row_value"], got["col_value"], got["friends"], got["hits"])} \
+        == {k: (n, want[("hit", *k)]) for k, n in want.items() if k[0] != "hit"}
+    assert len(set(got["row_value"]) - {crosstab.NONE}) >= 2       # friends at different steps
+    with pytest.raises(crosstab.CrosstabError):                   # rules have no scenario condition
+        crosstab.cell_rule("scenario", "0", "route", "coupon_ad")
+    with pytest.raises(crosstab.CrosstabError):
+        crosstab.cells(demo, PERIOD, rows="scenario", cols="route", outcome="following")   # which scenario?
+
+
+def test_saved_views_need_an_operator_are_audited_and_open_the_same_choices(tmp_path):
+    from dashboard.access.roles import PermissionDenied, User
+    from dashboard.analytics import crosstab_views
+
+    con = storage.connect(tmp_path / "views.duckdb")
+    operator, viewer = User("op", "operator", "local"), User("vi", "viewer", "local")
+    choice = dict(rows="tag", cols="crm", outcome="purchased", tag_prefix="interest:", attr_key="ignored",
+                  days=14, min_count=50, weeks=13)
+    with pytest.raises(PermissionDenied):
+        crosstab_views.save(con, viewer, "肌荒れ × CRM", choice)
+    view_id = crosstab_views.save(con, operator, "肌荒れ × CRM", choice)
+    with pytest.raises(crosstab_views.ViewError) as taken:
+        crosstab_views.save(con, operator, "肌荒れ × CRM", choice)
+    assert taken.value.code == "name_taken"
+    with pytest.raises(crosstab.CrosstabError):
+        crosstab_views.save(con, operator, "bad", {**choice, "rows": "opened"})
+    opened = crosstab_views.get(con.cursor(), name="肌荒れ × CRM")
+    assert {k: opened[k] for k in choice} == {**choice, "attr_key": ""}   # a key no axis uses is not kept
+    with pytest.raises(PermissionDenied):
+        crosstab_views.delete(con, viewer, view_id)
+    crosstab_views.delete(con, operator, view_id)
+    assert crosstab_views.list_views(con.cursor()).empty
+    log = con.execute("select actor, action, object from audit_log order by \"at\"").fetchall()
+    assert log == [("op", "crosstab_view.save", f"crosstab_view:{view_id}"),
+                   ("op", "crosstab_view.delete", f"crosstab_view:{view_id}")]
+    con.close()
+
+
+def test_the_cross_tab_page_saves_opens_and_deletes_a_view(demo_copy, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.analytics import crosstab_views
+    from dashboard.core.config import ROOT
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    monkeypatch.setenv("DASHBOARD_SINGLE_USER", "true")
+    at = AppTest.from_file(str(ROOT / "dashboard" / "web" / "navigation.py"), default_timeout=90)
+    at.run()
+    at.switch_page("../../pages/crosstab.py").run()
+    at.selectbox(key="ct_rows.ja").set_value("scenario").run()
+    at.selectbox(key="ct_outcome.ja").set_value("following").run()
+    assert not at.exception, at.exception
+    at.text_input(key="ct_view_name").input("ステップ × 関心度").run()
+    at.button(key="ct_view_save").click().run()
+    assert not at.exception, at.exception
+    assert any("保存しました" in s.value for s in at.success)
+    at.selectbox(key="ct_rows.ja").set_value("route").run()
+    at.button(key="ct_view_open").click().run()
+    assert at.selectbox(key="ct_rows.ja").value == "scenario" and at.selectbox(key="ct_outcome.ja").value == "following"
+    assert at.dataframe and len(at.dataframe[0].value) > 0
+    at.checkbox(key="ct_view_delete_sure").check().run()
+    at.button(key="ct_view_delete").click().run()
+    assert not at.exception, at.exception
+    con = storage.connect(demo_copy)   # the app's own connection's configuration: this process holds the file
+    assert crosstab_views.list_views(con.cursor()).empty
+    assert [a for (a,) in con.execute("select action from audit_log where object like 'crosstab_view:%' order by \"at\"")
+            .fetchall()] == ["crosstab_view.save", "crosstab_view.delete"]
+
+
+def test_the_command_line_answers_like_the_page_by_options_scenario_name_or_saved_view(demo_copy, capsys):
+    import json
+
+    from dashboard.__main__ import main
+    from dashboard.access.roles import User
+    from dashboard.analytics import crosstab_views
+
+    con = storage.connect(demo_copy)
+    scenario = crosstab.scenarios(con.cursor())[0]
+    crosstab_views.save(con, User("op", "operator", "local"), "ステップ × 経路",
+                        dict(rows="scenario", cols="route", outcome="following", scenario=scenario["scenario_id"],
+                             weeks=13))
+    want = crosstab.cells(con.cursor(), Period.from_dates(dt.date(2026, 8, 26), dt.date(2026, 11, 24)), [],
+                          rows="scenario", cols="route", outcome="following", scenario=scenario["scenario_id"])
+    con.close()
+    db = str(demo_copy)
+    assert main(["crosstab", "--view", "ステップ × 経路", "--end", "2026-11-24", "--db", db, "--format", "json"]) == 0
+    by_view = json.loads(capsys.readouterr().out)
+    assert (by_view["start"], by_view["rows"]) == ("2026-08-26", "scenario")          # 13 weeks to --end
+    assert [(c["row_value"], c["col_value"], c["friends"], c["hits"]) for c in by_view["cells"]] == \
+        list(zip(want["row_value"], want["col_value"], want["friends"], want["hits"]))
+    assert main(["crosstab", "--rows", "scenario", "--cols", "route", "--outcome", "following", "--scenario",
+                 scenario["name"], "--start", "2026-08-26", "--end", "2026-11-24", "--db", db]) == 0
+    assert capsys.readouterr().out.count("\n") == len(want) + 1                      # CSV: a header and the cells
+    assert main(["crosstab", "--view", "nope", "--db", db]) == 1
+    assert main(["crosstab", "--rows", "route", "--db", db]) == 1                   # no outcome, no view

@@ -71,6 +71,59 @@ def test_the_timeline_reads_back_every_known_event_in_order(story):
         ("Aoi", "parcel_qr", "C001", True)
 
 
+def _sent(j: Journeys, who, delivery_id: str, kind: str, when: str, text: str, status: str = "sent") -> None:
+    """A delivery of `kind` with its message, and (unless a broadcast, which has no ledger) the friend's
+    ledger row with `status`."""
+    moment = j.at(when)
+    j.con.execute("insert into deliveries (delivery_id, kind, title, status, planned_count, sent_count, messages, "
+                  "created_at, sent_at) values ($d, $kind, $d, 'sent', 1, 1, $m, $t, $t)",
+                  {"d": delivery_id, "kind": kind, "m": json.dumps([{"type": "text", "text": text}]), "t": moment})
+    if kind != "broadcast":
+        j.con.execute("insert into delivery_recipients (delivery_id, user_id, user_key, batch_no, retry_key, status, "
+                      "sent_at, error) values ($d, $u, $k, 0, $d, $s, $t, $e)",
+                      {"d": delivery_id, "u": who.user_id, "k": who.key, "s": status, "e": "400 bad" if status ==
+                       "failed" else None, "t": moment if status == "sent" else None})
+    j._dirty = True
+
+
+def test_every_kind_of_message_and_the_scenarios_show_with_content_status_and_next_step(story):
+    from dashboard.web import friend_ui
+
+    j, aoi = story
+    _sent(j, aoi, "B1", "broadcast", "2026-03-13 12:00", "週末セール")
+    _sent(j, aoi, "S1", "step", "2026-03-13 13:00", "ようこそ！")
+    _sent(j, aoi, "T1", "test", "2026-03-13 14:00", "テストです")
+    _sent(j, aoi, "R1", "reply", "2026-03-13 15:00", "承知しました", status="failed")
+    _sent(j, aoi, "P1", "single", "2026-03-13 16:00", "ご案内", status="planned")
+    j.con.execute("insert into scenarios (scenario_id, name, \"trigger\", status, settings, created_at) values "
+                  "('sc1', 'ようこそ', '{\"type\": \"follow\"}', 'active', '{}', $t), "
+                  "('sc2', '休眠', '{\"type\": \"manual\"}', 'active', '{}', $t)", {"t": j.at("2026-03-01 00:00")})
+    j.con.execute("insert into scenario_steps values ('sc1', 0, 'welcome', '{}', '[]', null), "
+                  "('sc1', 1, '使い方', '{}', '[]', null), ('sc2', 0, null, '{}', '[]', null)")
+    j.con.execute("insert into scenario_enrolments (scenario_id, user_id, user_key, step_no, status, next_due_at, "
+                  "enrolled_at, last_sent_at, exited_at, exit_reason) values "
+                  "('sc1', $u, $k, 1, 'active', $due, $t0, $t1, null, null), "
+                  "('sc2', $u, $k, 0, 'exited', null, $t0, null, $t2, 'blocked')",
+                  {"u": aoi.user_id, "k": aoi.key, "due": j.at("2026-03-14 12:00"), "t0": j.at("2026-03-12 19:00"),
+                   "t1": j.at("2026-03-13 13:00"), "t2": j.at("2026-03-13 17:00")})
+    found = friend.story(j.cursor(), aoi.key)
+    line = found["timeline"]
+    sent = line[line["source"].isin(["sent", "broadcast"])].set_index("delivery_id")
+    assert {d: (sent.loc[d, "kind"], sent.loc[d, "content"], sent.loc[d, "status"]) for d in ("B1", "S1", "T1", "R1", "P1")} \
+        == {"B1": ("broadcast", "週末セール", "sent"), "S1": ("step", "ようこそ！", "sent"), "T1": ("test", "テストです", "sent"),
+            "R1": ("reply", "承知しました", "failed"), "P1": ("single", "ご案内", "planned")}
+    changes = [(k, d, s if isinstance(s, str) else None)
+               for k, d, s in line[line["source"] == "scenario"][["kind", "detail", "status"]].values.tolist()]
+    assert changes == [("enrolled", "ようこそ", None), ("enrolled", "休眠", None), ("exited", "休眠", "blocked")]
+    shown = friend_ui.scenarios_frame(found["scenarios"], "Asia/Tokyo", "ja")
+    ahead = shown[shown["シナリオ"] == "ようこそ"].iloc[0]
+    assert (ahead["状態"], ahead["次のステップ"], ahead["予定日時"]) == ("進行中", "#1 使い方（全2ステップ）", "2026-03-14 12:00")
+    assert shown[shown["シナリオ"] == "休眠"].iloc[0]["状態"] == "途中で終了（ブロックしたため）"
+    words = friend_ui.timeline_frame(line, "Asia/Tokyo", "en")
+    assert {"Received a message (Test send)", "Left a step scenario"} <= set(words["What"])
+    assert "Failed" in set(words["Delivery status"])
+
+
 def test_find_by_name_part_of_the_id_customer_id_and_email_hash(story):
     j, aoi = story
     cur = j.cursor()

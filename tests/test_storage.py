@@ -93,6 +93,8 @@ def test_real_version_one_database_is_upgraded(tmp_path):
     assert con.execute("select count(*) from scenario_enrolments").fetchone()[0] == 0
     assert {"reply_token", "via"} <= {r[0] for r in con.execute("select column_name from information_schema.columns "
                                                                 "where table_name = 'delivery_recipients'").fetchall()}
+    # 009 (issue 15): saved cross-tab views
+    assert con.execute("select count(*) from crosstab_views").fetchone()[0] == 0
 
 
 def test_older_database_is_upgraded_step_by_step(tmp_path):

@@ -10,11 +10,13 @@ from dashboard.analytics import metrics
 from dashboard.core import queries
 
 queries.require("deliveries/detail_head", "deliveries/detail_batches", "deliveries/detail_stats",
-                "deliveries/detail_after")
+                "deliveries/detail_after", "deliveries/detail_recipients")
+RECIPIENTS_SHOWN = 200   # the detail lists this many recipients (not delivered first), each linked to the friend page
 
 
 def detail(cur, delivery_id: str) -> dict | None:
-    """{"head": {...}, "messages": [...], "batches", "stats", "after": DataFrames}; None if unknown."""
+    """{"head": {...}, "messages": [...], "batches", "stats", "after", "recipients": DataFrames}; None if
+    unknown. "recipients": the first RECIPIENTS_SHOWN ledger rows, not delivered first."""
     head = queries.run(cur, "deliveries/detail_head", delivery_id=delivery_id)
     if head.empty:
         return None
@@ -30,6 +32,8 @@ def detail(cur, delivery_id: str) -> dict | None:
         "stats": queries.run(cur, "deliveries/detail_stats", delivery_id=delivery_id),
         "after": queries.run(cur, "deliveries/detail_after", delivery_id=delivery_id,
                              reaction_types=metrics.REACTION_TYPES),
+        "recipients": queries.run(cur, "deliveries/detail_recipients", delivery_id=delivery_id,
+                                  limit=RECIPIENTS_SHOWN),
     }
 
 

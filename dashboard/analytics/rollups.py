@@ -21,6 +21,7 @@ ROLLUPS = (
     ("rollup_friend_firsts", "rollups/friend_firsts"),
     ("rollup_active_spells", "rollups/active_spells"),
     ("rollup_delivery_route", "rollups/delivery_route"),
+    ("rollup_delivery_reactors", "rollups/delivery_reactors"),
     ("rollup_richmenu_daily", "rollups/richmenu_daily"),
     ("rollup_daily_route", "rollups/daily_route"),
     ("rollup_friend_activity", "rollups/friend_activity"),
@@ -136,7 +137,7 @@ def state(cur) -> dict | None:
 #                  touched (a reaction counts for 24 h after a send, a purchase for 7 days).
 PER_FRIEND = ("rollup_friend_firsts", "rollup_active_spells", "rollup_friend_activity")
 PER_DAY = ("rollup_daily_route", "rollup_richmenu_daily")
-PER_DELIVERY = ("rollup_delivery_route",)
+PER_DELIVERY = ("rollup_delivery_route", "rollup_delivery_reactors")
 ACTIVITY_MAX_AGE = dt.timedelta(hours=1)   # friend_activity is rebuilt whole when its as_of is older
 _lock = threading.RLock()                   # one writer of the rollups per process
 

@@ -4,7 +4,8 @@ behind each cell; and the best windows with that evidence — or "not enough dat
 the truth. The page, the compose page and the tests call these functions.
 
 rate = recipients who reacted within 2 hours of the delivery (a per-user reaction attributed to it)
-÷ recipients. Windows are ranked by the lower end of the 95 % Wilson interval, so a cell of three
+÷ recipients. Reactions come from rollup_delivery_reactors (each friend's first reaction within 24
+hours of a delivery), so neither grid scans the events (README "Performance"). Windows are ranked by the lower end of the 95 % Wilson interval, so a cell of three
 lucky recipients does not beat a cell of thousands.
 """
 from __future__ import annotations
@@ -13,10 +14,10 @@ import pandas as pd
 
 from dashboard.analytics.crosstab import wilson
 from dashboard.analytics.metrics import Period
-from dashboard.audience import rules, running
+from dashboard.audience import running
 from dashboard.core import queries
 
-queries.require("send_time/grid")
+queries.require("send_time/grid_all", "send_time/grid_audience")
 
 MIN_DELIVERIES = 2      # a window needs at least this many deliveries behind it
 MIN_RECIPIENTS = 100    # … and this many messages received
@@ -30,10 +31,10 @@ def grid(cur, period: Period, routes=None, *, rule: dict | None = None) -> pd.Da
     if rule is None and routes:
         rule = {"version": 1, "rule": {"field": "route", "in": list(routes)}}
     if rule is None:
-        cur.execute(*rules.empty(running.MEMBERS_TABLE))
+        frame = queries.run(cur, "send_time/grid_all", **period.params())
     else:
         cur.execute(*running.compile_now(cur, rule).into(running.MEMBERS_TABLE))
-    frame = queries.run(cur, "send_time/grid", all=rule is None, **period.params())
+        frame = queries.run(cur, "send_time/grid_audience", **period.params())
     frame = frame.astype({"weekday": int, "hour": int, "deliveries": int, "recipients": int, "reactors": int})
     frame["rate"] = frame["reactors"] / frame["recipients"].where(frame["recipients"] > 0)
     bounds = [wilson(k, n) for k, n in zip(frame["reactors"], frame["recipients"])]

@@ -17,7 +17,7 @@ from dashboard.audience.running import mask_user_id
 from dashboard.core import audit, queries, storage
 from dashboard.intake.csv_values import email_hash
 
-_QUERIES = ("search", "profile", "by_user_id", "timeline", "tags", "tag_add", "tag_remove", "last_message",
+_QUERIES = ("search", "search_email", "enrolments", "profile", "by_user_id", "timeline", "tags", "tag_add", "tag_remove", "last_message",
             "replied_since")
 queries.require(*(f"friend/{name}" for name in _QUERIES))
 
@@ -35,15 +35,17 @@ class FriendError(ValueError):
 
 def search(cur, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     """Friends whose display name or customer ID contains `text`, whose user ID contains it (4
-    characters or more), or who are the CRM customer with that e-mail address (by its hash)."""
+    characters or more), or — when `text` is an e-mail address — who are the CRM customer with that
+    address (matched by its hash: the address itself is never stored)."""
     text = (text or "").strip()
-    hashed = None
     if "@" in text:
         try:
             hashed = email_hash(text)
-        except Exception:  # noqa: BLE001 — not an address after all: searched as text only
+        except Exception:  # noqa: BLE001 — not an address after all: searched as text
             hashed = None
-    return queries.run(cur, "friend/search", q=text, email_hash=hashed, limit=limit)
+        if hashed:
+            return queries.run(cur, "friend/search_email", email_hash=hashed, limit=limit)
+    return queries.run(cur, "friend/search", q=text, limit=limit)
 
 
 def key_of(cur, user_id: str) -> int | None:
@@ -89,12 +91,20 @@ def timeline(cur, user_key: int) -> pd.DataFrame:
     return frame.drop(columns=["messages", "ref"])
 
 
+def enrolments(cur, user_key: int) -> pd.DataFrame:
+    """The friend's step scenarios: scenario, scenario_status, status (active, completed, exited),
+    step_no (next to send; the last once completed), step_name, steps, next_due_at (UTC), enrolled_at,
+    last_sent_at, exited_at, exit_reason."""
+    return queries.run(cur, "friend/enrolments", user_key=int(user_key))
+
+
 def tags(cur, user_id: str) -> pd.DataFrame:
     return queries.run(cur, "friend/tags", user_id=user_id)
 
 
 def story(cur, user_key: int, *, mask: bool = False) -> dict | None:
-    """The card, the tags and the timeline; `mask` hides most of the LINE user ID (viewers)."""
+    """The card, the tags, the step scenarios and the timeline; `mask` hides most of the LINE user ID
+    (viewers)."""
     card = profile(cur, user_key)
     if card is None:
         return None
@@ -104,7 +114,7 @@ def story(cur, user_key: int, *, mask: bool = False) -> dict | None:
                             "origin": mine["kind"].tolist()}).sort_values("tag", ignore_index=True)
     if mask:
         card["user_id"] = mask_user_id(card["user_id"])
-    return {"profile": card, "tags": current, "timeline": events}
+    return {"profile": card, "tags": current, "scenarios": enrolments(cur, user_key), "timeline": events}
 
 
 def as_json(found: dict) -> str:
@@ -121,7 +131,8 @@ def as_json(found: dict) -> str:
                  for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
     return json.dumps({"profile": {k: plain(v) for k, v in found["profile"].items()},
-                       "tags": rows(found["tags"]), "timeline": rows(found["timeline"])},
+                       "tags": rows(found["tags"]), "scenarios": rows(found.get("scenarios", pd.DataFrame())),
+                       "timeline": rows(found["timeline"])},
                       ensure_ascii=False, indent=1, default=str)
 
 

@@ -1,22 +1,43 @@
 """The cross-tab page's widgets and its heatmap: pick two dimensions and an outcome, see each cell's
-rate, count and 95 % interval (cells below the minimum count greyed, saying so), download it, and
-open a cell as a segment on the Segments page."""
+rate, count and 95 % interval (cells below the minimum count greyed, saying so), download it, open a
+cell as a segment on the Segments page, and save, open or delete the choices as a named view (the
+checks and the audit are dashboard/analytics/crosstab_views.py's)."""
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.analytics import crosstab
+from dashboard.access import roles
+from dashboard.analytics import crosstab, crosstab_views
 from dashboard.audience import rules
 from dashboard.core.i18n import route_label, t
 from dashboard.web.charts import GREY, _layout
 from dashboard.web.context import lang_key
 
 
-def controls(lang: str, options: dict) -> dict | None:
-    """The choices as keyword arguments of crosstab.cells, or None when they cannot be used yet."""
-    dims = list(crosstab.DIMENSIONS)
+def _keys(lang: str) -> dict[str, str]:
+    """The widgets' session keys, by the choice they hold (a saved view is opened through them)."""
+    return {"rows": lang_key("ct_rows", lang), "cols": lang_key("ct_cols", lang),
+            "outcome": lang_key("ct_outcome", lang), "scenario": lang_key("ct_scenario", lang),
+            "tag_prefix": "ct_tag_prefix", "attr_key": "ct_attr_key", "days": "ct_days", "min_count": "ct_min",
+            "weeks": "ct_window"}
+
+
+def open_pending(lang: str) -> None:
+    """Before the widgets exist: a view picked in the last run puts its choices into them."""
+    view = st.session_state.pop("ct_open_view", None)
+    if view:
+        for name, key in _keys(lang).items():
+            if view.get(name) not in (None, ""):
+                st.session_state[key] = view[name]
+
+
+def controls(lang: str, options: dict, scenarios: list[dict] | None = None) -> dict | None:
+    """The choices as keyword arguments of crosstab.cells, or None when they cannot be used yet.
+    `scenarios`: crosstab.scenarios() — the scenario dimension is offered when there is one."""
+    scenarios = scenarios or []
+    dims = [d for d in crosstab.DIMENSIONS if d != "scenario" or scenarios]
     a, b, c = st.columns(3)
     rows = a.selectbox(t("fr.ct.rows", lang), dims, key=lang_key("ct_rows", lang), format_func=lambda d: t(f"fr.ct.dim.{d}", lang))
     cols = b.selectbox(t("fr.ct.cols", lang), dims, index=dims.index("interest"), key=lang_key("ct_cols", lang),
@@ -28,6 +49,9 @@ def controls(lang: str, options: dict) -> dict | None:
                               value=_common_prefix(options.get("tag") or [])) if "tag" in (rows, cols) else ""
     attr_key = (e.selectbox(t("fr.ct.attr_key", lang), options.get("attribute_key") or [], key="ct_attr_key")
                 if "attribute" in (rows, cols) else "")
+    names = {s["scenario_id"]: s["name"] for s in scenarios}
+    scenario = (e.selectbox(t("fr.ct.scenario", lang), list(names), key=lang_key("ct_scenario", lang),
+                            format_func=names.get) if "scenario" in (rows, cols) else "")
     days = d.number_input(t("fr.ct.days", lang), 1, 365, 30, key="ct_days") if outcome == "purchased" else 30
     least = g.number_input(t("fr.ct.min", lang), 1, 100_000, crosstab.MIN_COUNT, key="ct_min")
     if rows == cols:
@@ -39,8 +63,57 @@ def controls(lang: str, options: dict) -> dict | None:
     if "attribute" in (rows, cols) and not attr_key:
         st.info(t("fr.ct.need_key", lang))
         return None
+    if "scenario" in (rows, cols):
+        st.caption(t("fr.ct.scenario.def", lang))
     return {"rows": rows, "cols": cols, "outcome": outcome, "tag_prefix": tag_prefix, "attr_key": attr_key or "",
-            "days": int(days), "min_count": int(least)}
+            "scenario": scenario or "", "days": int(days), "min_count": int(least)}
+
+
+def saved_views(con, cur, user, lang: str) -> None:
+    """Open a saved view (everyone who sees the page); save the current choices or delete a view
+    (operators and up: checked again on the server, audited). Drawn before the controls: opening a
+    view sets them on the next run."""
+    views = crosstab_views.list_views(cur)
+    names = dict(zip(views["view_id"], views["name"]))
+    with st.expander(t("fr.ct.views", lang), expanded=False):
+        if names:
+            a, b = st.columns([3, 1], vertical_alignment="bottom")
+            picked = a.selectbox(t("fr.ct.view.pick", lang), list(names), key="ct_view_pick", format_func=names.get)
+            if b.button(t("fr.ct.view.open", lang), key="ct_view_open"):
+                st.session_state["ct_open_view"] = crosstab_views.get(cur, view_id=picked)
+                st.rerun()
+            if user and user.may("edit_segments"):
+                sure = st.checkbox(t("fr.ct.view.delete.sure", lang), key="ct_view_delete_sure")
+                if st.button(t("fr.ct.view.delete", lang), key="ct_view_delete", disabled=not sure):
+                    _act(lambda: crosstab_views.delete(con, user, picked), lang, "fr.ct.view.deleted")
+        else:
+            st.caption(t("fr.ct.view.none", lang))
+        if flash := st.session_state.pop("ct_view_flash", None):
+            st.success(flash)
+
+
+def save_view(con, user, choice: dict, weeks: int, lang: str) -> None:
+    """Save the choices on screen as a named view (operators and up)."""
+    if not (user and user.may("edit_segments")):
+        return
+    a, b = st.columns([3, 1], vertical_alignment="bottom")
+    name = a.text_input(t("fr.ct.view.name", lang), key="ct_view_name")
+    if b.button(t("fr.ct.view.save", lang), key="ct_view_save"):
+        _act(lambda: crosstab_views.save(con, user, name, {**choice, "weeks": int(weeks)}), lang, "fr.ct.view.saved")
+
+
+def _act(fn, lang: str, done: str) -> None:
+    try:
+        fn()
+    except crosstab_views.ViewError as exc:
+        st.error(t(f"fr.ct.view.err.{exc.code}", lang, **exc.params))
+    except crosstab.CrosstabError as exc:
+        st.error(t(f"fr.ct.err.{exc.code}", lang))
+    except roles.PermissionDenied as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["ct_view_flash"] = t(done, lang)
+        st.rerun()
 
 
 def _common_prefix(tags: list[str]) -> str:
@@ -49,7 +122,15 @@ def _common_prefix(tags: list[str]) -> str:
     return "" if prefixes.empty else str(prefixes.value_counts().index[0])
 
 
-def value_label(dim: str, value: str, names: dict, lang: str) -> str:
+def value_label(dim: str, value: str, names: dict, lang: str, steps: dict | None = None) -> str:
+    """A value in words; `steps` ({step_no: name}) names the scenario dimension's steps."""
+    if dim == "scenario":
+        if value == crosstab.NONE:
+            return t("fr.ct.scenario.none", lang)
+        if value == crosstab.ENROLLED:
+            return t("fr.ct.scenario.enrolled", lang)
+        name = (steps or {}).get(int(value)) or ""
+        return t("fr.ct.scenario.step", lang, n=value, name=f" {name}" if name else "")
     if value == crosstab.NONE:
         return t("fr.ct.none", lang)
     if dim == "route":
@@ -70,11 +151,14 @@ def ordered(dim: str, values) -> list[str]:
     sorted, "none" last."""
     order = {"interest": list(rules.INTEREST_LEVELS), "crm": list(crosstab.CRM_BANDS)}.get(dim)
     unique = list(dict.fromkeys(values))
+    if dim == "scenario":   # enrolled, then step 0, 1, … 10 in number order; not enrolled last
+        return sorted(unique, key=lambda v: (v == crosstab.NONE, v != crosstab.ENROLLED,
+                                             int(v) if v.isdigit() else -1))
     rank = (lambda v: order.index(v) if v in order else len(order)) if order else (lambda v: 0)
     return sorted(unique, key=lambda v: (v == crosstab.NONE, rank(v), v))
 
 
-def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Figure:
+def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str, steps: dict | None = None) -> go.Figure:
     rows_dim, cols_dim = choice["rows"], choice["cols"]
     rows = ordered(rows_dim, frame["row_value"])
     cols = ordered(cols_dim, frame["col_value"])
@@ -93,8 +177,8 @@ def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Fig
                 zr.append(None), gr.append(1)
                 tr.append(t("fr.ct.few", lang, n=f"{rec['friends']:,}"))
         z.append(zr), grey.append(gr), text.append(tr)
-    x = [value_label(cols_dim, c, names, lang) for c in cols]
-    y = [value_label(rows_dim, r, names, lang) for r in rows]
+    x = [value_label(cols_dim, c, names, lang, steps) for c in cols]
+    y = [value_label(rows_dim, r, names, lang, steps) for r in rows]
     fig = go.Figure()
     fig.add_trace(go.Heatmap(z=grey, x=x, y=y, colorscale=[[0, "#E8E8EC"], [1, "#E8E8EC"]], showscale=False,
                              hoverinfo="skip", xgap=2, ygap=2))
@@ -109,11 +193,11 @@ def heatmap(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> go.Fig
     return _layout(fig, height=max(320, 70 * len(rows) + 160), hovermode="closest", margin=dict(l=10, r=10, t=50, b=10))
 
 
-def table(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> pd.DataFrame:
+def table(frame: pd.DataFrame, choice: dict, names: dict, lang: str, steps: dict | None = None) -> pd.DataFrame:
     """The cells as a table in the page's words (also the CSV)."""
     return pd.DataFrame({
-        t("fr.ct.col.rows", lang): [value_label(choice["rows"], v, names, lang) for v in frame["row_value"]],
-        t("fr.ct.col.cols", lang): [value_label(choice["cols"], v, names, lang) for v in frame["col_value"]],
+        t("fr.ct.col.rows", lang): [value_label(choice["rows"], v, names, lang, steps) for v in frame["row_value"]],
+        t("fr.ct.col.cols", lang): [value_label(choice["cols"], v, names, lang, steps) for v in frame["col_value"]],
         t("fr.ct.col.friends", lang): frame["friends"], t("fr.ct.col.hits", lang): frame["hits"],
         t("fr.ct.col.rate", lang): (frame["rate"] * 100).round(2), t("fr.ct.col.low", lang): (frame["low"] * 100).round(2),
         t("fr.ct.col.high", lang): (frame["high"] * 100).round(2), t("fr.ct.col.enough", lang): frame["enough"],
@@ -123,6 +207,9 @@ def table(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> pd.DataF
 def start_segment(frame: pd.DataFrame, choice: dict, names: dict, lang: str) -> None:
     """Pick a cell and open its friends (following now) as a rule on the Segments page."""
     st.subheader(t("fr.ct.segment", lang))
+    if "scenario" in (choice["rows"], choice["cols"]):   # rules have no scenario condition
+        st.info(t("fr.ct.err.scenario_segment", lang))
+        return
     a, b, c = st.columns([2, 2, 2], vertical_alignment="bottom")
     row = a.selectbox(t("fr.ct.segment.row", lang), list(dict.fromkeys(frame["row_value"])), key=lang_key("ct_seg_row", lang),
                       format_func=lambda v: value_label(choice["rows"], v, names, lang))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.i18n import t
+from dashboard.core.i18n import TEXT, t
 
 COLUMNS = ("sent_at", "title", "kind", "status", "is_promotion", "recipients", "unique_impressions",
            "unique_clicks", "reactors_24h", "blocks_24h", "conversions_7d")
@@ -93,8 +93,9 @@ def test_sends(frame: pd.DataFrame, lang: str, tz: str) -> pd.DataFrame:
     return shown.rename(columns=headers(lang, TEST_COLUMNS, _TEST_HEADER))
 
 
-def detail_view(found: dict, lang: str, tz: str) -> None:
-    """Draw one delivery's detail (dashboard/delivery_detail.detail) in `lang`."""
+def detail_view(found: dict, lang: str, tz: str, see_ids: bool = False) -> None:
+    """Draw one delivery's detail (dashboard/delivery_detail.detail) in `lang`; `see_ids`: the
+    recipients' user IDs in full (operators and up), else masked."""
     import streamlit as st
 
     from dashboard.web import compose_ui
@@ -136,6 +137,36 @@ def detail_view(found: dict, lang: str, tz: str) -> None:
                                t("kpi.blocks", lang): [count(v) for v in after["blocks"]],
                                t("dlv.detail.buyers", lang): [count(v) for v in after["buyers"]]}), hide_index=True)
     st.caption(t("dlv.detail.after.def", lang))
+    _recipients(found.get("recipients"), lang, tz, see_ids)
+
+
+def recipients_table(recipients: pd.DataFrame, lang: str, tz: str, see_ids: bool) -> pd.DataFrame:
+    """The delivery's recipients in words, each with its friend-page link (column "friend")."""
+    from dashboard.audience.running import mask_user_id
+    from dashboard.web import friend_ui
+
+    return pd.DataFrame({
+        "friend": [friend_ui.link(k) if not missing(k) else None for k in recipients["user_key"]],
+        t("fr.col.name", lang): [n if isinstance(n, str) else "" for n in recipients["display_name"]],
+        t("fr.col.user_id", lang): [u if see_ids else mask_user_id(u) for u in recipients["user_id"]],
+        t("fr.col.status", lang): [t(f"fr.st.{s}", lang) if f"fr.st.{s}" in TEXT else str(s) for s in recipients["status"]],
+        t("fr.dlv.sent_at", lang): _when(recipients["sent_at"], tz),
+        t("fr.dlv.error", lang): [e if isinstance(e, str) else "" for e in recipients["error"]],
+    })
+
+
+def _recipients(recipients: pd.DataFrame | None, lang: str, tz: str, see_ids: bool) -> None:
+    import streamlit as st
+
+    from dashboard.analytics import delivery_detail
+    from dashboard.web import friend_ui
+
+    if recipients is None or recipients.empty:   # a broadcast: LINE does not say who it reached
+        return
+    st.markdown(f"**{t('fr.dlv.recipients', lang)}**")
+    st.dataframe(recipients_table(recipients, lang, tz, see_ids), hide_index=True, key="dlv_recipients",
+                 column_config={"friend": friend_ui.link_column(lang)})
+    st.caption(t("fr.dlv.recipients.def", lang, n=f"{delivery_detail.RECIPIENTS_SHOWN:,}"))
 
 
 def _exclusions(head: dict, lang: str) -> None:

@@ -87,6 +87,8 @@ def _what(source: str, kind: str, lang: str) -> str:
         return t("fr.ev.tag", lang, origin=t(f"fr.origin.{origin}", lang))
     if source == "attribute":
         return t("fr.ev.attribute", lang)
+    if source == "scenario":
+        return t(f"fr.ev.scenario.{kind}", lang) if f"fr.ev.scenario.{kind}" in TEXT else t("fr.ev.scenario.active", lang)
     return t(f"fr.ev.staff.{kind}", lang) if f"fr.ev.staff.{kind}" in TEXT else t("fr.ev.staff.other", lang)
 
 
@@ -97,6 +99,9 @@ def _detail(row, names: dict, lang: str) -> str:
         return route_label(row.detail, names, lang) if isinstance(row.detail, str) and row.detail else ""
     if row.source == "attribute":
         return f"{row.kind} = {row.detail}"
+    if row.source == "scenario":   # the scenario's name, and why it ended early
+        reason = f" — {_exit(row.status, lang)}" if row.kind == "exited" else ""
+        return f"{row.detail}{reason}"
     if row.source == "staff" and isinstance(row.detail, str):
         try:
             detail = json.loads(row.detail)
@@ -104,6 +109,37 @@ def _detail(row, names: dict, lang: str) -> str:
             return row.detail
         return str(detail.get("tag") or detail.get("delivery") or "")
     return row.detail if isinstance(row.detail, str) else ""
+
+
+def _exit(reason, lang: str) -> str:
+    reason = reason if isinstance(reason, str) and f"fr.exit.{reason}" in TEXT else "other"
+    return t(f"fr.exit.{reason}", lang)
+
+
+def _when(value, tz: str) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def scenarios_frame(found: pd.DataFrame, tz: str, lang: str) -> pd.DataFrame:
+    """The friend's step scenarios: state, the next step and when it is due (account time zone)."""
+    rows = []
+    for e in found.itertuples():
+        if e.status == "exited":
+            state = t("fr.scn.state.exited", lang, reason=_exit(e.exit_reason, lang))
+        else:
+            state = t(f"fr.scn.state.{e.status}", lang) if f"fr.scn.state.{e.status}" in TEXT else str(e.status)
+        if e.status == "active" and e.scenario_status == "paused":
+            state += t("fr.scn.paused", lang)
+        name = f" {e.step_name}" if isinstance(e.step_name, str) and e.step_name else ""
+        rows.append({t("fr.scn.col.scenario", lang): e.scenario, t("fr.scn.col.state", lang): state,
+                     t("fr.scn.col.next", lang): t("fr.scn.step", lang, n=int(e.step_no), name=name, steps=int(e.steps))
+                     if e.status == "active" else "",
+                     t("fr.scn.col.due", lang): _when(e.next_due_at, tz) if e.status == "active" else "",
+                     t("fr.scn.col.enrolled", lang): _when(e.enrolled_at, tz),
+                     t("fr.scn.col.ended", lang): _when(e.exited_at if e.status == "exited" else e.last_sent_at, tz)
+                     if e.status != "active" else ""})
+    return pd.DataFrame(rows, columns=[t(f"fr.scn.col.{c}", lang) for c in ("scenario", "state", "next", "due",
+                                                                              "enrolled", "ended")])
 
 
 def timeline_frame(events: pd.DataFrame, tz: str, lang: str, names: dict | None = None) -> pd.DataFrame:

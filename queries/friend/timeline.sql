@@ -1,13 +1,14 @@
 -- One friend's whole story for the friend page, oldest first: everything they did (events: follow,
 -- unfollow = block, messages with their text kept from the webhook, postbacks, rich-menu taps, survey
 -- answers, tracked-link clicks, purchases, account links, any type LINE adds later), every message
--- sent to them (send-ledger rows with their delivery status; broadcasts — which have no ledger —
--- while they were following at the send time), tags and attributes as they stand, and what staff
--- did to this friend (audit_log rows whose object is friend:<user_id>: tags added or removed, a
--- message sent from this page).
+-- sent to them (send-ledger rows with their delivery status: multicasts, step messages, test sends,
+-- replies and pushes from the friend page; broadcasts — which have no ledger — while they were
+-- following at the send time), their step scenarios (enrolled, completed or left, with the reason),
+-- tags and attributes as they stand, and what staff did to this friend (audit_log rows whose object
+-- is friend:<user_id>: tags added or removed, a message sent from this page).
 -- Grain: one row per thing that happened. Parameters: $user_key.
--- source: event | sent | broadcast | tag | attribute | staff; kind: the event type, the delivery kind,
--- or the staff action.
+-- source: event | sent | broadcast | scenario | tag | attribute | staff; kind: the event type, the
+-- delivery kind, the enrolment's change (enrolled, completed, exited), or the staff action.
 with me as (
     select user_key, user_id, followed_at, last_followed_at, blocked_at from friends where user_key = $user_key::integer
 ),
@@ -24,7 +25,8 @@ sent as (
            d.messages::varchar as messages, r.error as ref
     from delivery_recipients r
     join deliveries d on d.delivery_id = r.delivery_id
-    where r.user_id = (select user_id from me)
+    where r.user_key = $user_key::integer   -- the integer key: a look-up, not a scan of every user ID
+       or (r.user_key is null and r.user_id = (select user_id from me))   -- a row planned before the key was known
 ),
 broadcast as (
     select d.sent_at as happened_at, 'broadcast' as source, d.kind, d.title as detail, d.delivery_id, d.status,
@@ -34,6 +36,24 @@ broadcast as (
       and me.followed_at < d.sent_at
       and (me.blocked_at is null or me.blocked_at >= d.sent_at
            or (me.last_followed_at > me.blocked_at and me.last_followed_at < d.sent_at))
+),
+enrolments as (
+    select e.enrolled_at, e.status, e.exited_at, e.exit_reason, e.last_sent_at, e.step_no, s.name as scenario
+    from scenario_enrolments e
+    join scenarios s on s.scenario_id = e.scenario_id
+    where e.user_key = $user_key::integer
+),
+scenario as (
+    select enrolled_at as happened_at, 'scenario' as source, 'enrolled' as kind, scenario as detail,
+           null::varchar as delivery_id, null::varchar as status, null::decimal(12, 2) as amount,
+           null::varchar as messages, null::varchar as ref
+    from enrolments
+    union all
+    select coalesce(exited_at, last_sent_at) as happened_at, 'scenario' as source, status as kind, scenario as detail,
+           null::varchar as delivery_id, exit_reason as status, null::decimal(12, 2) as amount,
+           null::varchar as messages, null::varchar as ref
+    from enrolments
+    where status in ('completed', 'exited') and coalesce(exited_at, last_sent_at) is not null
 ),
 tagged as (
     select tagged_at as happened_at, 'tag' as source, origin as kind, tag as detail, null::varchar as delivery_id,
@@ -54,6 +74,6 @@ staff as (
 ),
 final as (
     select * from happened union all select * from sent union all select * from broadcast
-    union all select * from tagged union all select * from attributes union all select * from staff
+    union all select * from scenario union all select * from tagged union all select * from attributes union all select * from staff
 )
 select * from final order by happened_at, source, ref
