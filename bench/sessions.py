@@ -73,7 +73,7 @@ def _cpu_seconds(pid: int, task: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-BACKGROUND = ("dash-worker", "dash-sandbox", "dash-send")   # dashboard/worker.py native_name
+BACKGROUND = ("dash-worker", "dash-sandbox", "dash-send", "dash-preload")   # dashboard/worker.py native_name
 
 
 def _background_cpu(pid: int) -> float:
