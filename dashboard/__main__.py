@@ -402,7 +402,8 @@ def cmd_bench(args) -> int:
     if args.sessions:
         from bench import sessions
 
-        print(sessions.sessions_bench(args.sessions, db=args.db, friends=args.friends, rounds=args.rounds))
+        print(sessions.sessions_bench(args.sessions, db=args.db, friends=args.friends, rounds=args.rounds,
+                                      static_cached=args.static_cached, against=args.against))
         return 0
     if args.friend_pages:
         from bench import friend_pages
@@ -588,6 +589,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: drive the running app in headless Chromium — every page loaded and clicked, "
                         "then N sessions at once — and print time to drawn and server CPU per view")
     p.add_argument("--rounds", type=_positive, default=5, help="with --sessions: views per page and mode")
+    p.add_argument("--static-cached", action="store_true",
+                   help="with --sessions: full loads again with /static/ files answered from a copy, as nginx "
+                        "caches them (docs/deployment.md): what a full load costs the app itself")
+    p.add_argument("--against", metavar="GIT_REF",
+                   help="with --sessions: serve the code at GIT_REF beside this tree and take every view on "
+                        "both in turn (before / after ratios in one run)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -11,13 +11,13 @@ names = ui.route_names(f)
 
 st.subheader(t("acq.daily", f.lang))
 daily = ui.ask(f, metrics.adds_blocks_daily)
-st.plotly_chart(charts.adds_blocks(daily, f.lang), key="acq_daily")
+ui.chart(charts.adds_blocks, daily, f.lang, key="acq_daily")
 ui.definition(t("acq.daily.def", f.lang))
 ui.csv_download(daily, "adds_blocks_daily", key="acq_daily_csv")
 
 st.subheader(t("acq.heatmap", f.lang))
 grid = ui.ask(f, metrics.adds_by_weekday_hour)
-st.plotly_chart(charts.weekday_hour(grid, f.lang), key="acq_heatmap")
+ui.chart(charts.weekday_hour, grid, f.lang, key="acq_heatmap")
 ui.definition(t("acq.heatmap.def", f.lang))
 account_ui.no_add_date_note(f)
 ui.csv_download(grid, "adds_by_weekday_hour", key="acq_heatmap_csv")
@@ -30,7 +30,7 @@ quality = ui.ask(quality_filters, metrics.route_quality)
 if quality.empty:
     st.info(t("common.no_data", f.lang))
 else:
-    st.plotly_chart(charts.route_quality(quality, names, f.lang), key="acq_routes")
+    ui.chart(charts.route_quality, quality, names, f.lang, key="acq_routes")
     shown = quality.assign(route=[route_label(r, names, f.lang) for r in quality["route"]])
     pct = st.column_config.NumberColumn(format="percent")
     st.dataframe(shown, hide_index=True, key="acq_routes_table", column_config={

@@ -13,9 +13,9 @@ account_ui.no_add_date_note(f)
 if frame.empty:
     st.info(t("common.no_data", f.lang))
     st.stop()
-st.plotly_chart(charts.retention_grid(frame, f.lang), key="cohorts_grid")
+ui.chart(charts.retention_grid, frame, f.lang, key="cohorts_grid")
 st.subheader(t("cohorts.avg", f.lang))
-st.plotly_chart(charts.retention_curve(frame, f.lang), key="cohorts_curve")
+ui.chart(charts.retention_curve, frame, f.lang, key="cohorts_curve")
 wide = frame.pivot(index=["add_week", "size"], columns="week", values="retention").reset_index()
 wide["add_week"] = wide["add_week"].astype(str)
 wide.columns = [str(c) for c in wide.columns]

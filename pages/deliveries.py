@@ -19,7 +19,7 @@ if frame.empty:
 else:
     st.subheader(t("dlv.chart", f.lang))
     # campaigns only: a scenario's many small step deliveries would crowd them out (their funnel is on ステップ配信)
-    st.plotly_chart(charts.delivery_outcomes(delivery_view.campaigns(frame), f.lang), key="dlv_chart")
+    ui.chart(charts.delivery_outcomes, delivery_view.campaigns(frame), f.lang, key="dlv_chart")
     st.caption(t("dlv.chart.campaigns", f.lang))
     # a row's click and the picker both open a delivery; the latest wins. The table's key names what it
     # shows: a selection must not outlive a change of period or routes (it would point at another row).

@@ -13,7 +13,7 @@ rpd = ui.ask(ui.lookback(f, "eng_rpd_window", "common.history"), metrics.reactio
 if rpd.empty:
     st.info(t("common.no_data", f.lang))
 else:
-    st.plotly_chart(charts.reactions_per_delivery(rpd, f.lang), key="eng_rpd")
+    ui.chart(charts.reactions_per_delivery, rpd, f.lang, key="eng_rpd")
     ui.csv_download(rpd, "reactions_per_delivery", key="eng_rpd_csv")
 ui.definition(t("kpi.reactions_per_delivery.def", f.lang) + " " + t("overview.trend.def", f.lang))
 
@@ -24,7 +24,7 @@ with left:
     if taps.empty:
         st.info(t("common.no_data", f.lang))
     else:
-        st.plotly_chart(charts.taps_by_week(taps, f.lang), key="eng_taps")
+        ui.chart(charts.taps_by_week, taps, f.lang, key="eng_taps")
         ui.csv_download(taps, "richmenu_taps_daily", key="eng_taps_csv")
     ui.definition(t("eng.taps.def", f.lang))
 with right:
@@ -33,6 +33,6 @@ with right:
     if answers.empty:
         st.info(t("common.no_data", f.lang))
     else:
-        st.plotly_chart(charts.survey(answers, f.lang), key="eng_survey")
+        ui.chart(charts.survey, answers, f.lang, key="eng_survey")
         ui.csv_download(answers, "survey_answers", key="eng_survey_csv")
     ui.definition(t("eng.survey.def", f.lang))

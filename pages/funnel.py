@@ -17,7 +17,7 @@ if frame.empty:
     st.stop()
 
 total = frame[frame["route"] == "__total__"].iloc[0]
-st.plotly_chart(charts.funnel(total, f.lang), key="funnel_total")
+ui.chart(charts.funnel, total, f.lang, key="funnel_total")
 steps = [("visits", None), ("adds", "add_rate"), ("reacted", "reaction_rate"), ("converted", "conversion_rate")]
 previous = None
 for col, (step, rate) in zip(st.columns(4), steps):
@@ -33,7 +33,7 @@ for col, (step, rate) in zip(st.columns(4), steps):
 
 st.subheader(t("funnel.by_route", f.lang))
 routes_only = frame[frame["route"] != "__total__"]
-st.plotly_chart(charts.funnel_by_route(routes_only, names, f.lang), key="funnel_routes")
+ui.chart(charts.funnel_by_route, routes_only, names, f.lang, key="funnel_routes")
 shown = frame.assign(route=[route_label(r, names, f.lang) for r in frame["route"]])
 st.dataframe(shown, hide_index=True, key="funnel_table", column_config={
     "route": t("common.route", f.lang), "visits": t("funnel.visits", f.lang), "adds": t("funnel.adds", f.lang),

@@ -32,12 +32,12 @@ with left:
     if rpd.empty:
         st.info(t("common.no_data", f.lang))
     else:
-        st.plotly_chart(charts.reactions_per_delivery(rpd, f.lang), key="overview_rpd")
+        ui.chart(charts.reactions_per_delivery, rpd, f.lang, key="overview_rpd")
     ui.definition(t("overview.trend.def", f.lang))
 with right:
     st.subheader(t("overview.daily", f.lang))
     daily = ui.ask(f, metrics.adds_blocks_daily)
-    st.plotly_chart(charts.adds_blocks(daily, f.lang), key="overview_daily")
+    ui.chart(charts.adds_blocks, daily, f.lang, key="overview_daily")
     ui.definition(t("acq.daily.def", f.lang))
 
 table = [{"kpi": t(f"kpi.{k}", f.lang, days=result["active_days"]) if k == "active_friends" else t(f"kpi.{k}", f.lang), "value": v["value"], "previous": v["previous"], "change": v["change"]}

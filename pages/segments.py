@@ -52,7 +52,7 @@ with result:
         st.subheader(t("seg.breakdown", f.lang))
         frame = ui.audience_question(f.db, running.breakdown, rule_text, as_of)
         if not frame.empty:
-            st.plotly_chart(charts.segment_breakdown(frame, names, f.lang), key="seg_breakdown")
+            ui.chart(charts.segment_breakdown, frame, names, f.lang, key="seg_breakdown")
     with st.expander(t("seg.json", f.lang)):
         # keyed by the rule: a widget keeps its own state, and this one must follow the builder
         edited = st.text_area("JSON", value=json.dumps(rule, ensure_ascii=False, indent=1), height=220,
@@ -88,7 +88,7 @@ ids = segment_saved.manage(con, cur, rule, error, f.lang, {"routes": names, "del
 st.divider()
 st.subheader(t("seg.matrix", f.lang))
 matrix = ui.audience_question(f.db, running.matrix, None, as_of)
-st.plotly_chart(charts.interest_genre(matrix, f.lang), key="seg_matrix")
+ui.chart(charts.interest_genre, matrix, f.lang, key="seg_matrix")
 ui.definition(t("seg.matrix.def", f.lang, hot=config.get("DASHBOARD_INTEREST_HOT"),
                 warm=config.get("DASHBOARD_INTEREST_WARM"), dormant=config.get("DASHBOARD_INTEREST_DORMANT_DAYS")))
 c1, c2, c3 = st.columns([2, 2, 3])

@@ -157,3 +157,35 @@ def test_the_data_page_shows_each_duty_and_names_the_failing_one(env):
 def test_one_line_keeps_urls_and_protocols_readable():
     assert worker.one_line("LINE https://api.line.me/v2/bot/message/multicast HTTP/1.1 500") == \
         "LINE https://api.line.me/v2/bot/message/multicast HTTP/1.1 500"
+
+
+def test_background_threads_carry_an_os_name_the_sessions_benchmark_reads():
+    """bench/sessions.py tells the background's CPU from the pages' by /proc/<pid>/task/<tid>/comm."""
+    import os
+    import threading
+    from pathlib import Path
+
+    from bench.sessions import BACKGROUND, _background_cpu
+
+    seen, go_on = {}, threading.Event()
+
+    def body():
+        worker.native_name("dash-worker")
+        seen["tid"] = threading.get_native_id()
+        sum(i * i for i in range(200_000))   # some CPU of its own
+        go_on.wait(5)
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    try:
+        while "tid" not in seen:
+            pass
+        if not Path(f"/proc/{os.getpid()}/task").exists():
+            return   # not Linux: nothing to read
+        comm = Path(f"/proc/{os.getpid()}/task/{seen['tid']}/comm").read_text().strip()
+        assert comm == "dash-worker" and comm in BACKGROUND
+        assert _background_cpu(os.getpid()) >= 0.0
+        assert threading.current_thread().native_id != seen["tid"]
+    finally:
+        go_on.set()
+        thread.join()

@@ -344,7 +344,7 @@ CONDITIONS = {
 NEEDS_ROLLUP = {"interest", "genre"}
 
 
-def _node(c: _Compiler, node, path: str, depth: int, counter: list[int]) -> str:
+def _node(c: _Compiler, node, path: str, depth: int, counter: list[int], negated: bool = False) -> str:
     if depth > MAX_DEPTH:
         raise RuleError(path, "depth", max=MAX_DEPTH)
     if not isinstance(node, dict):
@@ -357,12 +357,13 @@ def _node(c: _Compiler, node, path: str, depth: int, counter: list[int]) -> str:
     if groups:
         kind = groups[0]
         if kind == "not":
-            return f"(not {_node(c, node['not'], f'{path}.not', depth + 1, counter)})"
+            return f"(not {_node(c, node['not'], f'{path}.not', depth + 1, counter, not negated)})"
         children = node[kind]
         if not isinstance(children, list) or not children:
             raise RuleError(f"{path}.{kind}", "group_empty")
         joiner = " and " if kind == "all" else " or "
-        parts = [_node(c, child, f"{path}.{kind}[{i}]", depth + 1, counter) for i, child in enumerate(children)]
+        parts = [_node(c, child, f"{path}.{kind}[{i}]", depth + 1, counter, negated)
+                 for i, child in enumerate(children)]
         return "(" + joiner.join(parts) + ")"
     name = node.get("field")
     if not isinstance(name, str) or name not in CONDITIONS:   # a list or object is no field name
@@ -373,8 +374,14 @@ def _node(c: _Compiler, node, path: str, depth: int, counter: list[int]) -> str:
     if name in NEEDS_ROLLUP and not c.use_rollup:
         raise RuleError(path, "rollup_only", name=name)
     # coalesce: a condition on a missing value (no route, no attribute) is false, and so its
-    # negation is true, never SQL's unknown that would drop the friend from both.
-    return f"coalesce({CONDITIONS[name](c, node, f'{path} (field {name!r})')}, false)"
+    # negation is true, never SQL's unknown that would drop the friend from both. Only under an odd
+    # number of nots can unknown and false differ: with and / or / not in SQL's three-valued logic, a
+    # WHERE that is true with an unknown there is true whatever it stands for, and "not true" drops
+    # the row either way. Elsewhere the bare condition lets DuckDB plan an `in (subquery)` as a semi
+    # join it can reorder, not a mark join per condition in the written order (issue 18: the
+    # 5-condition count at 1M friends).
+    sql = CONDITIONS[name](c, node, f"{path} (field {name!r})")
+    return f"coalesce({sql}, false)" if negated else sql
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,21 @@ queries.require("checkup/alerts_live", "checkup/alert_insert", "checkup/alert_se
 
 MUTE_DAYS = (1, 7, 30)       # the choices a page offers
 _lock = threading.Lock()     # the worker and a page may check at once: one writer of alerts at a time
+_changes = [0]               # bumped after every write of alerts in this process (the one that owns the file)
+
+
+def changes() -> int:
+    """How many times this process has written the alerts (a check, an acknowledge, a mute): part of
+    the pages' cache key, so that a cached list of alerts is never older than the last write here."""
+    return _changes[0]
+
+
+def _changed() -> None:
+    with _lock_changes:
+        _changes[0] += 1
+
+
+_lock_changes = threading.Lock()
 
 
 class AlertError(ValueError):
@@ -115,6 +130,7 @@ def check(con, *, now: dt.datetime | None = None) -> list[rules.Finding]:
                         queries.run(cur, "checkup/alert_resolve", alert_id=alert.alert_id, at=now)
                 queries.run(cur, "checkup/record_check", checked_at=now, as_of=as_of, fired=len(findings),
                             seconds=time.perf_counter() - started)
+            _changed()
             return findings
         finally:
             cur.close()
@@ -154,6 +170,7 @@ def _act(con, user, alert_id: str, status: str, muted_until: dt.datetime | None,
             audit.record(cur, who, f"alert.{'acknowledge' if status == 'acknowledged' else 'mute'}", alert_id,
                          {"rule": row["rule"], "subject": row["subject"],
                           "muted_until": None if muted_until is None else muted_until.isoformat()}, at=now)
+        _changed()
         return next(a for a in live(cur) if a.alert_id == alert_id)
     finally:
         cur.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,19 +28,39 @@ _FLASH = "hl_flash"
 
 # ---- the sidebar's count and the check itself ---------------------------------------------------
 
+CHECK_EVERY_S = 10.0   # a page asks whether a check is due at most this often per database (issue 18)
+_asked: dict[str, float] = {}
+
+
 def _checked_connection(db: str):
-    """The process's connection after a check when the last one is too old (the worker checks too)."""
+    """The process's connection after a check when the last one is too old (the worker checks too).
+    Whether it is too old is asked at most every CHECK_EVERY_S, not on every rerun of every session."""
     con = _connection(db)
-    alerts.check_if_stale(con)
+    now = time.monotonic()
+    if now - _asked.get(db, float("-inf")) >= CHECK_EVERY_S:
+        _asked[db] = now
+        alerts.check_if_stale(con)
     return con
 
 
-def open_count(db: str) -> int:
-    cur = _checked_connection(db).cursor()
+@st.cache_data(ttl=ui.CACHE_TTL_S, show_spinner=False)
+def _live_alerts(db: str, changes: int) -> list:
+    cur = ui.cursor(db)
     try:
-        return len(alerts.open_alerts(cur))
+        return alerts.live(cur)
     finally:
         cur.close()
+
+
+def _cached_live(db: str) -> list:
+    """The unresolved alerts, shared by every session until the next write of alerts (alerts.changes)."""
+    _checked_connection(db)
+    return _live_alerts(db, alerts.changes())
+
+
+def open_count(db: str) -> int:
+    now = dt.datetime.now(dt.timezone.utc)
+    return sum(1 for a in _cached_live(db) if a.is_open(now))
 
 
 def nav_title(lang: str) -> str:
@@ -89,11 +110,7 @@ def check_bar(f) -> None:
 # ---- alerts -------------------------------------------------------------------------------------
 
 def _live(f):
-    cur = _checked_connection(f.db).cursor()
-    try:
-        return alerts.live(cur)
-    finally:
-        cur.close()
+    return _cached_live(f.db)
 
 
 def _page_link(page: str, lang: str) -> None:

@@ -13,6 +13,7 @@ from dashboard.access import roles
 from dashboard.audience import rules, running, saved as segment_store
 from dashboard.core.i18n import t
 from dashboard.web import charts, words_ui
+from dashboard.web.figures import chart
 from dashboard.web.context import Filters, require
 from dashboard.web.downloads import csv_download
 from dashboard.web.questions import audience_question
@@ -84,7 +85,7 @@ def overlap(cur, ids: dict[str, str], lang: str) -> None:
     letters = dict(zip(("in_a", "in_b", "in_c"), picked))
     regions["region"] = [" ∩ ".join(ids[letters[c]] for c in letters if row[c]) or "—"
                          for _, row in regions.iterrows()]
-    st.plotly_chart(charts.overlap(regions, lang), key="seg_overlap_chart")
+    chart(charts.overlap, regions, lang, key="seg_overlap_chart")
     csv_download(regions, "segment_overlap", key="seg_overlap_csv")
 
 
@@ -103,6 +104,6 @@ def sizes(con, cur, ids: dict[str, str], f: Filters, as_of) -> None:
             size = audience_question(f.db, running.count, json.dumps(rule_of, ensure_ascii=False, sort_keys=True), as_of)
             segment_store.record_size(con, segment_id, day, size)
         frame = segment_store.daily_sizes(con, shown, f.period.first, f.period.last)
-        st.plotly_chart(charts.segment_sizes(frame, ids, f.lang), key="seg_sizes_chart")
+        chart(charts.segment_sizes, frame, ids, f.lang, key="seg_sizes_chart")
         csv_download(frame, "segment_sizes", key="seg_sizes_csv")
     definition(t("seg.sizes.def", f.lang))
