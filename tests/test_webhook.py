@@ -39,11 +39,14 @@ def start_receiver(home: Path, port: int | None = None, **settings: str):
     proc = subprocess.Popen([sys.executable, "-m", "dashboard", "webhook", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60   # a loaded 2-core machine (two test workers) can take a while to import
+    while True:
         try:
             urllib.request.urlopen(url + "/healthz", timeout=1)
             break
         except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("the receiver did not start: " + (home / "receiver.log").read_text()[-1500:])
             time.sleep(0.1)
     return proc, url
 
