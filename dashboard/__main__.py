@@ -372,6 +372,11 @@ def cmd_bench(args) -> int:
         print(sessions.sessions_bench(args.sessions, db=args.db, friends=args.friends, rounds=args.rounds,
                                       static_cached=args.static_cached, against=args.against))
         return 0
+    if args.live:
+        from bench import live
+
+        print(live.live_bench(db=args.db, friends=args.friends, posts=args.posts))
+        return 0
     if args.friend_pages:
         from bench import friend_pages
 
@@ -548,6 +553,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: drive the running app in headless Chromium — every page loaded and clicked, "
                         "then N sessions at once — and print time to drawn and server CPU per view")
     p.add_argument("--rounds", type=_positive, default=5, help="with --sessions: views per page and mode")
+    p.add_argument("--live", action="store_true",
+                   help="instead: post follow events to the webhook receiver and time each until the Overview "
+                        "served by the running app shows it (loader running)")
+    p.add_argument("--posts", type=_positive, default=20, help="with --live: how many events")
     p.add_argument("--static-cached", action="store_true",
                    help="with --sessions: full loads again with /static/ files answered from a copy, as nginx "
                         "caches them (docs/deployment.md): what a full load costs the app itself")
