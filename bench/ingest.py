@@ -71,7 +71,7 @@ def ingest_bench(events: int, db: str | None = None, runs: int = 2) -> str:
     source, _ = _bench_path(1_000_000, db)
     if not source.exists():
         _build(source, 1_000_000)
-    lines = []
+    lines, rates = [], []
     with tempfile.TemporaryDirectory(dir=data_dir()) as tmp:
         prepared, spool, copy = Path(tmp) / "prepared.duckdb", Path(tmp) / "spool", Path(tmp) / "ingest.duckdb"
         shutil.copyfile(source, prepared)
@@ -97,9 +97,13 @@ def ingest_bench(events: int, db: str | None = None, runs: int = 2) -> str:
             after = con.execute("select count(*) from events").fetchone()[0]
             con.close()
             copy.unlink()
+            rates.append(written / seconds)
             lines.append(
                 f"loader run {run}: {written:,} events ({total.lines:,} spool lines, {total.duplicates:,} "
                 f"redeliveries) into {before:,} events / {friends:,} friends in {seconds:.1f} s = "
                 f"{written / seconds:,.0f} events/s (of which {total.rollup_seconds:.1f} s incremental rollups; "
                 f"{after - before:,} new rows) on {_cpu_model()}")
+    import statistics
+
+    lines.append(f"median of {len(rates)} runs: {statistics.median(rates):,.0f} events/s")
     return "\n".join(lines)

@@ -402,8 +402,13 @@ def cmd_bench(args) -> int:
     if args.sessions:
         from bench import sessions
 
-        print(sessions.sessions_bench(args.sessions, db=args.db, friends=args.friends, rounds=args.rounds,
+        print(sessions.sessions_bench(args.sessions, db=args.db, friends=args.friends, rounds=args.rounds or 5,
                                       static_cached=args.static_cached, against=args.against))
+        return 0
+    if args.live:
+        from bench import live
+
+        print(live.live_bench(db=args.db, friends=args.friends, posts=args.posts))
         return 0
     if args.friend_pages:
         from bench import friend_pages
@@ -413,7 +418,7 @@ def cmd_bench(args) -> int:
     if args.ingest:
         from bench import ingest
 
-        print(ingest.ingest_bench(args.ingest, db=args.db))
+        print(ingest.ingest_bench(args.ingest, db=args.db, runs=args.rounds or 2))
         return 0
     return measure.main(friends=args.friends, db=args.db, repeat=args.repeat, pandas=not args.no_pandas)
 
@@ -588,7 +593,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions", type=_positive, metavar="N",
                    help="instead: drive the running app in headless Chromium — every page loaded and clicked, "
                         "then N sessions at once — and print time to drawn and server CPU per view")
-    p.add_argument("--rounds", type=_positive, default=5, help="with --sessions: views per page and mode")
+    p.add_argument("--rounds", type=_positive, default=None,
+                   help="with --sessions: views per page and mode (default 5); with --ingest: loader runs (default 2)")
+    p.add_argument("--live", action="store_true",
+                   help="instead: post follow events to the webhook receiver and time each until the Overview "
+                        "served by the running app shows it (loader running)")
+    p.add_argument("--posts", type=_positive, default=20, help="with --live: how many events")
     p.add_argument("--static-cached", action="store_true",
                    help="with --sessions: full loads again with /static/ files answered from a copy, as nginx "
                         "caches them (docs/deployment.md): what a full load costs the app itself")

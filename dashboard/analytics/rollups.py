@@ -156,8 +156,11 @@ def _unshadow(cur) -> None:
         cur.execute(queries.sql(name))
 
 
+_SAME = object()   # apply(reactions_since=) not given: the same as `since`
+
+
 def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=None,
-          rerouted=None, new_friends=None, recipients=None) -> dict[str, float]:
+          rerouted=None, new_friends=None, recipients=None, reactions_since=_SAME) -> dict[str, float]:
     """Bring the rollups up to date after a committed write that touched the friends in
     `user_keys` and events at or after `since` (None: no event times to redo). `deliveries`: the
     broadcasts whose estimated recipients the write changed; `rerouted` and `new_friends`: the
@@ -165,7 +168,9 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
     `recipients`: {(broadcast, route): change} of estimated recipients, added to the rows of the
     broadcasts not redone (recounting a broadcast scans every friend). A
     database whose rollups are missing, outdated or marked dirty by an interrupted writer is
-    rebuilt whole."""
+    rebuilt whole. `reactions_since`: the earliest event written that can count for a delivery (a
+    reaction carrying its delivery, a purchase; None: none was) when the caller knows it — the
+    deliveries sent in the 7 days before it are redone; by default `since` is taken for it."""
 
     with _lock:
         previous = state(con) or {}
@@ -183,7 +188,8 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
         cur = con.cursor()
         try:
             with storage.transaction(cur):
-                _apply(cur, keys, since, deliveries, rerouted, new_friends, recipients, params, timings)
+                _apply(cur, keys, since, deliveries, rerouted, new_friends, recipients, params, timings,
+                       since if reactions_since is _SAME else reactions_since)
         finally:
             _unshadow(cur)
             cur.close()
@@ -191,7 +197,7 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
 
 
 def _apply(cur, keys: list[int], since, deliveries, rerouted, new_friends, recipients, params: dict,
-           timings: dict) -> None:
+           timings: dict, reactions_since=None) -> None:
     """apply()'s statements, inside its transaction: each grain's rollups redone in its scope."""
     def run(name: str, **values):
         return cur.execute(queries.sql(name), values) if values else cur.execute(queries.sql(name))
@@ -207,7 +213,9 @@ def _apply(cur, keys: list[int], since, deliveries, rerouted, new_friends, recip
                 timings[table] = _redo(cur, table, name, params, {})
         _unshadow(cur)
     if since is not None or deliveries or recipients:
-        sent_from = since - dt.timedelta(days=7) if since is not None else _NEVER
+        # a reaction counts for 24 h after a send, a purchase for 7 days: the sends of the 7 days
+        # before the first event that can count for one (issue 18: a follow redoes none of them)
+        sent_from = reactions_since - dt.timedelta(days=7) if reactions_since is not None else _NEVER
     if since is not None:
         day = since.astimezone(ZoneInfo(config.timezone())).date()
         run("rollups/scope_day", day=day, sent_from=sent_from)

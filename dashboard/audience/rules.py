@@ -181,9 +181,10 @@ def _tags(c: _Compiler, n: dict, path: str) -> str:
         raise RuleError(path, "match")
     tags = _texts(n, "tags", path)
     p = c.bind(tags)
-    having = f"count(distinct tag) = {c.bind(len(tags))}" if match == "all" else "true"
-    subquery = (f"(select user_id from friend_tags where list_contains({p}::varchar[], tag) "
-                f"group by user_id having {having})")
+    # "all" counts the distinct tags per friend; "any" and "none" need no grouping (an `in` is a
+    # semi join: it keeps each friend once however many tags match; grouping cost 55 ms at 1M)
+    grouped = f" group by user_id having count(distinct tag) = {c.bind(len(tags))}" if match == "all" else ""
+    subquery = f"(select user_id from friend_tags where list_contains({p}::varchar[], tag){grouped})"
     return f"(f.user_id not in {subquery})" if match == "none" else f"(f.user_id in {subquery})"
 
 

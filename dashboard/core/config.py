@@ -98,8 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
             "LINE Login's authorization endpoint (the sandbox's for tests)."),
     Setting("LINE_LOGIN_API_BASE_URL", "https://api.line.me",
             "Base URL of LINE Login's token endpoint (`/oauth2/v2.1/token`); the sandbox URL when testing."),
-    Setting("DASHBOARD_INGEST_INTERVAL_S", "3",
-            "Seconds between two loader rounds in the dashboard's background worker (spool -> DuckDB)."),
+    Setting("DASHBOARD_INGEST_INTERVAL_S", "1",
+            "Seconds between two loader rounds in the dashboard's background worker (spool -> DuckDB); "
+            "a round with nothing new costs about 2 ms."),
     Setting("DASHBOARD_STORE_RAW_EMAIL", "false",
             "`true` keeps customers' raw e-mail addresses from imports; by default only the SHA-256 of the "
             "normalised address is stored."),

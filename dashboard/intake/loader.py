@@ -59,6 +59,8 @@ class Round:
     rollup_seconds: float = 0.0                 # of `seconds`, bringing the rollups up to date
     touched: set = field(default_factory=set)   # friends (user_key) whose rollup rows changed
     since: dt.datetime | None = None            # earliest event time written
+    counted_since: dt.datetime | None = None    # earliest of those that can count for a delivery (a reaction
+                                                # with its delivery, a purchase): rollups.apply(reactions_since=)
     refused: int = 0          # of `quarantined`, lines and events the database refused (a failed round, bisected)
     refusal: str | None = None                  # the first such reason (the database's error text)
     deliveries: set = field(default_factory=set)  # broadcasts whose rollup rows are to be redone
@@ -68,6 +70,10 @@ class Round:
 
     def __bool__(self) -> bool:
         return self.lines > 0
+
+
+def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _current_hour_file(now: dt.datetime) -> str:
@@ -180,7 +186,8 @@ def _load(cur, directory: Path, budget: int, refresh_rollups: bool) -> Round:
     if refresh_rollups and (result.touched or result.route_hits):
         applied = time.perf_counter()
         rollups.apply(cur, user_keys=result.touched, since=result.since, deliveries=result.deliveries,
-                      rerouted=result.rerouted, new_friends=result.new_friends, recipients=result.recipients)
+                      rerouted=result.rerouted, new_friends=result.new_friends, recipients=result.recipients,
+                      reactions_since=result.counted_since)
         result.rollup_seconds = time.perf_counter() - applied
     result.seconds = time.perf_counter() - started
     return result
@@ -302,6 +309,7 @@ def _load_piece(cur, piece: pa.Table, moved: dict | None, result: Round, rejects
     _add_changes(result.recipients, got.recipients)
     if got.since is not None:
         result.since = got.since if result.since is None else min(result.since, got.since)
+    result.counted_since = _earliest(result.counted_since, got.counted_since)
 
 
 def _round(cur, got: Round, moved: dict, rejects) -> None:
@@ -322,7 +330,7 @@ def _round(cur, got: Round, moved: dict, rejects) -> None:
     lo = lo or dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
     hi = hi or lo
     run("ingest/new_events", min_ts=lo, max_ts=hi)
-    got.loaded, first_new = run("ingest/new_summary").fetchone()
+    got.loaded, first_new, got.counted_since = run("ingest/new_summary", reaction_types=REACTION_TYPES).fetchone()
     got.duplicates = valid - got.loaded
     # which broadcasts count the friends this round changes, before and after (rollup_delivery_route)
     for name in ("ingest/changed_users", "ingest/broadcast_members", "ingest/members_before"):
@@ -384,10 +392,12 @@ def load_all(con, directory: Path | None = None, budget: int = BATCH_BYTES) -> R
         _add_changes(total.recipients, one.recipients)
         if one.since is not None:
             total.since = one.since if total.since is None else min(total.since, one.since)
+        total.counted_since = _earliest(total.counted_since, one.counted_since)
     if total.touched or total.route_hits:  # rounds committed with the rollups marked dirty
         applied = time.perf_counter()
         rollups.apply(con, user_keys=total.touched, since=total.since, deliveries=total.deliveries,
-                      rerouted=total.rerouted, new_friends=total.new_friends, recipients=total.recipients)
+                      rerouted=total.rerouted, new_friends=total.new_friends, recipients=total.recipients,
+                      reactions_since=total.counted_since)
         total.rollup_seconds = time.perf_counter() - applied
     total.seconds = time.perf_counter() - started
     return total
