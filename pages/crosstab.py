@@ -15,8 +15,9 @@ try:
     crosstab_ui.saved_views(ui.connection(f), cur, user, f.lang)
 finally:
     cur.close()
-crosstab_ui.open_pending(f.lang)   # a view opened in the last run sets the widgets below
-choice = crosstab_ui.controls(f.lang, ui.builder_options(f.db), scenarios)
+options = ui.builder_options(f.db)
+crosstab_ui.open_pending(f.lang, options, scenarios)   # a view opened in the last run sets the widgets below
+choice = crosstab_ui.controls(f.lang, options, scenarios)
 ui.definition(t("fr.ct.def", f.lang))
 if choice is not None:
     window = ui.lookback(f, "ct_window", "fr.ct.window")   # 30-day outcomes need adds older than 4 weeks

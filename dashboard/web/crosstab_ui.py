@@ -24,13 +24,18 @@ def _keys(lang: str) -> dict[str, str]:
             "weeks": "ct_window"}
 
 
-def open_pending(lang: str) -> None:
-    """Before the widgets exist: a view picked in the last run puts its choices into them."""
+def open_pending(lang: str, options: dict, scenarios: list[dict]) -> None:
+    """Before the widgets exist: a view picked in the last run puts its choices into them (a
+    scenario or attribute key that no longer exists is left to the widget's default)."""
     view = st.session_state.pop("ct_open_view", None)
-    if view:
-        for name, key in _keys(lang).items():
-            if view.get(name) not in (None, ""):
-                st.session_state[key] = view[name]
+    if not view:
+        return
+    known = {"scenario": {s["scenario_id"] for s in scenarios}, "attr_key": set(options.get("attribute_key") or [])}
+    for name, key in _keys(lang).items():
+        value = view.get(name)
+        if value in (None, "") or (name in known and value not in known[name]):
+            continue
+        st.session_state[key] = value
 
 
 def controls(lang: str, options: dict, scenarios: list[dict] | None = None) -> dict | None:
