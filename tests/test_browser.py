@@ -127,6 +127,11 @@ def test_streamlits_own_widget_texts_are_japanese_too(server, browser, artifacts
     page.goto(server + "/data")
     uploader = page.locator('[data-testid="stFileUploaderDropzone"]')
     uploader.wait_for(timeout=120_000)
+    # the page's style element arrives in the same script run, but may be drawn after the uploader
+    page.wait_for_function("""() => {
+        const p = document.querySelector('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p');
+        return p && getComputedStyle(p, '::after').content !== 'none';
+    }""", timeout=30_000)
     drawn = page.evaluate("""() => {
         const p = document.querySelector('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p');
         const s = document.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
