@@ -529,6 +529,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dashboard.scenarios import cli as scenarios_cli   # step scenarios: their own wing's commands
 
     scenarios_cli.add_parser(sub)
+    from dashboard.warehouse import cli as warehouse_cli   # issue 17: Parquet and ClickHouse
+
+    warehouse_cli.add_parser(sub)
 
     p = sub.add_parser("bench", help="time every page's queries (and plain pandas) at a size")
     p.add_argument("--friends", type=_positive, default=1_000_000)

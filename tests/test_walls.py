@@ -16,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dashboard"
-WINGS = ("core", "analytics", "audience", "messaging", "line", "intake", "access", "web", "checkup", "scenarios")
+WINGS = ("core", "analytics", "audience", "messaging", "line", "intake", "access", "web", "checkup", "scenarios",
+         "warehouse")
 # the package root holds the entry points that wire the wings: the command line, the server's
 # background work and its health route
 ENTRY_POINTS = {"__init__.py", "__main__.py", "worker.py", "health.py"}

@@ -157,6 +157,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Alert on a rich-menu area with less than this percentage of all rich-menu taps of the last 30 days."),
     Setting("DASHBOARD_ALERT_LOADER_LAG_MINUTES", "10",
             "Alert when received webhook events have waited more than this many minutes to be loaded."),
+    Setting('DASHBOARD_ENGINE', 'duckdb',
+            "Where the analytics reads go: `duckdb` (the one file, the default) or `clickhouse` (the warehouse: the pages' and segments' reads from ClickHouse, loaded from the Parquet interchange; the ledger, approvals, audit, users and saved segments stay in DuckDB). docs/clickhouse.md."),
+    Setting('DASHBOARD_PARQUET_DIR', None,
+            'Folder of the Parquet interchange: after each load the worker writes the new events there exactly once (Hive-partitioned by UTC day) and the dimension tables as snapshots; empty = off. Needed by DASHBOARD_ENGINE=clickhouse, which loads from it.'),
+    Setting('DASHBOARD_CLICKHOUSE_URL', None,
+            'A ClickHouse server for DASHBOARD_ENGINE=clickhouse through clickhouse-connect, as `http(s)://user:password@host:8123/database`; empty = embedded ClickHouse (chdb) in DASHBOARD_CHDB_PATH.', secret=True),
+    Setting('DASHBOARD_CHDB_PATH', 'data/chdb',
+            'Folder of the embedded ClickHouse (chdb) when DASHBOARD_ENGINE=clickhouse and no DASHBOARD_CLICKHOUSE_URL is set.'),
+    Setting('DASHBOARD_ACCOUNT_ID', 'default',
+            "This account's key in the warehouse: every ClickHouse table carries it first in its sorting key, so one cluster serves many accounts and each dashboard process reads only its own."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -31,7 +31,8 @@ def load_all() -> dict[str, str]:
     found = {}
     for path in QUERIES_DIR.rglob("*.sql"):
         rel = path.relative_to(QUERIES_DIR)
-        if rel.parts[0] in ("migrations",) or rel.name == "schema.sql":
+        # clickhouse/: the warehouse's overrides and DDL in ClickHouse SQL (dashboard/warehouse/dialect.py)
+        if rel.parts[0] in ("migrations", "clickhouse") or rel.name == "schema.sql":
             continue
         found[rel.with_suffix("").as_posix()] = path.read_text(encoding="utf-8")
     return found
