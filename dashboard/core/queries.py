@@ -63,6 +63,12 @@ def run(cur: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     if missing:
         raise QueryError(f"query {name} needs parameter(s) {', '.join(sorted(missing))}")
     bound = {k: v for k, v in params.items() if k in wanted}
+    if config.get("DASHBOARD_ENGINE") == "clickhouse":   # issue 17: the analytics reads go to the warehouse
+        from dashboard.warehouse import engine
+
+        frame = engine.routed(name, sql(name), bound)
+        if frame is not None:
+            return frame
     return cur.execute(sql(name), bound).df()
 
 

@@ -166,13 +166,15 @@ class Warehouse:
         sql, values = dialect.bind(marked, {**params, dialect.ACCOUNT: self.account_id})
         return self.link.query(sql, values)
 
-    def run_text(self, duckdb_sql: str, params: dict) -> pd.DataFrame:
-        """A compiled audience (rules.Compiled): transpiled like a query file, then run."""
-        sql, values = dialect.bind(dialect.transpile(duckdb_sql), {**params, dialect.ACCOUNT: self.account_id})
+    def run_compiled(self, marked_sql: str, params: dict) -> pd.DataFrame:
+        """A compiled audience in ClickHouse SQL (rules.Compiled.in_dialect("clickhouse") and its
+        shapes): its values bound like a query file's."""
+        sql, values = dialect.bind(marked_sql, {**params, dialect.ACCOUNT: self.account_id})
         return self.link.query(sql, values)
 
-    def execute_text(self, duckdb_sql: str, params: dict) -> None:
-        sql, values = dialect.bind(dialect.transpile(duckdb_sql), {**params, dialect.ACCOUNT: self.account_id})
+    def execute_compiled(self, marked_sql: str, params: dict) -> None:
+        """The same for a statement without rows (an audience materialised in a temp table)."""
+        sql, values = dialect.bind(marked_sql, {**params, dialect.ACCOUNT: self.account_id})
         self.link.command(sql, values)
 
     def _own(self, name: str, **params):

@@ -69,6 +69,9 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         micro = exp.Anonymous(this="toUnixTimestamp64Micro",
                               expressions=[exp.Anonymous(this="toDateTime64", expressions=[node.this, exp.Literal.number(6)])])
         return exp.Div(this=micro, expression=exp.Literal.number("1e6"))
+    if isinstance(node, exp.ToDays):
+        # DuckDB to_days(n) is an interval of n days; sqlglot writes toDaysSinceYearZero (a date's day number)
+        return exp.Anonymous(this="toIntervalDay", expressions=[node.this])
     if isinstance(node, (exp.LogicalOr, exp.LogicalAnd)):
         # bool_or / bool_and: max / min of a boolean (sqlglot writes LOGICAL_OR, unknown to ClickHouse)
         return exp.Anonymous(this="max" if isinstance(node, exp.LogicalOr) else "min", expressions=[node.this])
