@@ -197,6 +197,26 @@ def _load_spool(con) -> None:
                  result.lines, result.loaded, result.duplicates, result.quarantined)
 
 
+def _warehouse(con):
+    """Issue 17: the Parquet interchange after the loads (new events exactly once, the tables as
+    snapshots) and, with DASHBOARD_ENGINE=clickhouse, the warehouse brought up to date from it."""
+    from dashboard.warehouse import engine, parquet
+    from dashboard.warehouse.clickhouse import Warehouse
+
+    directory = parquet.parquet_dir()
+    if directory is None:
+        return "off"
+    cur = con.cursor()
+    try:
+        parquet.export(cur, directory)
+    finally:
+        cur.close()
+    if engine.on_warehouse():
+        warehouse = engine.warehouse()
+        if isinstance(warehouse, Warehouse):
+            warehouse.load(directory)
+
+
 _sending: dict[str, threading.Thread] = {}
 
 
@@ -272,6 +292,8 @@ DUTIES: dict[str, Duty] = {d.name: d for d in (
     Duty("scenarios", _scenarios, lambda: POLL_S),
     Duty("backup", _backup, lambda: BACKUP_CHECK_S),
     Duty("checkup", _checkup, lambda: float(config.get_int("DASHBOARD_ALERT_INTERVAL_S"))),
+    # every tenth loader interval: the snapshots are whole tables (a few seconds at 1M friends)
+    Duty("warehouse", _warehouse, lambda: 10.0 * config.get_int("DASHBOARD_INGEST_INTERVAL_S")),
 )}
 _database = Duty("database", lambda con: None, lambda: POLL_S, needs_db=False)
 

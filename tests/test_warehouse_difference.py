@@ -240,3 +240,31 @@ def test_generated_rules_are_equal(engines):
     check()
     print(f"\nwarehouse difference: {counted['rules']} generated rules equal ({counted['nonempty']} with members)")
     assert counted["nonempty"] >= counted["rules"] // 4   # not a corpus of empty audiences
+
+
+def test_with_the_clickhouse_engine_the_page_functions_read_the_warehouse(engines, monkeypatch):
+    """DASHBOARD_ENGINE=clickhouse: the Overview's KPIs and a segment's count, breakdown and overlap
+    come from the warehouse (its reads are counted), equal to DuckDB's; a saved segment's list stays
+    in DuckDB."""
+    from dashboard.analytics import metrics
+
+    cur, warehouse = engines
+    period = metrics.Period.from_dates(DEMO_END - dt.timedelta(days=30), DEMO_END - dt.timedelta(days=1), tz="Asia/Tokyo")
+    rule = readme_rules()[1]
+
+    def everything():
+        return (metrics.overview_kpis(cur, period), running.count(cur, rule),
+                normalised(running.breakdown(cur, rule)), normalised(running.overlap(cur, [rule, rules.EMPTY_RULE])))
+
+    duck = everything()
+    calls = []
+    monkeypatch.setattr(engine, "_warehouse", warehouse)
+    monkeypatch.setattr(warehouse, "run", lambda name, **p: calls.append(name) or clickhouse.Warehouse.run(warehouse, name, **p))
+    monkeypatch.setattr(warehouse, "run_compiled",
+                        lambda *a: calls.append("rule") or clickhouse.Warehouse.run_compiled(warehouse, *a))
+    monkeypatch.setenv("DASHBOARD_ENGINE", "clickhouse")
+    house = everything()
+    assert house == duck
+    assert {"overview/friend_counts", "overview/active_friends", "segments/breakdown", "segments/overlap", "rule"} <= set(calls)
+    queries.run(cur, "segments/list")
+    assert "segments/list" not in calls   # transactional state stays in DuckDB

@@ -899,3 +899,4 @@ from dashboard.core.texts_health import TEXT as _HEALTH_TEXT; TEXT.update(_HEALT
 from dashboard.core.texts_friend import TEXT as _FRIEND_TEXT  # noqa: E402  (issue 15)
 TEXT.update(_FRIEND_TEXT)
 TEXT.update(__import__("dashboard.core.texts_scenarios", fromlist=["TEXT"]).TEXT)  # step scenarios (issue 14)
+TEXT.update(__import__("dashboard.core.texts_warehouse", fromlist=["TEXT"]).TEXT)  # the warehouse duty (issue 17)
