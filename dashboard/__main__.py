@@ -376,6 +376,11 @@ def cmd_bench(args) -> int:
 
         print(friend_pages.bench_friend_pages(args.db or f"data/bench-{args.friends}.duckdb", repeat=args.repeat))
         return 0
+    if args.warehouse:
+        from bench import warehouse
+
+        print(warehouse.warehouse_bench(args.friends, db=args.db, repeat=args.repeat))
+        return 0
     if args.ingest:
         from bench import ingest
 
@@ -550,6 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: drive the running app in headless Chromium — every page loaded and clicked, "
                         "then N sessions at once — and print time to drawn and server CPU per view")
     p.add_argument("--rounds", type=_positive, default=5, help="with --sessions: views per page and mode")
+    p.add_argument("--warehouse", action="store_true",
+                   help="instead: every page and the segment counts on DuckDB and on embedded ClickHouse (chdb), "
+                        "after exporting --db (or data/bench-<friends>.duckdb) to Parquet and loading it")
     p.set_defaults(func=cmd_bench)
     return parser
 
