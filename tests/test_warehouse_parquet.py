@@ -100,3 +100,23 @@ def test_a_rewritten_table_starts_a_full_export(database, tmp_path):
     result = parquet.export(cur, tmp_path, snapshots=False)
     assert result.full
     assert [e for e, _, _ in _exported(tmp_path)] == ["ev0", "ev2"]
+
+
+def test_the_command_and_the_worker_duty_write_the_interchange(demo_copy, tmp_path, monkeypatch, capsys):
+    from dashboard import worker
+    from dashboard.__main__ import main
+
+    assert main(["export", "--parquet", str(tmp_path / "cli"), "--db", str(demo_copy)]) == 0
+    assert "full export" in capsys.readouterr().out
+    assert main(["export", "--parquet", str(tmp_path / "cli"), "--db", str(demo_copy)]) == 0
+    assert "incremental export" in capsys.readouterr().out and parquet.read_state(tmp_path / "cli")["run"] == 2
+    con = storage.connect(demo_copy)
+    try:
+        monkeypatch.delenv("DASHBOARD_PARQUET_DIR", raising=False)
+        assert worker._warehouse(con) == "off"
+        monkeypatch.setenv("DASHBOARD_PARQUET_DIR", str(tmp_path / "duty"))
+        worker._warehouse(con)
+        (events,) = con.execute("select count(*) from events").fetchone()
+    finally:
+        con.close()
+    assert parquet.read_state(tmp_path / "duty")["events"] == events
