@@ -246,6 +246,7 @@ def cmd_ingest(args) -> int:
     from dashboard.intake import loader
     from dashboard.analytics import rollups
     from dashboard.core import storage
+    from dashboard.warehouse import parquet
 
     directory = Path(args.spool) if args.spool else loader.spool_dir()
     con = storage.connect(args.db)
@@ -261,6 +262,9 @@ def cmd_ingest(args) -> int:
                 print(f"{total.lines:,} lines: {total.loaded:,} events loaded, {total.duplicates:,} duplicates, "
                       f"{total.quarantined:,} quarantined, {total.route_hits:,} route hits ({total.seconds:.1f} s)",
                       flush=True)
+            if total.loaded and parquet.parquet_dir() is not None:   # issue 17: the interchange, exactly once
+                exported = parquet.export(con.cursor(), parquet.parquet_dir())
+                print(f"{exported.events:,} events written to {exported.directory}", flush=True)
             if total.refused:  # the rest loaded; say so in one line (the Data page lists them)
                 print(f"error: the database refused {total.refused:,} line(s) or event(s), quarantined with its "
                       f"reason: {total.refusal[len(loader.REFUSED):][:300]}", file=sys.stderr, flush=True)

@@ -63,7 +63,7 @@ def run(cur: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     if missing:
         raise QueryError(f"query {name} needs parameter(s) {', '.join(sorted(missing))}")
     bound = {k: v for k, v in params.items() if k in wanted}
-    if config.get("DASHBOARD_ENGINE") == "clickhouse":   # issue 17: the analytics reads go to the warehouse
+    if (config.get("DASHBOARD_ENGINE") or "").strip().lower() == "clickhouse":   # issue 17: reads to the warehouse
         from dashboard.warehouse import engine
 
         frame = engine.routed(name, sql(name), bound)
