@@ -261,6 +261,7 @@ def cmd_ingest(args) -> int:
     from dashboard.intake import loader
     from dashboard.analytics import rollups
     from dashboard.core import storage
+    from dashboard.warehouse import parquet
 
     directory = Path(args.spool) if args.spool else loader.spool_dir()
     con = storage.connect(args.db)
@@ -276,6 +277,9 @@ def cmd_ingest(args) -> int:
                 print(f"{total.lines:,} lines: {total.loaded:,} events loaded, {total.duplicates:,} duplicates, "
                       f"{total.quarantined:,} quarantined, {total.route_hits:,} route hits ({total.seconds:.1f} s)",
                       flush=True)
+            if total.loaded and parquet.parquet_dir() is not None:   # issue 17: the interchange, exactly once
+                exported = parquet.bring_up_to_date(con.cursor(), parquet.parquet_dir())
+                print(f"{exported.events:,} events written to {exported.directory}", flush=True)
             if total.refused:  # the rest loaded; say so in one line (the Data page lists them)
                 print(f"error: the database refused {total.refused:,} line(s) or event(s), quarantined with its "
                       f"reason: {total.refusal[len(loader.REFUSED):][:300]}", file=sys.stderr, flush=True)
@@ -344,24 +348,6 @@ def cmd_backup(args) -> int:
     return 0
 
 
-def cmd_export(args) -> int:
-    from dashboard.core import storage
-    from dashboard.warehouse import parquet
-
-    directory = Path(args.parquet) if args.parquet else parquet.target_dir()
-    if directory is None:
-        raise ValueError("give --parquet DIR or set DASHBOARD_PARQUET_DIR")
-    con = storage.connect(args.db, read_only=True)
-    try:
-        done = parquet.export(con, directory)
-    finally:
-        con.close()
-    print(f"{directory}: {done['days_written']:,} of {done['days']:,} days written ({done['events_written']:,} events), "
-          f"{done['days_removed']:,} removed; snapshots: "
-          + ", ".join(f"{table} {rows:,}" for table, rows in done["snapshots"].items()))
-    return 0
-
-
 def cmd_restore(args) -> int:
     from dashboard.core import backup
 
@@ -414,6 +400,11 @@ def cmd_bench(args) -> int:
         from bench import friend_pages
 
         print(friend_pages.bench_friend_pages(args.db or f"data/bench-{args.friends}.duckdb", repeat=args.repeat))
+        return 0
+    if args.warehouse:
+        from bench import warehouse
+
+        print(warehouse.warehouse_bench(args.friends, db=args.db, repeat=args.repeat))
         return 0
     if args.ingest:
         from bench import ingest
@@ -519,11 +510,6 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
     q.set_defaults(func=cmd_staff)
 
-    p = sub.add_parser("export", help="the account as Parquet: events by UTC day (only changed days rewritten), "
-                                      "the other tables as snapshots")
-    p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
-    p.add_argument("--parquet", default=None, metavar="DIR", help="folder (default: setting DASHBOARD_PARQUET_DIR)")
-    p.set_defaults(func=cmd_export)
     p = sub.add_parser("backup", help="copy the database to a dated file (the running dashboard does this daily)")
     p.add_argument("--db", default=None, help="database file (default: setting DASHBOARD_DB)")
     p.add_argument("--dir", default=None, help="folder (default: setting DASHBOARD_BACKUP_DIR)")
@@ -576,6 +562,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dashboard.scenarios import cli as scenarios_cli   # step scenarios: their own wing's commands
 
     scenarios_cli.add_parser(sub)
+    from dashboard.warehouse import cli as warehouse_cli   # issue 17: Parquet and ClickHouse
+
+    warehouse_cli.add_parser(sub)
 
     p = sub.add_parser("bench", help="time every page's queries (and plain pandas) at a size")
     p.add_argument("--friends", type=_positive, default=1_000_000)
@@ -605,6 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--against", metavar="GIT_REF",
                    help="with --sessions: serve the code at GIT_REF beside this tree and take every view on "
                         "both in turn (before / after ratios in one run)")
+    p.add_argument("--warehouse", action="store_true",
+                   help="instead: every page and the segment counts on DuckDB and on embedded ClickHouse (chdb), "
+                        "after exporting --db (or data/bench-<friends>.duckdb) to Parquet and loading it")
     p.set_defaults(func=cmd_bench)
     return parser
 

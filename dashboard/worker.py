@@ -216,6 +216,26 @@ def _load_spool(con) -> None:
                  result.lines, result.loaded, result.duplicates, result.quarantined)
 
 
+def _warehouse(con):
+    """Issue 17: the Parquet interchange after the loads (new events exactly once, the tables as
+    snapshots) and, with DASHBOARD_ENGINE=clickhouse, the warehouse brought up to date from it."""
+    from dashboard.warehouse import engine, parquet
+    from dashboard.warehouse.clickhouse import Warehouse
+
+    directory = parquet.parquet_dir()
+    if directory is None:
+        return "off"
+    cur = con.cursor()
+    try:
+        parquet.bring_up_to_date(cur, directory)
+    finally:
+        cur.close()
+    if engine.on_warehouse():
+        warehouse = engine.warehouse()
+        if isinstance(warehouse, Warehouse):
+            warehouse.load(directory)
+
+
 _sending: dict[str, threading.Thread] = {}
 
 
@@ -286,24 +306,14 @@ def _checkup(con) -> None:
     alerts.check(con)
 
 
-def _parquet(con):
-    """Issue 17: keep DASHBOARD_PARQUET_DIR up to date (only the days that changed are rewritten)."""
-    from dashboard.warehouse import parquet
-
-    target = parquet.target_dir()
-    if target is None:
-        return "off"
-    parquet.export(con, target)
-    return None
-
-
 DUTIES: dict[str, Duty] = {d.name: d for d in (
     Duty("loader", _load_spool, lambda: float(config.get_int("DASHBOARD_INGEST_INTERVAL_S"))),
     Duty("sends", _sends, lambda: POLL_S),
     Duty("scenarios", _scenarios, lambda: POLL_S),
     Duty("backup", _backup, lambda: BACKUP_CHECK_S),
     Duty("checkup", _checkup, lambda: float(config.get_int("DASHBOARD_ALERT_INTERVAL_S"))),
-    Duty("parquet", _parquet, lambda: float(config.get_int("DASHBOARD_PARQUET_INTERVAL_S"))),
+    # every tenth loader interval: the snapshots are whole tables (a few seconds at 1M friends)
+    Duty("warehouse", _warehouse, lambda: 10.0 * config.get_int("DASHBOARD_INGEST_INTERVAL_S")),
 )}
 _database = Duty("database", lambda con: None, lambda: POLL_S, needs_db=False)
 

@@ -1,7 +1,8 @@
-"""The Parquet export (issue 17, point 1): any sequence of event inserts, redeliveries into old days,
-deletions and exports between them leaves the folder holding exactly the database's events — each
-once, in the file of its UTC day — the same as one full export into an empty folder; unchanged days
-are not rewritten; a crash mid-export is repaired by the next run. Real DuckDB files, generated input."""
+"""The Parquet export (issue 17, point 1), a second reader beside tests/test_warehouse_parquet.py: any
+sequence of event inserts (late arrivals into old days among them), deletions and exports between them
+leaves the folder holding exactly the database's events — each once, under its UTC day — the same as one
+full export into an empty folder; files already written are not rewritten by an incremental run; a
+process killed mid-export is repaired by the next run. Real DuckDB files, generated input."""
 from __future__ import annotations
 
 import datetime as dt
@@ -81,20 +82,20 @@ def test_incremental_exports_equal_one_full_export(tmp_path_factory, plan):
     assert len({r[0] for r in incremental}) == len(incremental)        # each event once
 
 
-def test_unchanged_days_are_not_rewritten_and_snapshots_are_written(tmp_path):
+def test_an_incremental_run_leaves_the_files_written_and_adds_the_snapshots(tmp_path):
     con = storage.connect(tmp_path / "db.duckdb")
     try:
         _insert(con, [("a", 10), ("b", 24 * 60 + 5), ("c", 2 * 24 * 60)])
         first = parquet.export(con, tmp_path / "out")
-        assert first["days_written"] == 3 and first["events_written"] == 3 and first["snapshots"]["friends"] == 0
-        day_one = tmp_path / "out" / "events" / "dt=2026-11-01" / "part-0.parquet"
-        stamp = day_one.stat().st_mtime_ns
-        _insert(con, [("d", 2 * 24 * 60 + 30)])                       # only the third day changes
+        assert first.full and (first.events, len(first.days)) == (3, 3) and first.snapshots["friends"] == 0
+        written = {p: p.stat().st_mtime_ns for p in parquet.event_files(tmp_path / "out")}
+        _insert(con, [("d", 2 * 24 * 60 + 30)])                       # only the third day gets an event
         second = parquet.export(con, tmp_path / "out")
-        assert (second["days_written"], second["events_written"]) == (1, 2)
-        assert day_one.stat().st_mtime_ns == stamp
+        assert not second.full and (second.events, second.days) == (1, {"2026-11-03"})
+        assert {p: p.stat().st_mtime_ns for p in written} == written
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-            [parquet.MANIFEST, "events", *parquet.SNAPSHOTS])
+            [parquet.STATE_FILE, "events", *parquet.SNAPSHOTS])
+        assert _read(tmp_path / "out") == _expected(con)
     finally:
         con.close()
 
@@ -103,17 +104,17 @@ CRASHING_EXPORT = """
 import os, sys
 from dashboard.core import storage
 from dashboard.warehouse import parquet
-written = []
-real = parquet._save_manifest
-def dying(out, manifest):   # the process dies right after its second day's file is in place
-    real(out, manifest) if len(written) < 1 else os._exit(9)
-    written.append(1)
-parquet._save_manifest = dying
-parquet.export(storage.connect(sys.argv[1], read_only=True), sys.argv[2], snapshots=False)
+con = storage.connect(sys.argv[1])
+parquet.export(con, sys.argv[2], snapshots=False)
+con.execute("insert into events (event_id, user_id, type, occurred_at, received_at, payload) "
+            "select 'late' || i, 'U1', 'message', timestamptz '2026-11-02 03:00:00+00' + i * interval 1 hour, now(), '{}' "
+            "from range(30) t(i)")
+parquet._write_state = lambda directory, state: os._exit(9)   # killed after its files, before the watermark
+parquet.export(con, sys.argv[2], snapshots=False)
 """
 
 
-def test_a_crash_mid_export_is_repaired_by_the_next_run(tmp_path):
+def test_a_process_killed_mid_export_is_repaired_by_the_next_run(tmp_path):
     path = tmp_path / "db.duckdb"
     con = storage.connect(path)
     _insert(con, [(f"e{i}", i * 6 * 60) for i in range(20)])          # five days
@@ -122,10 +123,11 @@ def test_a_crash_mid_export_is_repaired_by_the_next_run(tmp_path):
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
     assert child.returncode == 9, child.stderr
     assert not list((tmp_path / "out").glob("events/*/*.tmp"))          # nothing half-written in place
+    assert len(parquet.read_events(tmp_path / "out")) == 50            # the dead run's files are there …
     con = storage.connect(path)
     try:
         again = parquet.export(con, tmp_path / "out", snapshots=False)
-        assert again["days_written"] == 4                                  # the day the manifest missed, and the rest
+        assert not again.full and again.events == 30                   # … and the next run writes them again once
         assert _read(tmp_path / "out") == _expected(con)
     finally:
         con.close()

@@ -303,14 +303,19 @@ def _received(c: _Compiler, n: dict, path: str) -> str:
     # Ledger rows sent, or still planned in a live delivery (in flight or scheduled), count: the
     # frequency cap must see a send that has not finished yet.
     ledger_time = "coalesce(r.sent_at, d.scheduled_at, d.created_at)"
-    return (f"((select count(*) from delivery_recipients r join deliveries d on d.delivery_id = r.delivery_id "
-            f"where r.user_id = f.user_id and (r.status = 'sent' or (r.status = 'planned' "
+    # Not a correlated subquery per friend: ClickHouse miscounts those when the correlated columns
+    # are nullable (blocked_at; measured by tests/test_warehouse_difference.py), so the messages are
+    # counted per user once, ledger rows and broadcasts together (the same count as before).
+    return (f"(f.user_id in (select user_id from ("
+            f"select r.user_id from delivery_recipients r join deliveries d on d.delivery_id = r.delivery_id "
+            f"where (r.status = 'sent' or (r.status = 'planned' "
             f"and d.status not in ('failed', 'cancelled', 'stopped'))) "
-            f"and {ledger_time} >= $as_of - to_days({days}::integer) and {ledger_time} < $as_of) "
-            f"+ (select count(*) from deliveries d where d.kind = 'broadcast' and d.status = 'sent' "
-            f"and {window('d')} and f.followed_at < d.sent_at and (f.blocked_at is null "
-            f"or f.blocked_at >= d.sent_at or (f.last_followed_at > f.blocked_at "
-            f"and f.last_followed_at < d.sent_at))) >= {c.bind(least)})")
+            f"and {ledger_time} >= $as_of - to_days({days}::integer) and {ledger_time} < $as_of "
+            f"union all select g.user_id from friends g, deliveries d where d.kind = 'broadcast' and d.status = 'sent' "
+            f"and {window('d')} and g.followed_at < d.sent_at and (g.blocked_at is null "
+            f"or g.blocked_at >= d.sent_at or (g.last_followed_at > g.blocked_at "
+            f"and g.last_followed_at < d.sent_at))) "
+            f"group by user_id having count(*) >= {c.bind(least)}))")
 
 
 def _interest(c: _Compiler, n: dict, path: str) -> str:
@@ -390,6 +395,18 @@ class Compiled:
     sql: str            # select user_key, user_id from friends … (one row per member)
     params: dict
     as_of: dt.datetime
+    dialect: str = "duckdb"   # or "clickhouse": the same rule for the warehouse (issue 17)
+
+    def in_dialect(self, dialect: str) -> "Compiled":
+        """The same audience in `dialect`: "duckdb" as compiled, or "clickhouse" transpiled by the
+        warehouse's dialect step (its parameters still bound by the driver, never spelt in)."""
+        if dialect == self.dialect:
+            return self
+        if (self.dialect, dialect) != ("duckdb", "clickhouse"):
+            raise ValueError(f"cannot turn {self.dialect} into {dialect}")
+        from dashboard.warehouse import dialect as warehouse_dialect
+
+        return Compiled(warehouse_dialect.transpile(self.sql), self.params, self.as_of, "clickhouse")
 
     # The fixed shapes a compiled audience is run in. They live here, in the one module that
     # assembles SQL, so that no caller glues text around a compiled query.
@@ -405,6 +422,9 @@ class Compiled:
         """Materialise the members (user_key, user_id) into a temp table named in TEMP_TABLES."""
         if table not in TEMP_TABLES:
             raise ValueError(f"{table!r} is not one of the audience's temp tables")
+        if self.dialect == "clickhouse":   # a temporary table of the warehouse session
+            return (f"create or replace temporary table {table} engine = Memory as "
+                    f"select user_key, user_id from ({self.sql})"), self.params
         return f"create or replace temp table {table} as select user_key, user_id from ({self.sql})", self.params
 
 
@@ -412,10 +432,13 @@ class Compiled:
 TEMP_TABLES = ("segment_members", "segment_a", "segment_b", "segment_c", "plan_audience")
 
 
-def empty(table: str) -> tuple[str, dict]:
+def empty(table: str, dialect: str = "duckdb") -> tuple[str, dict]:
     """An empty audience in a temp table named in TEMP_TABLES (a third overlap segment not chosen)."""
     if table not in TEMP_TABLES:
         raise ValueError(f"{table!r} is not one of the audience's temp tables")
+    if dialect == "clickhouse":
+        return (f"create or replace temporary table {table} (user_key Nullable(Int32), user_id String) "
+                f"engine = Memory"), {}
     return f"create or replace temp table {table} (user_key integer, user_id varchar)", {}
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from dashboard.core import config, queries
 from dashboard.analytics import rollups
 from dashboard.audience import rules as segments
+from dashboard.warehouse import engine
 
 queries.require("segments/breakdown", "segments/sample", "segments/interest_genre_matrix",
                 "segments/overlap", "segments/sizes", "segments/options")
@@ -32,16 +33,28 @@ def compile_now(cur, rule) -> segments.Compiled:
     return segments.compile_rule(rule, as_of(cur))
 
 
+def _run(cur, shape, compiled: segments.Compiled) -> pd.DataFrame:
+    """Run one shape of a compiled audience (Compiled.counted, .user_ids) where the reads go
+    (DASHBOARD_ENGINE: DuckDB, or the warehouse with the same rule in ClickHouse SQL)."""
+    if engine.on_warehouse():
+        return engine.warehouse().run_compiled(*shape(compiled.in_dialect("clickhouse")))
+    return cur.execute(*shape(compiled)).df()
+
+
 def count(cur, rule) -> int:
-    return cur.execute(*compile_now(cur, rule).counted()).fetchone()[0]
+    return int(_run(cur, segments.Compiled.counted, compile_now(cur, rule)).iat[0, 0])
 
 
 def members(cur, rule) -> pd.DataFrame:
-    return cur.execute(*compile_now(cur, rule).user_ids()).df()
+    return _run(cur, segments.Compiled.user_ids, compile_now(cur, rule))
 
 
 def _materialise(cur, rule, table: str) -> None:
     # table names come from MEMBERS_TABLE / OVERLAP_TABLES only; a temp table lives in this cursor
+    # (or in the warehouse session, where the segments' reads then go)
+    if engine.on_warehouse():
+        engine.warehouse().execute_compiled(*compile_now(cur, rule).in_dialect("clickhouse").into(table))
+        return
     cur.execute(*compile_now(cur, rule).into(table))
 
 
@@ -166,7 +179,9 @@ def overlap(cur, rules: list) -> pd.DataFrame:
     if not 2 <= len(rules) <= 3:
         raise ValueError("overlap needs two or three segments")
     for table, rule in zip(OVERLAP_TABLES, [*rules, None][:3]):
-        if rule is None:
+        if rule is None and engine.on_warehouse():
+            engine.warehouse().execute_compiled(*segments.empty(table, "clickhouse"))
+        elif rule is None:
             cur.execute(*segments.empty(table))
         else:
             _materialise(cur, rule, table)

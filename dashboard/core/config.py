@@ -107,11 +107,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_BACKUP_DIR", None,
             "Folder for daily backups of the DuckDB file, made by the running dashboard itself (a consistent "
             "copy while it keeps working); empty = no automatic backups."),
-    Setting("DASHBOARD_PARQUET_DIR", None,
-            "Folder the running dashboard keeps the account in as Parquet (events by UTC day, the other tables as "
-            "snapshots; README: Parquet export), every DASHBOARD_PARQUET_INTERVAL_S; empty = off."),
-    Setting("DASHBOARD_PARQUET_INTERVAL_S", "3600",
-            "Seconds between two Parquet exports of the running dashboard (only days that changed are rewritten)."),
     Setting("DASHBOARD_BACKUP_HOUR", "4",
             "Hour of the day (account time zone) from which the daily backup is made."),
     Setting("DASHBOARD_BACKUP_KEEP", "7",
@@ -163,6 +158,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Alert on a rich-menu area with less than this percentage of all rich-menu taps of the last 30 days."),
     Setting("DASHBOARD_ALERT_LOADER_LAG_MINUTES", "10",
             "Alert when received webhook events have waited more than this many minutes to be loaded."),
+    Setting('DASHBOARD_ENGINE', 'duckdb',
+            "Where the analytics reads go: `duckdb` (the one file, the default) or `clickhouse` (the warehouse: the pages' and segments' reads from ClickHouse, loaded from the Parquet interchange; the ledger, approvals, audit, users and saved segments stay in DuckDB). docs/clickhouse.md."),
+    Setting('DASHBOARD_PARQUET_DIR', None,
+            'Folder of the Parquet interchange (also the "take all your data with you" export): the worker writes the new events there exactly once, Hive-partitioned by UTC day, every tenth loader interval, and the dimension tables as snapshots every DASHBOARD_PARQUET_INTERVAL_S; empty = off. Needed by DASHBOARD_ENGINE=clickhouse, which loads from it.'),
+    Setting('DASHBOARD_PARQUET_INTERVAL_S', '3600',
+            'Seconds between two snapshots of the dimension tables (friends, tags, attributes, customers, deliveries, recipients, segments, rollups) in DASHBOARD_PARQUET_DIR: a few seconds of work at 1M friends. With DASHBOARD_ENGINE=clickhouse this is how stale the warehouse\'s friend state may be: set 60-300 there.'),
+    Setting('DASHBOARD_CLICKHOUSE_URL', None,
+            'A ClickHouse server for DASHBOARD_ENGINE=clickhouse through clickhouse-connect, as `http(s)://user:password@host:8123/database`; empty = embedded ClickHouse (chdb) in DASHBOARD_CHDB_PATH.', secret=True),
+    Setting('DASHBOARD_CHDB_PATH', 'data/chdb',
+            'Folder of the embedded ClickHouse (chdb) when DASHBOARD_ENGINE=clickhouse and no DASHBOARD_CLICKHOUSE_URL is set.'),
+    Setting('DASHBOARD_ACCOUNT_ID', 'default',
+            "This account's key in the warehouse: every ClickHouse table carries it first in its sorting key, so one cluster serves many accounts and each dashboard process reads only its own."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -607,7 +607,6 @@ TEXT: dict[str, dict[str, str]] = {
     "duty.name.loader": {"ja": "Webhookの取り込み", "en": "Webhook loader"},
     "duty.name.sends": {"ja": "予約・中断した配信", "en": "Scheduled and resumed sends"},
     "duty.name.backup": {"ja": "日次バックアップ", "en": "Daily backup"},
-    "duty.name.parquet": {"ja": "Parquet書き出し", "en": "Parquet export"},
     "duty.state.waiting": {"ja": "未実行", "en": "Not run yet"},
     "duty.state.ok": {"ja": "正常", "en": "OK"},
     "duty.state.failing": {"ja": "失敗（再試行待ち）", "en": "Failing (will retry)"},
@@ -900,3 +899,4 @@ from dashboard.core.texts_health import TEXT as _HEALTH_TEXT; TEXT.update(_HEALT
 from dashboard.core.texts_friend import TEXT as _FRIEND_TEXT  # noqa: E402  (issue 15)
 TEXT.update(_FRIEND_TEXT)
 TEXT.update(__import__("dashboard.core.texts_scenarios", fromlist=["TEXT"]).TEXT)  # step scenarios (issue 14)
+TEXT.update(__import__("dashboard.core.texts_warehouse", fromlist=["TEXT"]).TEXT)  # the warehouse duty (issue 17)

@@ -31,7 +31,8 @@ def load_all() -> dict[str, str]:
     found = {}
     for path in QUERIES_DIR.rglob("*.sql"):
         rel = path.relative_to(QUERIES_DIR)
-        if rel.parts[0] in ("migrations",) or rel.name == "schema.sql":
+        # clickhouse/: the warehouse's overrides and DDL in ClickHouse SQL (dashboard/warehouse/dialect.py)
+        if rel.parts[0] in ("migrations", "clickhouse") or rel.name == "schema.sql":
             continue
         found[rel.with_suffix("").as_posix()] = path.read_text(encoding="utf-8")
     return found
@@ -62,6 +63,12 @@ def run(cur: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     if missing:
         raise QueryError(f"query {name} needs parameter(s) {', '.join(sorted(missing))}")
     bound = {k: v for k, v in params.items() if k in wanted}
+    if (config.get("DASHBOARD_ENGINE") or "").strip().lower() == "clickhouse":   # issue 17: reads to the warehouse
+        from dashboard.warehouse import engine
+
+        frame = engine.routed(name, sql(name), bound)
+        if frame is not None:
+            return frame
     return cur.execute(sql(name), bound).df()
 
 

@@ -1,1 +1,1 @@
-"""Beyond one machine (issue 17): the account's data as Parquet that any engine reads (DESIGN §9)."""
+"""Beyond one machine (issue 17): the Parquet interchange, and the same reads on ClickHouse (chdb or a server)."""

@@ -1,115 +1,230 @@
-"""The account as Parquet (`python -m dashboard export --parquet DIR`, and the worker's `parquet`
-duty when DASHBOARD_PARQUET_DIR is set): the interchange any engine reads — DuckDB, ClickHouse,
-Spark — and the "take all your data with you" export.
+"""Parquet as the interchange: events by UTC day, the dimension tables as snapshots.
 
-    DIR/events/dt=YYYY-MM-DD/part-0.parquet    one file per UTC day of occurred_at (Hive partitions)
-    DIR/<table>/snapshot.parquet              friends, tags, attributes, customers, deliveries,
-                                              recipients, segments: as they are at the export
-    DIR/_manifest.json                        what each day's file holds (count and fingerprint)
+    DIR/events/dt=YYYY-MM-DD/part-<run>-<chunk>.parquet   every event exactly once (payload as text)
+    DIR/<table>/snapshot.parquet                           friends, tags, attributes, customers, …
+    DIR/_export.json                                       the watermark: how far the events went
 
-Exactly once per event: a day's events live in one file, written whole to a temporary name and
-moved into place (a reader sees the old file or the new one, never half). Incrementally: each run
-asks DuckDB for every day's count and a fingerprint of its event ids (one aggregate) and rewrites
-only the days that changed since the manifest — new events, a late redelivery of an old day, an
-import. A crash between a file and the manifest leaves a day whose fingerprint disagrees: the next
-run writes it again, whole. The payload stays JSON text; timestamps are UTC instants.
+Any engine reads it (DuckDB `read_parquet('DIR/events/*/*.parquet', hive_partitioning = true)`,
+ClickHouse `file()`/`s3()`, Spark); it is also the "take all your data with you" export.
+
+Exactly once: `events` is append-only, so DuckDB's rowid is the order rows were committed in. An
+incremental run writes the events above the watermark and then moves the watermark (an atomic
+rename of _export.json). A run that dies before the rename leaves files of a run number the state
+does not know yet; the next run deletes them first and writes that run again. When the rows below
+the watermark are no longer the ones written (the table was rewritten), the export starts over
+with a full one, which also compacts the many small files of out-of-order days.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
+import shutil
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboard.core import queries
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-SNAPSHOTS = ("friends", "friend_tags", "friend_attributes", "customers", "deliveries", "delivery_recipients",
-             "segments")
-MANIFEST = "_manifest.json"
-FORMAT_VERSION = 1
-BATCH_ROWS = 100_000      # rows per Arrow batch: a day is streamed, never held whole in Python
+from dashboard.core import config, queries
 
-queries.require("warehouse/event_days", "warehouse/events_day", *(f"warehouse/snapshot_{t}" for t in SNAPSHOTS))
+STATE_FILE = "_export.json"
+STATE_VERSION = 1
+CHUNK_ROWS = 1_000_000
+# snapshot tables: the issue's dimension tables, then what the warehouse's read queries also need
+SNAPSHOTS = ("friends", "friend_tags", "friend_attributes", "customers", "deliveries",
+             "delivery_recipients", "segments", "delivery_stats", "site_visits", "inflow_routes",
+             "segment_sizes", "rollup_friend_firsts", "rollup_active_spells", "rollup_delivery_route",
+             "rollup_daily_route", "rollup_richmenu_daily", "rollup_friend_activity", "rollup_state",
+             "insight_message_delivery")
 
-
-def _manifest(out: Path) -> dict:
-    try:
-        found = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"version": FORMAT_VERSION, "days": {}, "snapshots": {}}
-    if found.get("version") != FORMAT_VERSION:   # another layout: start over (every day is rewritten)
-        return {"version": FORMAT_VERSION, "days": {}, "snapshots": {}}
-    return found
-
-
-def _save_manifest(out: Path, manifest: dict) -> None:
-    tmp = out / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, out / MANIFEST)
+queries.require("warehouse/events_extent", "warehouse/events_upto", "warehouse/events_between",
+                *(f"warehouse/snapshot_{t}" for t in SNAPSHOTS))
 
 
-def _write(cur, name: str, target: Path, **params) -> int:
-    """The query's rows into `target` (Parquet), via a temporary file moved into place; rows written."""
-    import pyarrow.parquet as pq
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    reader = cur.sql(queries.sql(name), params=params).to_arrow_reader(BATCH_ROWS)
-    rows = 0
-    with pq.ParquetWriter(tmp, reader.schema, compression="zstd") as writer:
-        for batch in reader:
-            writer.write_batch(batch)
-            rows += batch.num_rows
-    os.replace(tmp, target)
-    return rows
+@dataclass
+class Export:
+    directory: Path
+    full: bool
+    events: int = 0                     # events written by this run
+    files: int = 0
+    days: set[str] = field(default_factory=set)
+    snapshots: dict[str, int] = field(default_factory=dict)   # table -> rows
+    watermark: int = -1
 
 
-def _day_range(day: str) -> tuple[dt.datetime, dt.datetime]:
-    lo = dt.datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
-    return lo, lo + dt.timedelta(days=1)
+def parquet_dir() -> Path | None:
+    """DASHBOARD_PARQUET_DIR, or None when the loader writes no Parquet."""
+    value = (config.get("DASHBOARD_PARQUET_DIR") or "").strip()
+    return Path(value) if value else None
 
 
-def export(con, out: Path | str, *, snapshots: bool = True) -> dict:
-    """Bring DIR up to date with the database; returns what it did:
-    {"days_written": n, "events_written": n, "days_removed": n, "days": total, "snapshots": {table: rows}}."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    manifest = _manifest(out)
-    cur = con.cursor()
-    try:
-        days = {dt_: (int(n), fp) for dt_, n, fp in cur.execute(queries.sql("warehouse/event_days")).fetchall()}
-        done = {"days_written": 0, "events_written": 0, "days_removed": 0, "days": len(days), "snapshots": {}}
-        for day, (count, fingerprint) in days.items():
-            if manifest["days"].get(day) == {"events": count, "fingerprint": fingerprint}:
-                continue
-            lo, hi = _day_range(day)
-            written = _write(cur, "warehouse/events_day", out / "events" / f"dt={day}" / "part-0.parquet", lo=lo, hi=hi)
-            manifest["days"][day] = {"events": written, "fingerprint": fingerprint}
-            _save_manifest(out, manifest)          # after each day: a crash costs at most that day again
-            done["days_written"] += 1
-            done["events_written"] += written
-        for day in sorted(set(manifest["days"]) - set(days)):   # a day whose events are gone (a restore)
-            target = out / "events" / f"dt={day}" / "part-0.parquet"
-            target.unlink(missing_ok=True)
-            if target.parent.exists() and not any(target.parent.iterdir()):
-                target.parent.rmdir()
-            del manifest["days"][day]
-            done["days_removed"] += 1
-        if snapshots:
-            for table in SNAPSHOTS:
-                rows = _write(cur, f"warehouse/snapshot_{table}", out / table / "snapshot.parquet")
-                manifest["snapshots"][table] = {"rows": rows,
-                                                "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-                done["snapshots"][table] = rows
-        _save_manifest(out, manifest)
-        return done
-    finally:
-        cur.close()
+def snapshots_due(directory: Path, now: float | None = None) -> bool:
+    """Whether the snapshots are older than DASHBOARD_PARQUET_INTERVAL_S (or missing). New events go
+    out after every load; whole tables cost seconds at 1M friends, so they go at their own pace."""
+    state = read_state(directory)
+    taken = (state or {}).get("snapshots_at")
+    if taken is None:
+        return True
+    now = time.time() if now is None else now
+    return now - taken >= config.get_int("DASHBOARD_PARQUET_INTERVAL_S")
 
 
-def target_dir() -> Path | None:
-    """DASHBOARD_PARQUET_DIR, or None when the worker should not export."""
-    from dashboard.core import config
+def bring_up_to_date(cur, directory: Path | str) -> Export:
+    """The loader's and the worker's step: the new events now, the snapshots when due."""
+    directory = Path(directory)
+    return export(cur, directory, snapshots=snapshots_due(directory))
 
-    raw = (config.get("DASHBOARD_PARQUET_DIR") or "").strip()
-    return Path(raw) if raw else None
+
+def _batches(cur, name: str, **params):
+    wanted = queries.parameters(name)
+    bound = {k: v for k, v in params.items() if k in wanted}
+    return cur.sql(queries.sql(name), params=bound or None).to_arrow_reader(CHUNK_ROWS)
+
+
+def _utc(table: pa.Table) -> pa.Table:
+    """Timestamps in UTC (the instants are the same; readers need not know the session's zone)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            table = table.set_column(i, f.name, pc.cast(table.column(i), pa.timestamp(f.type.unit, tz="UTC")))
+    return table
+
+
+def _first(cur, name: str, **params) -> tuple:
+    wanted = queries.parameters(name)
+    return cur.execute(queries.sql(name), {k: v for k, v in params.items() if k in wanted}).fetchall()[0]
+
+
+def read_state(directory: Path) -> dict | None:
+    path = Path(directory) / STATE_FILE
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text(encoding="utf-8"))
+    return state if state.get("version") == STATE_VERSION else None
+
+
+def _write_atomic(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _write_state(directory: Path, state: dict) -> None:
+    _write_atomic(directory / STATE_FILE,
+                  lambda p: p.write_text(json.dumps(state, sort_keys=True), encoding="utf-8"))
+
+
+def _forget_unfinished(events_dir: Path, run: int) -> None:
+    """Delete files of runs at or after `run`: a run that died before moving the watermark."""
+    for part in events_dir.glob("dt=*/part-*.parquet"):
+        if int(part.name.split("-")[1]) >= run:
+            part.unlink()
+    for tmp in events_dir.glob("dt=*/*.tmp"):
+        tmp.unlink()
+
+
+def _write_events(cur, events_dir: Path, lo: int, hi: int, run: int, result: Export) -> None:
+    reader = _batches(cur, "warehouse/events_between", lo=lo, hi=hi)
+    chunk = 0
+    for batch in reader:
+        table = _utc(pa.Table.from_batches([batch]))
+        days = table.column("dt")
+        data = table.drop_columns(["dt"])
+        for day in pc.unique(days).to_pylist():
+            rows = data.filter(pc.equal(days, day))
+            folder = events_dir / f"dt={day}"
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_atomic(folder / f"part-{run:06d}-{chunk:04d}.parquet",
+                          lambda p, rows=rows: pq.write_table(rows, p))
+            result.files += 1
+            result.days.add(day)
+        result.events += table.num_rows
+        chunk += 1
+
+
+def write_snapshots(cur, directory: Path, result: Export | None = None) -> dict[str, int]:
+    """Every dimension table whole, each replacing its previous snapshot in one rename."""
+    counts = {}
+    for table in SNAPSHOTS:
+        reader = _batches(cur, f"warehouse/snapshot_{table}")
+        folder = Path(directory) / table
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = 0
+
+        def write(path, reader=reader):
+            nonlocal rows
+            schema = _utc(reader.schema.empty_table()).schema
+            with pq.ParquetWriter(path, schema) as writer:
+                for batch in reader:
+                    writer.write_table(_utc(pa.Table.from_batches([batch])))
+                    rows += batch.num_rows
+        _write_atomic(folder / "snapshot.parquet", write)
+        counts[table] = rows
+    if result is not None:
+        result.snapshots = counts
+    return counts
+
+
+def export(cur, directory: Path | str, *, full: bool = False, snapshots: bool = True) -> Export:
+    """Write the events not yet written (or all of them with `full`) and the snapshots."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    events_dir = directory / "events"
+    hi, _count = _first(cur, "warehouse/events_extent")
+    state = None if full or not events_dir.is_dir() else read_state(directory)
+    if state is not None and state["watermark"] >= 0:
+        (still,) = _first(cur, "warehouse/events_upto", hi=state["watermark"])
+        if still != state["events"] or state["watermark"] > hi:
+            state = None  # the rows under the watermark changed: start over
+    result = Export(directory, full=state is None)
+    if state is None:
+        # a full export goes to a fresh folder that replaces the old one when complete
+        fresh = directory / "events.new"
+        shutil.rmtree(fresh, ignore_errors=True)
+        _write_events(cur, fresh, -1, hi, 1, result)
+        fresh.mkdir(exist_ok=True)
+        old = directory / "events.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if events_dir.exists():
+            events_dir.rename(old)
+        fresh.rename(events_dir)
+        shutil.rmtree(old, ignore_errors=True)
+        # a new generation: a reader that loaded the old files starts over (warehouse/clickhouse.py)
+        state = {"version": STATE_VERSION, "generation": time.time_ns() // 1000, "run": 1,
+                 "watermark": hi, "events": result.events}
+    else:
+        run = state["run"] + 1
+        events_dir.mkdir(exist_ok=True)
+        _forget_unfinished(events_dir, run)
+        if hi > state["watermark"]:
+            _write_events(cur, events_dir, state["watermark"], hi, run, result)
+        state = {**state, "run": run, "watermark": hi, "events": state["events"] + result.events}
+    if snapshots:
+        write_snapshots(cur, directory, result)
+        state["snapshots_at"] = time.time()
+    _write_state(directory, state)
+    result.watermark = hi
+    return result
+
+
+def event_files(directory: Path | str) -> list[Path]:
+    return sorted((Path(directory) / "events").glob("dt=*/*.parquet"))
+
+
+def read_events(directory: Path | str) -> pa.Table:
+    """Every exported event with its dt partition (for the tests and the warehouse load)."""
+    tables = []
+    for path in event_files(directory):
+        t = pq.read_table(path)
+        tables.append(t.append_column("dt", pa.array([path.parent.name[3:]] * t.num_rows, pa.string())))
+    if not tables:
+        return pa.table({})
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def run_files(directory: Path | str, run: int) -> list[Path]:
+    """The event files one export run wrote."""
+    return sorted((Path(directory) / "events").glob(f"dt=*/part-{run:06d}-*.parquet"))

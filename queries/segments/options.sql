@@ -13,6 +13,6 @@ with final as (
     select distinct 'genre', genre, null from rollup_friend_activity where genre is not null
     union all
     select * from (select 'delivery', delivery_id, title from deliveries
-                   where sent_at is not null order by sent_at desc limit 200)
+                   where sent_at is not null order by sent_at desc, delivery_id desc limit 200)  -- ties: by id, the same in every engine
 )
 select * from final order by kind, value

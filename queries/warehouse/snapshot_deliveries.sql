@@ -1,3 +1,7 @@
--- The deliveries table as it is now, for its Parquet snapshot (every column, JSON as text).
--- Grain: one row per row of deliveries. Parameters: none.
-select * replace (messages::varchar as messages) from deliveries
+-- Snapshot of deliveries for the Parquet export; the messages JSON as text.
+-- Grain: one row per delivery. Parameters: none.
+with final as (
+    select * replace (messages::varchar as messages)
+    from deliveries
+)
+select * from final

@@ -1,3 +1,6 @@
--- The delivery_recipients table as it is now, for its Parquet snapshot (every column, JSON as text).
+-- Snapshot of delivery_recipients for the Parquet export (dimension tables are written whole each time).
 -- Grain: one row per row of delivery_recipients. Parameters: none.
-select * from delivery_recipients
+with final as (
+    select * from delivery_recipients
+)
+select * from final

@@ -1,3 +1,6 @@
--- The friend_attributes table as it is now, for its Parquet snapshot (every column, JSON as text).
+-- Snapshot of friend_attributes for the Parquet export (dimension tables are written whole each time).
 -- Grain: one row per row of friend_attributes. Parameters: none.
-select * from friend_attributes
+with final as (
+    select * from friend_attributes
+)
+select * from final

@@ -1,3 +1,6 @@
--- The friend_tags table as it is now, for its Parquet snapshot (every column, JSON as text).
+-- Snapshot of friend_tags for the Parquet export (dimension tables are written whole each time).
 -- Grain: one row per row of friend_tags. Parameters: none.
-select * from friend_tags
+with final as (
+    select * from friend_tags
+)
+select * from final

@@ -1,3 +1,7 @@
--- The segments table as it is now, for its Parquet snapshot (every column, JSON as text).
--- Grain: one row per row of segments. Parameters: none.
-select * replace (definition::varchar as definition) from segments
+-- Snapshot of the saved segments for the Parquet export; the rule JSON as text.
+-- Grain: one row per saved segment. Parameters: none.
+with final as (
+    select * replace (definition::varchar as definition)
+    from segments
+)
+select * from final
