@@ -252,3 +252,15 @@ def test_transaction_keeps_the_first_error_when_nothing_is_left_to_roll_back(tmp
             raise RuntimeError("after the commit")
     assert cur.execute("select list(i) from t").fetchone()[0] == [1]
     con.close()
+
+
+def test_memory_limit_setting_caps_duckdb_and_a_bad_size_is_refused_in_words(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_MEMORY_LIMIT", "3GB")
+    con = storage.connect(tmp_path / "m.duckdb")
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "2.7 GiB"   # 3 GB in GiB
+    con.close()
+    monkeypatch.setenv("DASHBOARD_MEMORY_LIMIT", "lots")
+    with pytest.raises(storage.StorageError, match="not a size DuckDB understands"):
+        storage.connect(tmp_path / "m.duckdb")
+    monkeypatch.delenv("DASHBOARD_MEMORY_LIMIT")
+    storage.connect(tmp_path / "m.duckdb").close()   # the file is fine: only the setting was refused

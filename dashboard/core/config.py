@@ -32,6 +32,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL of the LINE API, without a trailing slash (the sandbox URL when testing)."),
     Setting("DASHBOARD_DB", "data/dashboard.duckdb",
             "Path of the DuckDB file. `make run` builds a demo account there when it does not exist."),
+    Setting("DASHBOARD_MEMORY_LIMIT", None,
+            "Memory DuckDB may use per process, e.g. `8GB` (beyond it, large builds and rollups spill to a "
+            "temporary folder beside the file); empty = DuckDB's default, 80 % of the machine's memory."),
     Setting("DASHBOARD_SPOOL", "data/spool",
             "Folder of the webhook spool (append-only JSONL files the loader reads)."),
     Setting("DASHBOARD_WEBHOOK_MAX_BYTES", "1048576",

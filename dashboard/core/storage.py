@@ -102,6 +102,13 @@ def connect(path: Path | str, *, read_only: bool = False, timezone: str | None =
         raise StorageError(f"cannot open {path}: {exc}") from None
     # GLOBAL: cursors are sessions of their own and would otherwise compute days in UTC.
     con.execute("set global TimeZone = $tz", {"tz": timezone or config.timezone()})
+    limit = (config.get("DASHBOARD_MEMORY_LIMIT") or "").strip()
+    if limit:   # a machine shared with other work (a 10M demo build otherwise takes 80 % of it)
+        try:
+            con.execute("set global memory_limit = $limit", {"limit": limit})
+        except duckdb.Error:
+            con.close()
+            raise StorageError(f"DASHBOARD_MEMORY_LIMIT {limit!r} is not a size DuckDB understands (e.g. 8GB)") from None
     if not read_only:
         make_private(path)   # even without the umask: the file holds friends' data
         ensure_schema(con, migrations_dir)
