@@ -44,12 +44,15 @@ def world(tmp_path_factory):
                     {"d": delivery, "u": user, "s": "sent" if i % 7 else "failed",
                      "t": END - dt.timedelta(days=3 if delivery == "m1" else 20)})
     for i, user in enumerate(users[::3]):
-        con.execute("insert or replace into friend_attributes (user_id, key, value, updated_at) values ($u, 'age', $v, $t)",
+        con.execute("insert or replace into friend_attributes (user_key, user_id, key, value, updated_at) "
+                    "select user_key, $u, 'age', $v, $t from friends where user_id = $u",
                     {"u": user, "v": str(18 + i % 50), "t": END})
-        con.execute("insert or replace into friend_tags (user_id, tag, tagged_at, origin) values ($u, $tag, $t, 'manual')",
+        con.execute("insert or replace into friend_tags (user_key, user_id, tag, tagged_at, origin) "
+                    "select user_key, $u, $tag, $t, 'manual' from friends where user_id = $u",
                     {"u": user, "tag": ODD[i % len(ODD)] or "empty", "t": END})
     for i, user in enumerate(users[1::5]):
-        con.execute("insert or replace into friend_attributes (user_id, key, value, updated_at) values ($u, 'note', $v, $t)",
+        con.execute("insert or replace into friend_attributes (user_key, user_id, key, value, updated_at) "
+                    "select user_key, $u, 'note', $v, $t from friends where user_id = $u",
                     {"u": user, "v": ODD[i % len(ODD)], "t": END})
     rollups.refresh(con, as_of=END)
     yield con, _snapshot(con)

@@ -183,9 +183,13 @@ def _tags(c: _Compiler, n: dict, path: str) -> str:
     p = c.bind(tags)
     # "all" counts the distinct tags per friend; "any" and "none" need no grouping (an `in` is a
     # semi join: it keeps each friend once however many tags match; grouping cost 55 ms at 1M)
-    grouped = f" group by user_id having count(distinct tag) = {c.bind(len(tags))}" if match == "all" else ""
-    subquery = f"(select user_id from friend_tags where list_contains({p}::varchar[], tag){grouped})"
-    return f"(f.user_id not in {subquery})" if match == "none" else f"(f.user_id in {subquery})"
+    # Matched on the integer user_key, not the 33-character user_id: a count then never reads the
+    # friends' user IDs (159 → 41 ms for the 5-condition count at 1M). Every write of friend_tags
+    # takes user_key from friends; `is not null` keeps a `not in` true for a row that had none.
+    grouped = f" group by user_key having count(distinct tag) = {c.bind(len(tags))}" if match == "all" else ""
+    subquery = (f"(select user_key from friend_tags where list_contains({p}::varchar[], tag) "
+                f"and user_key is not null{grouped})")
+    return f"(f.user_key not in {subquery})" if match == "none" else f"(f.user_key in {subquery})"
 
 
 _ATTRIBUTE_OPS = {
@@ -209,7 +213,7 @@ def _attribute(c: _Compiler, n: dict, path: str) -> str:
     else:
         value = _text(n, "value", path)
     test = _ATTRIBUTE_OPS[op].format(v=c.bind(value))
-    return (f"(f.user_id in (select user_id from friend_attributes "
+    return (f"(f.user_key in (select user_key from friend_attributes "   # the integer key: see _tags
             f"where key = {c.bind(key)} and {test}))")
 
 
