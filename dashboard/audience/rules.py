@@ -431,6 +431,16 @@ class Compiled:
                     f"select user_key, user_id from ({self.sql})"), self.params
         return f"create or replace temp table {table} as select user_key, user_id from ({self.sql})", self.params
 
+    def keys_into(self, table: str) -> tuple[str, dict]:
+        """Materialise only the members' user_key (the Segments page's breakdown, sample, matrix and
+        overlap join on it): not writing a million 33-character user IDs halves the work."""
+        if table not in TEMP_TABLES:
+            raise ValueError(f"{table!r} is not one of the audience's temp tables")
+        if self.dialect == "clickhouse":
+            return (f"create or replace temporary table {table} engine = Memory as "
+                    f"select user_key from ({self.sql})"), self.params
+        return f"create or replace temp table {table} as select user_key from ({self.sql})", self.params
+
 
 # temp tables an audience is materialised into (segments' breakdowns, overlaps, the send plan)
 TEMP_TABLES = ("segment_members", "segment_a", "segment_b", "segment_c", "plan_audience")

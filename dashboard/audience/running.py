@@ -51,11 +51,12 @@ def members(cur, rule) -> pd.DataFrame:
 
 def _materialise(cur, rule, table: str) -> None:
     # table names come from MEMBERS_TABLE / OVERLAP_TABLES only; a temp table lives in this cursor
-    # (or in the warehouse session, where the segments' reads then go)
+    # (or in the warehouse session, where the segments' reads then go). The page's questions read
+    # user_key only, so only the keys are written.
     if engine.on_warehouse():
-        engine.warehouse().execute_compiled(*compile_now(cur, rule).in_dialect("clickhouse").into(table))
+        engine.warehouse().execute_compiled(*compile_now(cur, rule).in_dialect("clickhouse").keys_into(table))
         return
-    cur.execute(*compile_now(cur, rule).into(table))
+    cur.execute(*compile_now(cur, rule).keys_into(table))
 
 
 # ---- the one audience query: a rule, then the exclusions ----------------------------------------
