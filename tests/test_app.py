@@ -199,3 +199,27 @@ def test_a_language_switch_keeps_the_choices_and_redraws_their_labels(app):
     assert app.selectbox(key="period_preset.en").value == "90"
     assert app.multiselect(key="routes.en").value == ["thanks_page"]
     assert "Last 90 days" in app.selectbox(key="period_preset.en").options
+
+
+def test_a_delivery_status_change_shows_on_the_next_rerun_not_after_the_cache(app, demo_copy):
+    """Page questions are cached until the data's version moves (VERSIONED_TTL_S is long): a send's
+    counts changing between two rollup refreshes must move it too."""
+    from dashboard.analytics import metrics
+    from dashboard.core import storage
+
+    app.switch_page("../../pages/deliveries.py").run()
+    cells = lambda: {str(v) for v in app.dataframe[0].value.to_numpy().ravel()}
+    assert not {"424242", "424,242"} & cells()
+    con = storage.connect(demo_copy)
+    try:
+        before = metrics.data_version(con)
+        assert metrics.data_version(con) == before          # nothing changed: the cache holds
+        newest = con.execute("select delivery_id from deliveries where status = 'sent' "
+                             "order by sent_at desc limit 1").fetchone()[0]
+        con.execute("update deliveries set sent_count = 424242 where delivery_id = $d", {"d": newest})
+        assert metrics.data_version(con) != before
+    finally:
+        con.close()
+    app.switch_page("../../pages/deliveries.py").run()
+    assert not app.exception
+    assert {"424242", "424,242"} & cells()

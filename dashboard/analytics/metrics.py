@@ -24,7 +24,7 @@ QUERY_NAMES = (
     "cohorts/retention_weekly", "deliveries/delivery_table", "meta/routes", "meta/data_range",
 )
 queries.require(*QUERY_NAMES)  # fail at import, not when a page opens
-queries.require("rollups/last_refresh", "deliveries/test_sends")
+queries.require("rollups/last_refresh", "deliveries/test_sends", "meta/deliveries_version")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,13 @@ class Period:
 def rollups_refreshed_at(cur) -> dt.datetime | None:
     """When the rollups last changed (None before the first refresh): the data's version."""
     return cur.execute(queries.sql("rollups/last_refresh")).fetchone()[0]
+
+
+def data_version(cur) -> str:
+    """Changes with every rollup refresh (a loader round, an import, a send's end) and with every
+    change of a delivery's status or counts: part of each cached page question's key."""
+    count, fingerprint = cur.execute(queries.sql("meta/deliveries_version")).fetchone()
+    return f"{rollups_refreshed_at(cur)}|{count}|{fingerprint}"
 
 
 def _one(cur, name: str, period: Period, routes, **extra) -> dict:

@@ -10,7 +10,7 @@ from dashboard.web import ui
 from dashboard.core.i18n import t
 
 
-@st.cache_data(ttl=ui.CACHE_TTL_S, show_spinner=False)
+@st.cache_data(ttl=ui.VERSIONED_TTL_S, show_spinner=False)
 def _comparison(db: str, version: str) -> line_figures.Comparison:
     cur = ui.cursor(db)
     try:

@@ -14,6 +14,9 @@ from dashboard.analytics import metrics
 from dashboard.core.i18n import t
 
 CACHE_TTL_S = 60
+# Answers keyed by the data's version (data_version) are recomputed when the data changes; the TTL
+# only bounds how long an answer that depends on the clock alone (the month's pace) may stay.
+VERSIONED_TTL_S = 900
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,12 @@ def connection(f: Filters):
 
 
 def data_version(db: str) -> str:
-    """Changes whenever the rollups change (a loader round, an import, a send): part of every
-    question's cache key, so live data shows on the next rerun instead of after the cache's TTL."""
+    """Changes whenever the rollups change (a loader round, an import, a send) or a delivery's
+    status: part of every question's cache key, so live data shows on the next rerun and nothing
+    is recomputed while it has not changed."""
     cur = cursor(db)
     try:
-        return str(metrics.rollups_refreshed_at(cur))
+        return metrics.data_version(cur)
     finally:
         cur.close()
 

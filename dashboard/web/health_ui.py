@@ -206,7 +206,7 @@ def alerts_here(f, page: str) -> None:
 
 # ---- goals --------------------------------------------------------------------------------------
 
-@st.cache_data(ttl=ui.CACHE_TTL_S, show_spinner=False)
+@st.cache_data(ttl=ui.VERSIONED_TTL_S, show_spinner=False)
 def _statuses(db: str, version: str, goals_version: str) -> list:
     cur = ui.cursor(db)
     try:

@@ -9,7 +9,7 @@ import json
 import streamlit as st
 
 from dashboard.analytics import metrics
-from dashboard.web.context import CACHE_TTL_S, Filters, cursor, data_version
+from dashboard.web.context import CACHE_TTL_S, VERSIONED_TTL_S, Filters, cursor, data_version
 
 
 def _name(fn) -> str:
@@ -17,7 +17,7 @@ def _name(fn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=512)
+@st.cache_data(ttl=VERSIONED_TTL_S, show_spinner=False, max_entries=512)
 def question(db: str, _fn, name: str, first: dt.date, last: dt.date, tz: str,
              routes: tuple[str, ...], version: str = "", **kwargs):
     """`_fn(cur, period, routes, **kwargs)` (a dashboard.analytics function), cached under `name`."""

@@ -4,7 +4,7 @@ questions), figures.py (figures built once per data), widgets.py (KPI cards, def
 look-back) and downloads.py (CSV).
 A page: `f = ui.context()`, read its widgets, `ui.ask(f, metrics.<question>)`, render.
 """
-from dashboard.web.context import (CACHE_TTL_S, Filters, actor, allowed, connection, context, cursor,  # noqa: F401
+from dashboard.web.context import (CACHE_TTL_S, VERSIONED_TTL_S, Filters, actor, allowed, connection, context, cursor,  # noqa: F401
                                    data_version, lang, lang_key, require, user)
 from dashboard.web.figures import chart  # noqa: F401
 from dashboard.web.downloads import csv_download, members_csv  # noqa: F401
