@@ -336,3 +336,45 @@ def test_with_the_clickhouse_engine_the_checkup_send_time_and_line_figures_read_
             "checkup/reactions_falling", "checkup/silent_friends", "checkup/menu_area", "send_time/grid_all",
             "send_time/grid_audience", "members", "account/line_figures", "checkup/purchases"} <= set(calls)
     assert not {n for n in calls if n in engine.TRANSACTIONAL}   # alerts, goals, quarantine: DuckDB
+
+
+def test_with_the_clickhouse_engine_a_send_is_planned_from_the_warehouse(engines, monkeypatch):
+    """DASHBOARD_ENGINE=clickhouse: the plan reads the audience from the warehouse once, keeps it in
+    DuckDB, counts it and writes the ledger from it — the same counts and the same ledger as a plan
+    made in DuckDB over the same data — and says what the audience is as of."""
+    from dashboard.messaging import planning, sending
+
+    cur, warehouse = engines
+    monkeypatch.setenv("DASHBOARD_QUIET_HOURS", "off")   # the test runs at any hour
+    rule = {"version": 1, "rule": {"field": "interest", "in": ["hot", "warm", "cold"]}}   # blocked friends too
+    messages = [{"type": "text", "text": "warehouse plan"}]
+    hashes = [r[0] for r in cur.execute("select email_hash from customers where email_hash is not null "
+                                        "order by email_hash limit 40").fetchall()]
+    route = _choices(cur)["route"][0]
+    kwargs = dict(exclude_rule={"version": 1, "rule": {"field": "route", "in": [route]}}, email_hashes=hashes,
+                  frequency_cap=3)
+    duck = planning.plan_send(cur, rule, messages, **kwargs)
+    reads = []
+    monkeypatch.setattr(engine, "_warehouse", warehouse)
+    monkeypatch.setattr(warehouse, "run_compiled",
+                        lambda *a: reads.append(a) or clickhouse.Warehouse.run_compiled(warehouse, *a))
+    monkeypatch.setenv("DASHBOARD_ENGINE", "clickhouse")
+    house = planning.plan_send(cur, rule, messages, **kwargs)
+    assert len(reads) == 1   # one read of the warehouse: every count and the recipients
+    assert (house.audience, house.exclusions, house.recipients) == (duck.audience, duck.exclusions, duck.recipients)
+    assert duck.recipients > 0 and all(removed for _, removed, _ in duck.exclusions[:1] + duck.exclusions[2:]), duck.exclusions
+    assert house.audience_as_of == warehouse.snapshots_taken() is not None
+    assert [c.code for c in house.checks if c.code.startswith("warehouse")] == ["warehouse_as_of"]
+    assert not [c for c in duck.checks if c.code.startswith("warehouse")]
+    assert planning.recount(cur, house) == house.recipients   # the confirmation counts the same rows
+    ledger = "select user_id, user_key, batch_no from delivery_recipients where delivery_id = $d order by user_id"
+    try:
+        for delivery_id, plan in (("wh-duck", duck), ("wh-house", house)):
+            sending.plan(cur, delivery_id=delivery_id, source=plan.query, messages=messages, title="t")
+        assert cur.execute(ledger, {"d": "wh-house"}).fetchall() == cur.execute(ledger, {"d": "wh-duck"}).fetchall()
+        assert len(cur.execute(ledger, {"d": "wh-house"}).fetchall()) == house.recipients
+        print(f"\nwarehouse difference: a send planned from the warehouse: {duck.audience} members, {duck.exclusions}, "
+              f"{duck.recipients} recipients, the same ledger")
+    finally:   # the other tests compare DuckDB with the warehouse, which never saw these two
+        cur.execute("delete from delivery_recipients where delivery_id like 'wh-%'")
+        cur.execute("delete from deliveries where delivery_id like 'wh-%'")
