@@ -1,11 +1,12 @@
 """Where a read goes: DuckDB (the default) or the warehouse (DASHBOARD_ENGINE=clickhouse).
 
 With `clickhouse`, `queries.run` hands the reads of the analytics areas (ENGINE_AREAS: what the
-Overview, Acquisition, Funnel, Cohorts, Engagement, Deliveries and Segments pages read) to the
-warehouse; everything else — every write, and the reads of transactional state (TRANSACTIONAL) —
-stays in DuckDB. A segment's members are materialised where its breakdowns are read
-(`materialise`), and a send's audience is read from the warehouse and written to the ledger in
-DuckDB (messaging/planning.py reads it through `audience_frame`).
+Overview, Acquisition, Funnel, Cohorts, Engagement, Deliveries, Segments and Account health pages,
+the check-up's rules and the send-time grid read) to the warehouse; everything else — every write,
+and the reads of transactional state (TRANSACTIONAL) — stays in DuckDB. A segment's members are
+materialised where its breakdowns are read (audience/running.py `materialise`), and a send's
+audience is read from the warehouse once, kept in DuckDB and written to the ledger there
+(messaging/planning.py through warehouse/send_audience.py).
 """
 from __future__ import annotations
 
