@@ -33,7 +33,7 @@ def grid(cur, period: Period, routes=None, *, rule: dict | None = None) -> pd.Da
     if rule is None:
         frame = queries.run(cur, "send_time/grid_all", **period.params())
     else:
-        cur.execute(*running.compile_now(cur, rule).into(running.MEMBERS_TABLE))
+        running.materialise(cur, rule, running.MEMBERS_TABLE)   # where the grid is read (DASHBOARD_ENGINE)
         frame = queries.run(cur, "send_time/grid_audience", **period.params())
     frame = frame.astype({"weekday": int, "hour": int, "deliveries": int, "recipients": int, "reactors": int})
     frame["rate"] = frame["reactors"] / frame["recipients"].where(frame["recipients"] > 0)

@@ -422,6 +422,10 @@ class Compiled:
         """One row per member: user_id, in user_id order."""
         return f"select user_id from ({self.sql}) order by user_id", self.params
 
+    def rows(self) -> tuple[str, dict]:
+        """Every column of every member row (a `flagged` audience's stage flags)."""
+        return f"select * from ({self.sql})", self.params
+
     def into(self, table: str) -> tuple[str, dict]:
         """Materialise the members (user_key, user_id) into a temp table named in TEMP_TABLES."""
         if table not in TEMP_TABLES:
@@ -481,6 +485,17 @@ def narrowed(base: Compiled, steps: list[tuple[bool, Compiled]]) -> list[Compile
         params.update(compiled.params)
         out.append(Compiled(sql, dict(params), base.as_of))
     return out
+
+
+def flagged(base: Compiled, stages: list[Compiled]) -> Compiled:
+    """One row per member of `base` (user_key, user_id) with in_1 … in_n: whether the member is in
+    each of `stages` (base narrowed, see `narrowed`). Every count of a send's plan and its final
+    audience then come from one read (a send planned on the warehouse, issue 17)."""
+    flags = "".join(f", m.user_key in (select user_key from ({s.sql})) as in_{i}" for i, s in enumerate(stages, 1))
+    params = dict(base.params)
+    for s in stages:
+        params.update(s.params)
+    return Compiled(f"select m.user_key, m.user_id{flags} from ({base.sql}) m", params, base.as_of, base.dialect)
 
 
 def parse(rule) -> dict:

@@ -49,7 +49,7 @@ def members(cur, rule) -> pd.DataFrame:
     return _run(cur, segments.Compiled.user_ids, compile_now(cur, rule))
 
 
-def _materialise(cur, rule, table: str) -> None:
+def materialise(cur, rule, table: str) -> None:
     # table names come from MEMBERS_TABLE / OVERLAP_TABLES only; a temp table lives in this cursor
     # (or in the warehouse session, where the segments' reads then go). The page's questions read
     # user_key only, so only the keys are written.
@@ -151,7 +151,7 @@ def everyone_following() -> dict:
 
 
 def breakdown(cur, rule) -> pd.DataFrame:
-    _materialise(cur, rule, MEMBERS_TABLE)
+    materialise(cur, rule, MEMBERS_TABLE)
     return queries.run(cur, "segments/breakdown")
 
 
@@ -163,7 +163,7 @@ def mask_user_id(user_id: str) -> str:
 
 
 def sample(cur, rule, limit: int = 20, mask: bool = True) -> pd.DataFrame:
-    _materialise(cur, rule, MEMBERS_TABLE)
+    materialise(cur, rule, MEMBERS_TABLE)
     frame = queries.run(cur, "segments/sample", limit=limit)
     if mask:
         frame["user_id"] = frame["user_id"].map(mask_user_id)
@@ -172,7 +172,7 @@ def sample(cur, rule, limit: int = 20, mask: bool = True) -> pd.DataFrame:
 
 def matrix(cur, rule=None) -> pd.DataFrame:
     """Interest level x genre counts of the rule's members (default: friends following now)."""
-    _materialise(cur, rule or everyone_following(), MEMBERS_TABLE)
+    materialise(cur, rule or everyone_following(), MEMBERS_TABLE)
     return queries.run(cur, "segments/interest_genre_matrix")
 
 
@@ -185,7 +185,7 @@ def overlap(cur, rules: list) -> pd.DataFrame:
         elif rule is None:
             cur.execute(*segments.empty(table))
         else:
-            _materialise(cur, rule, table)
+            materialise(cur, rule, table)
     return queries.run(cur, "segments/overlap")
 
 

@@ -17,6 +17,7 @@ from dashboard.audience import rules, running as audience
 from dashboard.core import config, queries
 from dashboard.line import api, message_limits
 from dashboard.messaging import links
+from dashboard.warehouse import engine, send_audience
 
 queries.require("sending/already_sent", "sending/units_this_month", "sending/promotions_last_7_days")
 
@@ -111,6 +112,7 @@ class Plan:
     query: rules.Compiled | None = None        # the final recipients: one compiled query (audience.recipients)
     cap_override: str | None = None            # planned without the frequency cap: the sender's reason
     link_tracking: str | None = None           # per_user, per_delivery or None (dashboard/messaging/links.py)
+    audience_as_of: dt.datetime | None = None  # read from the warehouse: as of its last load (issue 17)
 
     @property
     def blocked(self) -> bool:
@@ -183,7 +185,10 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     following and the frequency cap are judged now, from the ledger and events as they are, so a
     send that just went out (or is still going out) counts against the cap. The audience is
     dashboard.audience.running.recipients(): one compiled query, counted here and materialised by
-    the send engine. `cap_override` (a sender's reason) plans the send without the frequency cap;
+    the send engine. With DASHBOARD_ENGINE=clickhouse that query is read from the warehouse once and
+    its rows kept in DuckDB (dashboard/warehouse/send_audience.py): the counts, the confirmation's
+    recount and the ledger are that one set, as of the warehouse's last load (a check says when).
+    `cap_override` (a sender's reason) plans the send without the frequency cap;
     actions.submit checks the role and the reason on the server."""
     rule = rules.parse(rule)
     now = dt.datetime.now(dt.timezone.utc)
@@ -191,15 +196,21 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     exclusions = audience.Exclusions.for_send(0 if override is not None else frequency_cap, exclude_rule,
                                               email_hashes)
     found = audience.recipients(rule, exclusions, audience.as_of(cur), now=now)
-    total = _count(cur, found.base)
+    # DASHBOARD_ENGINE=clickhouse: the audience read from the warehouse once and kept in DuckDB, so
+    # that every count here, the confirmation's recount and the ledger are that one set
+    snapshot = send_audience.read(cur, found, now=now) if engine.on_warehouse() else None
+    final = snapshot.query if snapshot else found.query
+    total = snapshot.counts[0] if snapshot else _count(cur, found.base)
     excluded, previous = [], total
-    for code, reason, query in found.stages:
-        current = _count(cur, query)
+    for i, (code, reason, query) in enumerate(found.stages, 1):
+        current = snapshot.counts[i] if snapshot else _count(cur, query)
         excluded.append((code, previous - current, reason))
         previous = current
     exclusions = excluded
     when = send_at or now
     checks: list[Check] = []
+    if snapshot:
+        checks.append(warehouse_check(snapshot.as_of))
     recipients = previous
     if send_at is not None and send_at <= now:
         checks.append(Check("block", "past"))
@@ -214,7 +225,7 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     promotions = _promotions_last_7_days(cur)
     if promotions:
         checks.append(Check("warn", "promotions", {"n": promotions}))
-    repeated = _already_sent(cur, messages, found.query)
+    repeated = _already_sent(cur, messages, final)
     if repeated:
         checks.append(Check("block", "duplicate", {"n": repeated}))
     units = _units_this_month(cur)
@@ -223,12 +234,21 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     if recipients == 0 and not in_quiet_hours(when):
         checks.append(Check("block", "empty"))
     plan = Plan(total, exclusions, recipients, rule, checks, plan_name=config.get("DASHBOARD_PLAN") or "standard",
-                query=found.query, cap_override=override)
+                query=final, cap_override=override, audience_as_of=snapshot.as_of if snapshot else None)
     plan.link_tracking = links.mode(messages, recipients)
     if links.has_links(messages) and not links.enabled():   # the operator must not believe clicks are measured
         plan.checks.append(Check("warn", "untracked_links"))
     _cost(plan, clients, previous)
     return plan
+
+
+def warehouse_check(as_of: dt.datetime | None) -> Check:
+    """The audience came from the warehouse: as of its last load (friends' states and the ledger as
+    they were taken from DuckDB then), said with that time in the account's zone."""
+    if as_of is None:
+        return Check("warn", "warehouse_unloaded")
+    at = as_of.astimezone(ZoneInfo(config.timezone())).strftime("%Y-%m-%d %H:%M:%S")
+    return Check("warn", "warehouse_as_of", {"at": at})
 
 
 def _count(cur, query: rules.Compiled) -> int:

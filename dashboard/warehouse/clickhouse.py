@@ -11,6 +11,7 @@ removed and loaded again), then the dimension tables' snapshots.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
@@ -177,6 +178,11 @@ class Warehouse:
         sql, values = dialect.bind(marked_sql, {**params, dialect.ACCOUNT: self.account_id})
         self.link.command(sql, values)
 
+    def snapshots_taken(self) -> dt.datetime | None:
+        """When the dimension tables loaded last (friends, the ledger, …) were taken from DuckDB."""
+        taken = self.link.query(*self._own("snapshots_taken")).iat[0, 0]
+        return None if taken is None or pd.isna(taken) else pd.Timestamp(taken).to_pydatetime()
+
     def _own(self, name: str, **params):
         sql, values = _bind(_own(name), {**params, "account_id": self.account_id})
         return sql, values
@@ -231,5 +237,7 @@ class Warehouse:
                                                                     "account_id": self.account_id}))
                     self._insert(table, data)
                 result.snapshots[table] = data.num_rows
+            if state.get("snapshots_at") is not None:   # what they are as of (a send's audience says it)
+                self.link.command(*self._own("record_snapshots", taken=int(state["snapshots_at"] * 1_000_000)))
         result.seconds = time.perf_counter() - start
         return result

@@ -35,7 +35,7 @@ TABLES = ("events", "friends", "friend_tags", "friend_attributes", "customers", 
           "delivery_recipients", "segments", "delivery_stats", "site_visits", "inflow_routes",
           "segment_sizes", "rollup_friend_firsts", "rollup_active_spells", "rollup_delivery_route",
           "rollup_daily_route", "rollup_richmenu_daily", "rollup_friend_activity", "rollup_state",
-          "insight_message_delivery")
+          "insight_message_delivery", "rollup_delivery_reactors", "insight_followers")
 # friend state is a ReplacingMergeTree: read with final (the newest snapshot of each friend)
 REPLACING = ("friends",)
 ACCOUNT = "account_id"
@@ -69,6 +69,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         micro = exp.Anonymous(this="toUnixTimestamp64Micro",
                               expressions=[exp.Anonymous(this="toDateTime64", expressions=[node.this, exp.Literal.number(6)])])
         return exp.Div(this=micro, expression=exp.Literal.number("1e6"))
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "epoch_us":
+        # DuckDB epoch_us(): microseconds since the epoch (sqlglot leaves it as it is, unknown to ClickHouse)
+        return exp.Anonymous(this="toUnixTimestamp64Micro",
+                             expressions=[exp.Anonymous(this="toDateTime64", expressions=[*node.expressions, exp.Literal.number(6)])])
     if isinstance(node, exp.ToDays):
         # DuckDB to_days(n) is an interval of n days; sqlglot writes toDaysSinceYearZero (a date's day number)
         return exp.Anonymous(this="toIntervalDay", expressions=[node.this])
@@ -94,7 +98,9 @@ def _scope(node: exp.Expression, ctes: set[str]) -> exp.Expression:
 def _named(tree: exp.Expression) -> None:
     """`select f.user_id` is named `user_id` in DuckDB and `f.user_id` in ClickHouse: say it."""
     for select in tree.find_all(exp.Select):
-        select.set("expressions", [exp.alias_(e, e.name) if isinstance(e, exp.Column) and e.table else e
+        # (`select d.*` stays as it is: its columns keep their own names)
+        select.set("expressions", [exp.alias_(e, e.name) if isinstance(e, exp.Column) and e.table
+                                   and not isinstance(e.this, exp.Star) else e
                                    for e in select.expressions])
 
 

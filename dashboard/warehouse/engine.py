@@ -1,11 +1,12 @@
 """Where a read goes: DuckDB (the default) or the warehouse (DASHBOARD_ENGINE=clickhouse).
 
 With `clickhouse`, `queries.run` hands the reads of the analytics areas (ENGINE_AREAS: what the
-Overview, Acquisition, Funnel, Cohorts, Engagement, Deliveries and Segments pages read) to the
-warehouse; everything else — every write, and the reads of transactional state (TRANSACTIONAL) —
-stays in DuckDB. A segment's members are materialised where its breakdowns are read
-(`materialise`), and a send's audience is read from the warehouse and written to the ledger in
-DuckDB (messaging/planning.py reads it through `audience_frame`).
+Overview, Acquisition, Funnel, Cohorts, Engagement, Deliveries, Segments and Account health pages,
+the check-up's rules and the send-time grid read) to the warehouse; everything else — every write,
+and the reads of transactional state (TRANSACTIONAL) — stays in DuckDB. A segment's members are
+materialised where its breakdowns are read (audience/running.py `materialise`), and a send's
+audience is read from the warehouse once, kept in DuckDB and written to the ledger there
+(messaging/planning.py through warehouse/send_audience.py).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pandas as pd
 from dashboard.core import config
 
 ENGINES = ("duckdb", "clickhouse")
-ENGINE_AREAS = ("overview", "acquisition", "funnel", "cohorts", "engagement", "deliveries", "segments")
+ENGINE_AREAS = ("overview", "acquisition", "funnel", "cohorts", "engagement", "deliveries", "segments",
+                "account", "checkup", "send_time")
 # reads in those areas that stay in DuckDB: state the product writes and reads back at once
 TRANSACTIONAL = {
     "deliveries/status_of": "a send's status, read by the send engine between its own writes",
@@ -25,6 +27,20 @@ TRANSACTIONAL = {
     "deliveries/detail_batches": "the ledger by batch: a send's progress while it runs",
     "segments/list": "saved segments are transactional state (they stay in DuckDB)",
     "segments/sizes": "saved segments' daily sizes, written by this process",
+    # the check-up: its rules' reads go to the warehouse; the alerts, the goals and the record of its
+    # runs are written by this process and read back at once (checkup/alerts.py, checkup/goals.py)
+    "checkup/alerts_live": "the live alerts, compared with the findings and updated in one transaction",
+    "checkup/alert_get": "one alert, read before staff acknowledge or mute it",
+    "checkup/alert_insert": "alerts are written by this process",
+    "checkup/alert_seen": "alerts are written by this process",
+    "checkup/alert_resolve": "alerts are written by this process",
+    "checkup/alert_act": "alerts are written by this process",
+    "checkup/goals_list": "the goals an admin set (transactional state)",
+    "checkup/goal_upsert": "goals are written by this process",
+    "checkup/goal_delete": "goals are written by this process",
+    "checkup/last_check": "when the check-up last ran: its own record",
+    "checkup/record_check": "the record of a check-up run, written by this process",
+    "checkup/quarantined_recent": "the loader's quarantine: DuckDB's own state (the Data page's)",
 }
 _WRITE = re.compile(r"^\s*(insert|update|delete|create|drop|alter|copy|set|pragma|begin|commit|rollback|"
                     r"checkpoint|attach|detach)\b", re.I)

@@ -37,7 +37,7 @@ SNAPSHOTS = ("friends", "friend_tags", "friend_attributes", "customers", "delive
              "delivery_recipients", "segments", "delivery_stats", "site_visits", "inflow_routes",
              "segment_sizes", "rollup_friend_firsts", "rollup_active_spells", "rollup_delivery_route",
              "rollup_daily_route", "rollup_richmenu_daily", "rollup_friend_activity", "rollup_state",
-             "insight_message_delivery")
+             "insight_message_delivery", "rollup_delivery_reactors", "insight_followers")
 
 queries.require("warehouse/events_extent", "warehouse/events_upto", "warehouse/events_between",
                 *(f"warehouse/snapshot_{t}" for t in SNAPSHOTS))

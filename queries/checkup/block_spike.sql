@@ -42,8 +42,10 @@ ledger_blocks as (
     where d.kind <> 'broadcast'
     group by d.delivery_id
 ),
+-- (the columns are named, not d.*: over two joins ClickHouse names d.*'s columns "d.delivery_id")
 counted as (
-    select d.*, coalesce(b.blocks, l.blocks, 0)::bigint as blocks_24h
+    select d.delivery_id, d.title, d.kind, d.is_promotion, d.sent_at, d.sent_count, d.audience,
+           coalesce(b.blocks, l.blocks, 0)::bigint as blocks_24h
     from d
     left join broadcast_blocks b using (delivery_id)
     left join ledger_blocks l using (delivery_id)

@@ -246,6 +246,22 @@ create table if not exists insight_message_delivery (
     fetched_at        DateTime64(6, '{timezone}')
 ) engine = MergeTree order by (account_id, day)
 ;
+create table if not exists rollup_delivery_reactors (
+    account_id         LowCardinality(String),
+    delivery_id        String,
+    user_key           Int32,
+    first_reaction_at  DateTime64(6, '{timezone}')
+) engine = MergeTree order by (account_id, delivery_id, user_key)
+;
+create table if not exists insight_followers (
+    account_id        LowCardinality(String),
+    day               Date,
+    followers         Nullable(Int64),
+    targeted_reaches  Nullable(Int64),
+    blocks            Nullable(Int64),
+    fetched_at        DateTime64(6, '{timezone}')
+) engine = MergeTree order by (account_id, day)
+;
 create table if not exists warehouse_loads (
     account_id  LowCardinality(String),
     kind        String,
