@@ -350,9 +350,10 @@ def test_with_the_clickhouse_engine_the_checkup_send_time_and_line_figures_read_
 
 
 def test_with_the_clickhouse_engine_a_send_is_planned_from_the_warehouse(engines, monkeypatch):
-    """DASHBOARD_ENGINE=clickhouse: the plan reads the audience from the warehouse once, keeps it in
-    DuckDB, counts it and writes the ledger from it — the same counts and the same ledger as a plan
-    made in DuckDB over the same data — and says what the audience is as of."""
+    """DASHBOARD_ENGINE=clickhouse: the plan reads the rule's members from the warehouse once, keeps
+    them in DuckDB, judges following and the frequency cap there from DuckDB's own ledger (a send the
+    warehouse has not loaded yet counts), and writes the ledger from those rows — the same counts and
+    the same ledger as a plan made in DuckDB over the same data — and says what the audience is as of."""
     from dashboard.messaging import planning, sending
 
     cur, warehouse = engines
@@ -378,6 +379,26 @@ def test_with_the_clickhouse_engine_a_send_is_planned_from_the_warehouse(engines
     assert [c.code for c in house.checks if c.code.startswith("warehouse")] == ["warehouse_as_of"]
     assert not [c for c in duck.checks if c.code.startswith("warehouse")]
     assert planning.recount(cur, house) == house.recipients   # the confirmation counts the same rows
+    # three sends that went out a minute ago, which the warehouse has not loaded: their five
+    # recipients reach the cap of 3 and must be left out, judged from DuckDB's ledger, not the warehouse's
+    five = [r[0] for r in cur.execute(*house.query.user_ids()).fetchall()[:5]]
+    try:
+        for n in range(3):
+            cur.execute("insert into deliveries (delivery_id, kind, title, status, sent_count, created_at, sent_at) "
+                        "values ($d, 'multicast', 'just now', 'sent', 5, now(), now() - interval 1 minute)",
+                        {"d": f"wh-recent-{n}"})
+            cur.execute("insert into delivery_recipients (delivery_id, user_id, batch_no, retry_key, status, sent_at) "
+                        "select $d, unnest($u::varchar[]), 0, 'k', 'sent', now() - interval 1 minute",
+                        {"d": f"wh-recent-{n}", "u": five})
+        later = planning.plan_send(cur, rule, messages, **kwargs)
+        assert later.recipients == house.recipients - 5
+        assert dict((c, n) for c, n, _ in later.exclusions)["frequency_cap"] == \
+            dict((c, n) for c, n, _ in house.exclusions)["frequency_cap"] + 5
+        assert not set(five) & {r[0] for r in cur.execute(*later.query.user_ids()).fetchall()}
+    finally:
+        cur.execute("delete from delivery_recipients where delivery_id like 'wh-recent-%'")
+        cur.execute("delete from deliveries where delivery_id like 'wh-recent-%'")
+    assert planning.recount(cur, house) == house.recipients   # the ledger as it was: the same count again
     ledger = "select user_id, user_key, batch_no from delivery_recipients where delivery_id = $d order by user_id"
     try:
         for delivery_id, plan in (("wh-duck", duck), ("wh-house", house)):

@@ -87,6 +87,9 @@ class Recipients:
     query: segments.Compiled
     base: segments.Compiled
     stages: tuple[tuple[str, dict, segments.Compiled], ...]
+    # each exclusion on its own, in order: (code, keep, the step's members) — planning on the
+    # warehouse judges some of them in DuckDB (dashboard/warehouse/send_audience.py)
+    steps: tuple[tuple[str, bool, segments.Compiled], ...] = ()
 
 
 def _condition(node: dict) -> dict:
@@ -118,7 +121,8 @@ def recipients(rule, exclusions: Exclusions, as_of: dt.datetime, *, now: dt.date
                                             now, use_rollup=False, tz=tz, prefix="m"), {}))
     narrowed = segments.narrowed(base, [(keep, compiled) for _, keep, compiled, _ in steps])
     stages = tuple((code, reason, query) for (code, _, _, reason), query in zip(steps, narrowed[1:]))
-    return Recipients(query=narrowed[-1], base=narrowed[0], stages=stages)
+    return Recipients(query=narrowed[-1], base=narrowed[0], stages=stages,
+                      steps=tuple((code, keep, compiled) for code, keep, compiled, _ in steps))
 
 
 def reachable(cur, rule, frequency_cap: int | None = None) -> dict:

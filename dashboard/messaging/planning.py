@@ -186,8 +186,9 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     send that just went out (or is still going out) counts against the cap. The audience is
     dashboard.audience.running.recipients(): one compiled query, counted here and materialised by
     the send engine. With DASHBOARD_ENGINE=clickhouse that query is read from the warehouse once and
-    its rows kept in DuckDB (dashboard/warehouse/send_audience.py): the counts, the confirmation's
-    recount and the ledger are that one set, as of the warehouse's last load (a check says when).
+    its rows kept in DuckDB (dashboard/warehouse/send_audience.py): the rule and the excluded segment
+    as of the warehouse's last load (a check says when), following, the cap and the e-mail exclusion
+    judged in DuckDB now over those rows; the confirmation's recount and the ledger read the same.
     `cap_override` (a sender's reason) plans the send without the frequency cap;
     actions.submit checks the role and the reason on the server."""
     rule = rules.parse(rule)
@@ -196,14 +197,14 @@ def plan_send(cur, rule: dict, messages: list[dict], *, clients: api.Clients | N
     exclusions = audience.Exclusions.for_send(0 if override is not None else frequency_cap, exclude_rule,
                                               email_hashes)
     found = audience.recipients(rule, exclusions, audience.as_of(cur), now=now)
-    # DASHBOARD_ENGINE=clickhouse: the audience read from the warehouse once and kept in DuckDB, so
-    # that every count here, the confirmation's recount and the ledger are that one set
+    # DASHBOARD_ENGINE=clickhouse: the rule's members read from the warehouse once and kept in DuckDB;
+    # following, the cap and the e-mail exclusion judged here over them, from DuckDB's own ledger
     snapshot = send_audience.read(cur, found, now=now) if engine.on_warehouse() else None
     final = snapshot.query if snapshot else found.query
-    total = snapshot.counts[0] if snapshot else _count(cur, found.base)
+    total = _count(cur, snapshot.base if snapshot else found.base)
     excluded, previous = [], total
-    for i, (code, reason, query) in enumerate(found.stages, 1):
-        current = snapshot.counts[i] if snapshot else _count(cur, query)
+    for code, reason, query in (snapshot.stages if snapshot else found.stages):
+        current = _count(cur, query)
         excluded.append((code, previous - current, reason))
         previous = current
     exclusions = excluded
