@@ -1,11 +1,11 @@
--- The next due enrolments of a scenario, oldest due first, with what decides whether they exit:
+-- The next enrolments due at one step of a scenario, oldest due first, with what decides whether they exit:
 -- following now, a purchase / conversion since the enrolment (of the types the scenario exits on),
 -- an exit tag added since the enrolment.
--- Grain: one row per due enrolment (at most $chunk). Parameters: $sid, $now, $chunk, $exit_types
+-- Grain: one row per due enrolment (at most $chunk). Parameters: $sid, $step (step_no), $now, $chunk, $exit_types
 -- (event types, list), $exit_tags (list).
 with due as (
     select * from scenario_enrolments
-    where scenario_id = $sid and status = 'active' and next_due_at <= $now
+    where scenario_id = $sid and step_no = $step and status = 'active' and next_due_at <= $now
     order by next_due_at, user_id
     limit $chunk
 ), final as (
