@@ -5,9 +5,10 @@ A tick, for each active scenario:
    segment's new members) enrol friends not enrolled yet; day 0 is the event's time.
 2. *Blocks and re-follows* — a block after the (re-)entry ends the run; a later follow applies the
    scenario's re-follow policy: restart at step 0, continue at the step where it stopped, or nothing.
-3. *Due steps*, one step at a time (the last first) and CHUNK of its due enrolments a round: exits
-   first (not following, a purchase or conversion, an exit tag, left the exit segment), then the
-   step's condition (send, skip, jump). The friends a round sends the step to are planned as one
+3. *Due steps*, CHUNK enrolments a round, the last step first (a round takes no step above the
+   lowest of the round before, so a friend moved on this tick waits for the next): exits first (not
+   following, a purchase or conversion, an exit tag, left the exit segment), then each step's
+   condition (send, skip, jump). The friends a round sends one step to are planned as one
    delivery of kind `step` by sending.plan — the ledger with its
    retry keys — and moved to their next step *in the same transaction*: a crash (even SIGKILL)
    either planned the step and moved them on, or did neither, so the step is sent exactly once when
@@ -37,7 +38,7 @@ queries.require(*(f"scenarios/{n}" for n in (
     "refollow_apply", "due_chunk", "record_delivery", "ledger_skip", "ledger_reply_tokens", "members_of",
     "pending_deliveries", "capped", "segment_new", "segment_forget", "segment_remember", "due_by_step")))
 
-CHUNK = 20_000                          # due enrolments of one step per round (one delivery): memory stays flat
+CHUNK = 20_000                          # due enrolments per round (one delivery per step in it): memory stays flat
 MAX_CHUNKS = 400                        # per scenario and tick (2,000,000 steps); the next tick goes on
 SCAN_LOOKBACK = dt.timedelta(hours=24)  # trigger events loaded late (spool lag) are still seen
 REPLY_VALID = dt.timedelta(seconds=60)  # LINE: a reply token answers within one minute of the event
@@ -227,18 +228,19 @@ def _when(value, default):
     return _ts(value) or default
 
 
-def _chunk(con, scenario: model.Scenario, clock: _Clock, step_no: int, now, report: TickReport) -> int:
-    """Exits, the condition and the planned delivery of up to CHUNK enrolments due at one step;
-    returns how many were due (each of them leaves the step: exited, skipped, jumped or planned).
-    Column-wise (pandas), not row by row: a tick at 100,000 due spends its time in DuckDB."""
+def _chunk(con, scenario: model.Scenario, clock: _Clock, top: int, now, report: TickReport) -> tuple[int, int]:
+    """Exits, conditions and the planned deliveries of up to CHUNK due enrolments at step `top` or
+    before, the last step first; returns how many were due and the lowest step among them (each of
+    them leaves its step: exited, skipped, jumped or planned). Column-wise (pandas), not row by
+    row: a tick at 100,000 due spends its time in DuckDB."""
     exits = scenario.settings["exit"]
     types = [EXIT_EVENTS[k] for k in ("purchase", "conversion") if exits[k]]
     cur = con.cursor()
     try:
-        due = queries.run(cur, "scenarios/due_chunk", sid=scenario.scenario_id, step=step_no, now=now, chunk=CHUNK,
+        due = queries.run(cur, "scenarios/due_chunk", sid=scenario.scenario_id, top=top, now=now, chunk=CHUNK,
                           exit_types=types, exit_tags=exits["tags"])
         if due.empty:
-            return 0
+            return 0, top
         due["day"] = due["enrolled_at"].dt.tz_convert(clock.tz).dt.date   # all a step's timing needs
         left = pd.Series(False, index=due.index)
         if exits["left_segment"]:
@@ -250,32 +252,38 @@ def _chunk(con, scenario: model.Scenario, clock: _Clock, step_no: int, now, repo
         moves, gone = [], pd.Series(False, index=due.index)
         for mask, reason, column in reasons:
             hit = mask & ~gone
-            for key, at in zip(due.loc[hit, "user_key"], due.loc[hit, column] if column else [None] * int(hit.sum())):
-                moves.append((int(key), step_no, "exited", None, None, _when(at, now), reason))
+            for key, step_no, at in zip(due.loc[hit, "user_key"], due.loc[hit, "step_no"],
+                                        due.loc[hit, column] if column else [None] * int(hit.sum())):
+                moves.append((int(key), int(step_no), "exited", None, None, _when(at, now), reason))
             gone |= hit
         report.exited += int(gone.sum())
-        rows = due[~gone]
-        condition = scenario.steps[step_no].condition
-        if condition is not None and not rows.empty:
-            _rule_members(cur, condition["rule"], now)
-            met = rows["user_id"].isin(_members_among(cur, list(rows["user_id"])))
-            actions = [condition["met"] if m else condition["otherwise"] for m in met]
-            keep = [a == "send" for a in actions]
-            for key, day, action in zip(rows["user_key"], rows["day"], actions):
-                if action == "send":
-                    continue
-                if action == "skip":
-                    target, status, due_at = clock.after(step_no, day, now)
-                else:
-                    target, status, due_at = action["jump"], "active", clock.due(action["jump"], day, now)
-                moves.append((int(key), target, status, due_at, None, None, None))
-                report.skipped += 1
-            rows = rows[keep]
+        lowest = int(due["step_no"].min())
+        sends = {}
+        for step_no, rows in due[~gone].groupby("step_no", sort=True):
+            step_no = int(step_no)
+            condition = scenario.steps[step_no].condition
+            if condition is not None:
+                _rule_members(cur, condition["rule"], now)
+                met = rows["user_id"].isin(_members_among(cur, list(rows["user_id"])))
+                actions = [condition["met"] if m else condition["otherwise"] for m in met]
+                keep = [a == "send" for a in actions]
+                for key, day, action in zip(rows["user_key"], rows["day"], actions):
+                    if action == "send":
+                        continue
+                    if action == "skip":
+                        target, status, due_at = clock.after(step_no, day, now)
+                    else:
+                        target, status, due_at = action["jump"], "active", clock.due(action["jump"], day, now)
+                    moves.append((int(key), target, status, due_at, None, None, None))
+                    report.skipped += 1
+                rows = rows[keep]
+            sends[step_no] = rows
         with storage.transaction(cur):
             store.apply_moves(cur, scenario.scenario_id, moves)
-        if not rows.empty:
-            _plan_step(con, cur, scenario, clock, step_no, rows, now, report)
-        return len(gone)
+        for step_no, rows in sorted(sends.items(), reverse=True):
+            if not rows.empty:
+                _plan_step(con, cur, scenario, clock, step_no, rows, now, report)
+        return len(due), lowest
     finally:
         cur.close()
 
@@ -374,15 +382,15 @@ def tick(con, *, now: dt.datetime | None = None, send: bool = False, clients=Non
         if not due.get(scenario.scenario_id):
             continue
         clock = _Clock(scenario)
-        rounds = 0
-        # A step at a time, the last first: a friend moved on this tick (sent, skipped or jumped
-        # ahead) is at a step already done, so nobody gets two steps in one tick, and a round's
-        # friends are one step's: one delivery of up to CHUNK friends, not one per step per round.
-        for step_no in sorted(due[scenario.scenario_id], reverse=True):
-            while rounds < MAX_CHUNKS:
-                rounds += 1
-                if _chunk(con, scenario, clock, step_no, now, report) < CHUNK:
-                    break
+        # The last step first, and each round at the lowest step of the round before or earlier: a
+        # friend moved on this tick (sent, skipped or jumped ahead) is at a later step, so nobody gets
+        # two steps in one tick, and a round's friends are mostly one step's — one delivery of up to
+        # CHUNK friends, not one per step in every round.
+        top = max(due[scenario.scenario_id])
+        for _ in range(MAX_CHUNKS):
+            count, top = _chunk(con, scenario, clock, top, now, report)
+            if count < CHUNK:
+                break
     if send:
         report.sent = send_pending(con, clients)
     return report
