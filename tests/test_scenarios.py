@@ -245,6 +245,24 @@ def test_a_condition_sends_skips_or_jumps(j):
     assert all(enrolment(j, n)[1] == "completed" for n in ("Vip", "Plain", "Coupon"))
 
 
+def test_a_tick_plans_a_step_at_a_time_one_delivery_a_round_and_one_step_per_friend(j, monkeypatch):
+    monkeypatch.setattr(runner, "CHUNK", 2)     # 5 friends due: rounds of 2, 2 and 1
+    active(j, window=None, steps=[{"timing": {"after": {"minutes": 0}}, "messages": [{"type": "text", "text": f"{n}"}]}
+                                  for n in range(3)])
+    for n in range(5):
+        j.friend(f"F{n}", None, "2026-12-01 10:00").follow("2026-12-01 10:00")
+    ledgers = lambda ids: j.con.execute(   # noqa: E731
+        "select s.step_no, count(*) from delivery_recipients r join scenario_deliveries s using (delivery_id) "
+        "where r.delivery_id in (select unnest($ids)) group by s.delivery_id, s.step_no order by 1, 2",
+        {"ids": ids}).fetchall()
+    for step_no in range(3):   # each step's next one is due at once, and still waits for the next tick
+        report = tick(j, f"2026-12-01 10:00:{step_no:02d}")
+        assert report.planned == {("onboarding", step_no): 5}
+        assert ledgers(report.deliveries) == [(step_no, 1), (step_no, 2), (step_no, 2)]
+    assert all(enrolment(j, f"F{n}")[1] == "completed" for n in range(5))
+    assert tick(j, "2026-12-01 10:00:03").deliveries == []
+
+
 def test_a_purchase_or_an_exit_tag_ends_the_run(j):
     active(j, exit={"purchase": True, "tags": ["stop"]})
     for name in ("Buyer", "Tagged", "Stays"):

@@ -144,7 +144,7 @@ def test_sigkill_during_a_tick_then_restart_no_duplicate_and_no_miss(tmp_path, s
     got_before = sandbox.summary()["deliveries"]
     assert 0 < got_before < 3 * friends, "the kill should land mid-run"
     sandbox.configure(latency_ms=0)
-    again = _runner(path, sandbox, 3)
+    again = _runner(path, sandbox, 20)    # one step a friend and tick: 3 ticks a second apart, after start-up
     out, _ = again.communicate(timeout=120)
     assert again.returncode == 0, out
     records = [json.loads(line) for line in (tmp_path / "sandbox" / "inbox.jsonl").read_text().splitlines()]

@@ -5,9 +5,11 @@ A tick, for each active scenario:
    segment's new members) enrol friends not enrolled yet; day 0 is the event's time.
 2. *Blocks and re-follows* — a block after the (re-)entry ends the run; a later follow applies the
    scenario's re-follow policy: restart at step 0, continue at the step where it stopped, or nothing.
-3. *Due steps*, CHUNK enrolments at a time: exits first (not following, a purchase or conversion,
-   an exit tag, left the exit segment), then each step's condition (send, skip, jump). The friends a
-   step goes to are planned as one delivery of kind `step` by sending.plan — the ledger with its
+3. *Due steps*, CHUNK enrolments a round, the last step first (a round takes no step above the
+   lowest of the round before, so a friend moved on this tick waits for the next): exits first (not
+   following, a purchase or conversion, an exit tag, left the exit segment), then each step's
+   condition (send, skip, jump). The friends a round sends one step to are planned as one
+   delivery of kind `step` by sending.plan — the ledger with its
    retry keys — and moved to their next step *in the same transaction*: a crash (even SIGKILL)
    either planned the step and moved them on, or did neither, so the step is sent exactly once when
    the engine resumes the delivery. Friends at the frequency cap stay in the ledger as `skipped`.
@@ -36,7 +38,7 @@ queries.require(*(f"scenarios/{n}" for n in (
     "refollow_apply", "due_chunk", "record_delivery", "ledger_skip", "ledger_reply_tokens", "members_of",
     "pending_deliveries", "capped", "segment_new", "segment_forget", "segment_remember", "due_by_step")))
 
-CHUNK = 20_000                          # due enrolments per round (one delivery per step): memory stays flat
+CHUNK = 20_000                          # due enrolments per round (one delivery per step in it): memory stays flat
 MAX_CHUNKS = 400                        # per scenario and tick (2,000,000 steps); the next tick goes on
 SCAN_LOOKBACK = dt.timedelta(hours=24)  # trigger events loaded late (spool lag) are still seen
 REPLY_VALID = dt.timedelta(seconds=60)  # LINE: a reply token answers within one minute of the event
@@ -226,17 +228,19 @@ def _when(value, default):
     return _ts(value) or default
 
 
-def _chunk(con, scenario: model.Scenario, clock: _Clock, now, report: TickReport) -> int:
-    """Exits, conditions and the planned deliveries of up to CHUNK due enrolments; returns how many.
-    Column-wise (pandas), not row by row: a tick at 100,000 due spends its time in DuckDB."""
+def _chunk(con, scenario: model.Scenario, clock: _Clock, top: int, now, report: TickReport) -> tuple[int, int]:
+    """Exits, conditions and the planned deliveries of up to CHUNK due enrolments at step `top` or
+    before, the last step first; returns how many were due and the lowest step among them (each of
+    them leaves its step: exited, skipped, jumped or planned). Column-wise (pandas), not row by
+    row: a tick at 100,000 due spends its time in DuckDB."""
     exits = scenario.settings["exit"]
     types = [EXIT_EVENTS[k] for k in ("purchase", "conversion") if exits[k]]
     cur = con.cursor()
     try:
-        due = queries.run(cur, "scenarios/due_chunk", sid=scenario.scenario_id, now=now, chunk=CHUNK,
+        due = queries.run(cur, "scenarios/due_chunk", sid=scenario.scenario_id, top=top, now=now, chunk=CHUNK,
                           exit_types=types, exit_tags=exits["tags"])
         if due.empty:
-            return 0
+            return 0, top
         due["day"] = due["enrolled_at"].dt.tz_convert(clock.tz).dt.date   # all a step's timing needs
         left = pd.Series(False, index=due.index)
         if exits["left_segment"]:
@@ -253,9 +257,9 @@ def _chunk(con, scenario: model.Scenario, clock: _Clock, now, report: TickReport
                 moves.append((int(key), int(step_no), "exited", None, None, _when(at, now), reason))
             gone |= hit
         report.exited += int(gone.sum())
-        due = due[~gone]
+        lowest = int(due["step_no"].min())
         sends = {}
-        for step_no, rows in due.groupby("step_no", sort=True):
+        for step_no, rows in due[~gone].groupby("step_no", sort=True):
             step_no = int(step_no)
             condition = scenario.steps[step_no].condition
             if condition is not None:
@@ -276,10 +280,10 @@ def _chunk(con, scenario: model.Scenario, clock: _Clock, now, report: TickReport
             sends[step_no] = rows
         with storage.transaction(cur):
             store.apply_moves(cur, scenario.scenario_id, moves)
-        for step_no, rows in sends.items():
+        for step_no, rows in sorted(sends.items(), reverse=True):
             if not rows.empty:
                 _plan_step(con, cur, scenario, clock, step_no, rows, now, report)
-        return len(gone)
+        return len(due), lowest
     finally:
         cur.close()
 
@@ -364,7 +368,9 @@ def tick(con, *, now: dt.datetime | None = None, send: bool = False, clients=Non
         _scan(con, scenario, info, now, report)
     cur = con.cursor()
     try:
-        due = dict(queries.run(cur, "scenarios/due_counts", now=now).itertuples(index=False))
+        due: dict[str, list[int]] = {}   # scenario -> its steps with something due now
+        for sid, step_no, _ in queries.run(cur, "scenarios/due_counts", now=now).itertuples(index=False):
+            due.setdefault(sid, []).append(int(step_no))
     finally:
         cur.close()
     for name in active:
@@ -376,8 +382,14 @@ def tick(con, *, now: dt.datetime | None = None, send: bool = False, clients=Non
         if not due.get(scenario.scenario_id):
             continue
         clock = _Clock(scenario)
+        # The last step first, and each round at the lowest step of the round before or earlier: a
+        # friend moved on this tick (sent, skipped or jumped ahead) is at a later step, so nobody gets
+        # two steps in one tick, and a round's friends are mostly one step's — one delivery of up to
+        # CHUNK friends, not one per step in every round.
+        top = max(due[scenario.scenario_id])
         for _ in range(MAX_CHUNKS):
-            if _chunk(con, scenario, clock, now, report) < CHUNK:
+            count, top = _chunk(con, scenario, clock, top, now, report)
+            if count < CHUNK:
                 break
     if send:
         report.sent = send_pending(con, clients)

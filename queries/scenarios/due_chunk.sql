@@ -1,12 +1,13 @@
--- The next due enrolments of a scenario, oldest due first, with what decides whether they exit:
+-- The next due enrolments of a scenario at step $top or before, the last step first and in a step the
+-- oldest due first, with what decides whether they exit:
 -- following now, a purchase / conversion since the enrolment (of the types the scenario exits on),
 -- an exit tag added since the enrolment.
--- Grain: one row per due enrolment (at most $chunk). Parameters: $sid, $now, $chunk, $exit_types
+-- Grain: one row per due enrolment (at most $chunk). Parameters: $sid, $top (step_no), $now, $chunk, $exit_types
 -- (event types, list), $exit_tags (list).
 with due as (
     select * from scenario_enrolments
-    where scenario_id = $sid and status = 'active' and next_due_at <= $now
-    order by next_due_at, user_id
+    where scenario_id = $sid and step_no <= $top and status = 'active' and next_due_at <= $now
+    order by step_no desc, next_due_at, user_id
     limit $chunk
 ), final as (
     select d.user_id, d.user_key, d.step_no, d.enrolled_at, d.next_due_at, d.reply_token, d.reply_expires_at,
@@ -19,4 +20,4 @@ with due as (
               and t.tagged_at >= coalesce(d.entered_at, d.enrolled_at)) as tagged_at
     from due d left join friends f on f.user_key = d.user_key
 )
-select * from final order by next_due_at, user_id
+select * from final order by step_no desc, next_due_at, user_id
