@@ -197,7 +197,9 @@ create table if not exists rollup_friend_firsts (
     follow_week        date,               -- Monday of the first add's week
     first_reaction_at  timestamptz,
     first_purchase_at  timestamptz,
-    first_blocked_at   timestamptz
+    first_blocked_at   timestamptz,
+    first_event_at     timestamptz,        -- schema 10: the first and last event of the friend (any
+    last_event_at      timestamptz         -- type, any time), the friend page's timeline reads within
 );
 
 -- Per friend: the days on which they count as active. A reaction on day d makes a friend active at
