@@ -197,7 +197,9 @@ create table if not exists rollup_friend_firsts (
     follow_week        date,               -- Monday of the first add's week
     first_reaction_at  timestamptz,
     first_purchase_at  timestamptz,
-    first_blocked_at   timestamptz
+    first_blocked_at   timestamptz,
+    first_event_at     timestamptz,        -- schema 10: the first and last event of the friend (any
+    last_event_at      timestamptz         -- type, any time), the friend page's timeline reads within
 );
 
 -- Per friend: the days on which they count as active. A reaction on day d makes a friend active at
@@ -259,6 +261,24 @@ create table if not exists rollup_friend_activity (
     last_purchase_at  timestamptz,
     interest_level    varchar not null,   -- hot, warm, cold, dormant (thresholds in settings)
     genre             varchar             -- main interest; null when nothing points to one
+);
+
+-- Per friend (schema 10, issue 15): the cross-tab's one-value-per-friend dimensions and outcome
+-- facts in one row, copied from friends, rollup_friend_firsts and rollup_friend_activity (as of its
+-- refresh), so that a cross-tab of two such dimensions is one scan and one group-by.
+create table if not exists rollup_friend_dims (
+    user_key           integer primary key,
+    followed_at        timestamptz,        -- friends.followed_at (first add)
+    route              varchar,            -- friends.inflow_route, 'unknown' when not known
+    follow_day         date,               -- first add, account time zone
+    from_sync          boolean,            -- friends.added_by = 'sync' (known only from LINE's follower list)
+    is_following       boolean,            -- friends.is_following
+    customer_id        varchar,            -- friends.customer_id (the orders band joins customers)
+    first_reaction_at  timestamptz,        -- rollup_friend_firsts
+    first_purchase_at  timestamptz,
+    first_blocked_at   timestamptz,
+    interest_level     varchar,            -- rollup_friend_activity
+    genre              varchar
 );
 
 create table if not exists rollup_state (

@@ -86,6 +86,30 @@ def test_still_following_by_crm_band_and_add_month(demo):
     assert set(got["row_value"]) == months
 
 
+def test_one_statement_over_the_dims_rollup_equals_the_steps_over_the_base_tables(demo):
+    """crosstab/cells_dims.sql (rollup_friend_dims, schema 10) against the temp-table steps that read
+    friends, customers and the activity rollup themselves: every pair of axes that has one at most
+    keyed, every outcome, all routes and one route."""
+    scenario = crosstab.scenarios(demo)[0]["scenario_id"]
+    values = dict(tag_prefix="interest:", attr_key="survey_concern", scenario=scenario)
+    as_of = demo.execute("select as_of from rollup_state where name = 'all'").fetchone()[0]
+    compared = 0
+    for rows in crosstab.DIMENSIONS:
+        for cols in crosstab.DIMENSIONS:
+            if rows == cols or (rows in crosstab.KEYED and cols in crosstab.KEYED):
+                continue
+            for outcome in crosstab.OUTCOMES:
+                for routes in ([], ["coupon_ad"]):
+                    got = crosstab.cells(demo, PERIOD, routes, rows=rows, cols=cols, outcome=outcome, **values)
+                    steps = crosstab._cells_in_steps(demo, PERIOD, routes, rows, cols, outcome, values, 30, as_of)
+                    key = lambda f: sorted(zip(f["row_value"].fillna(crosstab.NONE).astype(str),  # noqa: E731
+                                               f["col_value"].fillna(crosstab.NONE).astype(str),
+                                               f["friends"].astype(int), f["hits"].astype(int)))
+                    assert key(got) == key(steps), (rows, cols, outcome, routes)
+                    compared += int(steps["friends"].sum() > 0)
+    assert compared > 300
+
+
 def test_wilson_interval_and_minimum_count():
     low, high = crosstab.wilson(0, 10)
     assert low == 0 and high == pytest.approx(0.2775, abs=1e-4)

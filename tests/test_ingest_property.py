@@ -261,6 +261,12 @@ def test_any_valid_sequence_loads_as_the_reference_and_rollups_equal_a_rebuild(r
                           "select user_id, epoch_ms(followed_at), epoch_ms(last_followed_at), epoch_ms(blocked_at), "
                           "is_following from friends").fetchall()}
             assert stored == friends
+            # the cross-tab's per-friend rollup (schema 10), brought up to date round by round, holds
+            # the reference's follow state of every friend
+            dims = {u: (f, s) for u, f, s in con.execute(
+                "select f.user_id, epoch_ms(d.followed_at), d.is_following "
+                "from rollup_friend_dims d join friends f on f.user_key = d.user_key").fetchall()}
+            assert dims == {u: (p["followed_at"], p["is_following"]) for u, p in friends.items()}
             incremental = _rollup_rows(con)
             rollups.refresh(con, as_of=rollups.state(con)["as_of"])
             assert _rollup_rows(con) == incremental

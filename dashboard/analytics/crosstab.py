@@ -26,12 +26,13 @@ from dashboard.core import queries
 DIMENSIONS = ("route", "tag", "attribute", "add_month", "interest", "genre", "crm", "scenario")
 OUTCOMES = ("blocked_30d", "reacted", "purchased", "following")
 queries.require("crosstab/unfollowed_none", "crosstab/unfollowed", "crosstab/cohort", "crosstab/rows_drop", "crosstab/rows_keep",
-                "crosstab/cells", "crosstab/scenario_steps", *(f"crosstab/values_{d}" for d in DIMENSIONS))
+                "crosstab/cells", "crosstab/cells_dims", "crosstab/scenario_steps", *(f"crosstab/values_{d}" for d in DIMENSIONS))
 CRM_BANDS = ("none", "0", "1", "2-4", "5+")
 ENROLLED = "enrolled"   # the scenario dimension's value for "enrolled, no step passed yet"
 Z95 = 1.959964   # the normal quantile of a two-sided 95 % interval
 MIN_COUNT = 30   # default: cells with fewer friends are greyed (the page lets the operator change it)
 NONE = "__none__"  # a friend without a value of the dimension (scenario: not enrolled)
+KEYED = ("tag", "attribute", "scenario")   # several values or none per friend: joined, not columns
 
 
 class CrosstabError(ValueError):
@@ -78,14 +79,13 @@ def cells(cur, period: Period, routes=None, *, rows: str = "route", cols: str = 
     _check(rows, cols, outcome, tag_prefix, attr_key, scenario)
     state = rollups.state(cur) or {}
     as_of = state.get("as_of") or dt.datetime.now(dt.timezone.utc)
-    queries.run(cur, "crosstab/unfollowed" if outcome == "following" else "crosstab/unfollowed_none")
-    queries.run(cur, "crosstab/cohort", outcome=outcome, days=int(days), as_of=as_of, **period.params(routes))
     values = dict(tag_prefix=tag_prefix, attr_key=attr_key, scenario=scenario)
-    queries.run(cur, "crosstab/rows_drop")
-    queries.run(cur, f"crosstab/values_{rows}", **values)   # the query's name from DIMENSIONS, checked above
-    queries.run(cur, "crosstab/rows_keep")
-    queries.run(cur, f"crosstab/values_{cols}", **values)
-    frame = queries.run(cur, "crosstab/cells")
+    keyed = [d for d in (rows, cols) if d in KEYED]
+    if len(keyed) < 2:   # one statement over rollup_friend_dims, at most one join for a keyed axis
+        frame = queries.run(cur, "crosstab/cells_dims", rows=rows, cols=cols, keyed=keyed[0] if keyed else "",
+                            outcome=outcome, days=int(days), as_of=as_of, **values, **period.params(routes))
+    else:   # two keyed axes (tag × attribute, …): the steps in temp tables
+        frame = _cells_in_steps(cur, period, routes, rows, cols, outcome, values, days, as_of)
     frame["row_value"] = frame["row_value"].fillna(NONE).astype(str)
     frame["col_value"] = frame["col_value"].fillna(NONE).astype(str)
     frame["friends"] = frame["friends"].astype(int)
@@ -96,6 +96,17 @@ def cells(cur, period: Period, routes=None, *, rows: str = "route", cols: str = 
     frame["high"] = [b[1] for b in bounds]
     frame["enough"] = frame["friends"] >= int(min_count)
     return frame
+
+
+def _cells_in_steps(cur, period: Period, routes, rows: str, cols: str, outcome: str, values: dict, days: int,
+                    as_of) -> pd.DataFrame:
+    queries.run(cur, "crosstab/unfollowed" if outcome == "following" else "crosstab/unfollowed_none")
+    queries.run(cur, "crosstab/cohort", outcome=outcome, days=int(days), as_of=as_of, **period.params(routes))
+    queries.run(cur, "crosstab/rows_drop")
+    queries.run(cur, f"crosstab/values_{rows}", **values)   # the query's name from DIMENSIONS, checked above
+    queries.run(cur, "crosstab/rows_keep")
+    queries.run(cur, f"crosstab/values_{cols}", **values)
+    return queries.run(cur, "crosstab/cells")
 
 
 def scenarios(cur) -> list[dict]:

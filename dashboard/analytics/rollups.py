@@ -25,6 +25,8 @@ ROLLUPS = (
     ("rollup_richmenu_daily", "rollups/richmenu_daily"),
     ("rollup_daily_route", "rollups/daily_route"),
     ("rollup_friend_activity", "rollups/friend_activity"),
+    # after the two it copies from (issue 15: the cross-tab's dimensions in one row per friend)
+    ("rollup_friend_dims", "rollups/friend_dims"),
 )
 # A table's name is no value DuckDB binds: the statements that name a rollup table are files of
 # their own, by the query's name: <query>_drop goes before a full rebuild, <query>_redo deletes the
@@ -72,13 +74,15 @@ def interest_params() -> dict:
 def refresh(con, active_days: int | None = None, as_of: dt.datetime | None = None,
             tables: tuple[str, ...] | None = None) -> dict[str, float]:
     """Rebuild every rollup (or only `tables`, which must include rollup_friend_activity: as_of is
-    its instant); returns seconds per table. `as_of` (default now) is the instant the per-friend
+    its instant; rollup_friend_dims, which copies it, is rebuilt with it); returns seconds per table. `as_of` (default now) is the instant the per-friend
     activity windows ("last 30 days") end at."""
 
     active_days = active_days or config.get_int("DASHBOARD_ACTIVE_DAYS")
     as_of = as_of or dt.datetime.now(dt.timezone.utc)
     params = {"reaction_types": REACTION_TYPES, "active_days": active_days, "as_of": as_of,
               **interest_params()}
+    if tables is not None and "rollup_friend_activity" in tables and "rollup_friend_dims" not in tables:
+        tables = (*tables, "rollup_friend_dims")
     with _lock:
         return _refresh(con, active_days, as_of, params, tables)
 
@@ -135,7 +139,7 @@ def state(cur) -> dict | None:
 #   per day     -> its rows are redone from the first day touched;
 #   per delivery-> its rows are redone for deliveries sent in the 7 days before the first event
 #                  touched (a reaction counts for 24 h after a send, a purchase for 7 days).
-PER_FRIEND = ("rollup_friend_firsts", "rollup_active_spells", "rollup_friend_activity")
+PER_FRIEND = ("rollup_friend_firsts", "rollup_active_spells", "rollup_friend_activity", "rollup_friend_dims")
 PER_DAY = ("rollup_daily_route", "rollup_richmenu_daily")
 PER_DELIVERY = ("rollup_delivery_route", "rollup_delivery_reactors")
 ACTIVITY_MAX_AGE = dt.timedelta(hours=1)   # friend_activity is rebuilt whole when its as_of is older
@@ -179,7 +183,8 @@ def apply(con, user_keys=None, since: dt.datetime | None = None, *, deliveries=N
         now = dt.datetime.now(dt.timezone.utc)
         if previous.get("as_of") is None or now - previous["as_of"] > ACTIVITY_MAX_AGE:
             # "last 7/30/90 days" moved on for every friend: rebuild that one table for all of them
-            # (seconds at a million friends), then bring the others up to date incrementally
+            # (seconds at a million friends; rollup_friend_dims, which copies it, with it), then
+            # bring the others up to date incrementally
             refresh(con, active_days=previous.get("active_days"), as_of=now, tables=("rollup_friend_activity",))
         keys = sorted({int(k) for k in (user_keys or ())})
         params = {"reaction_types": REACTION_TYPES, "active_days": previous["active_days"],

@@ -17,8 +17,8 @@ from dashboard.audience.running import mask_user_id
 from dashboard.core import audit, queries, storage
 from dashboard.intake.csv_values import email_hash
 
-_QUERIES = ("search", "search_email", "enrolments", "profile", "by_user_id", "timeline", "tags", "tag_add", "tag_remove", "last_message",
-            "replied_since")
+_QUERIES = ("search", "search_email", "enrolments", "profile", "by_user_id", "event_span", "timeline", "tags", "tag_add",
+            "tag_remove", "last_message", "replied_since")
 queries.require(*(f"friend/{name}" for name in _QUERIES))
 
 SEARCH_LIMIT = 20
@@ -78,11 +78,21 @@ def message_text(messages_json: str | None) -> str:
     return " / ".join(parts)
 
 
+def _instant(value) -> dt.datetime | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
 def timeline(cur, user_key: int) -> pd.DataFrame:
     """Every row of the friend's story, oldest first: happened_at (UTC), source (event, sent, broadcast, tag,
     attribute, staff), kind, detail, delivery_id, status, amount, content (a message sent to them).
     A follow after the first is marked kind "refollow" (an unblock)."""
-    frame = queries.run(cur, "friend/timeline", user_key=int(user_key))
+    # events are stored in time order: reading only the friend's span (a rollup's, refreshed with
+    # every write) spares a scan of every event (README "Performance", issue 15)
+    span = queries.run(cur, "friend/event_span", user_key=int(user_key))
+    first, last = (None, None) if span.empty else (_instant(span.iat[0, 0]), _instant(span.iat[0, 1]))
+    if first is None or last is None:
+        first = last = None
+    frame = queries.run(cur, "friend/timeline", user_key=int(user_key), first_event_at=first, last_event_at=last)
     follows = frame.index[(frame["source"] == "event") & (frame["kind"] == "follow")]
     if len(follows) > 1:
         frame.loc[follows[1:], "kind"] = "refollow"

@@ -12,8 +12,10 @@ with matched as (
     from friends f
     where length(trim($q)) > 0
       and (contains(lower(coalesce(f.display_name, '')), lower(trim($q)))
-           or (length(trim($q)) >= 4 and contains(lower(f.user_id), lower(trim($q))))
-           or (length(trim($q)) >= 2 and contains(lower(coalesce(f.customer_id, '')), lower(trim($q)))))
+           -- (case, not and: DuckDB then skips lower() over a million user IDs for a short text)
+           or case when length(trim($q)) >= 4 then contains(lower(f.user_id), lower(trim($q))) else false end
+           or case when length(trim($q)) >= 2 and f.customer_id is not null
+                   then contains(lower(f.customer_id), lower(trim($q))) else false end)
 ),
 final as (
     select user_key, user_id, display_name, inflow_route, followed_at, is_following, customer_id

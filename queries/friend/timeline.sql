@@ -6,7 +6,9 @@
 -- following at the send time), their step scenarios (enrolled, completed or left, with the reason),
 -- tags and attributes as they stand, and what staff did to this friend (audit_log rows whose object
 -- is friend:<user_id>: tags added or removed, a message sent from this page).
--- Grain: one row per thing that happened. Parameters: $user_key.
+-- Grain: one row per thing that happened. Parameters: $user_key; $first_event_at, $last_event_at
+-- (friend/event_span.sql: the span of the friend's events as of the rollups' last update, so that
+-- DuckDB's zone maps skip the rest of the time-ordered events; both null: the whole table).
 -- source: event | sent | broadcast | scenario | tag | attribute | staff; kind: the event type, the
 -- delivery kind, the enrolment's change (enrolled, completed, exited), or the staff action.
 with me as (
@@ -18,6 +20,8 @@ happened as (
            e.delivery_id, null::varchar as status, e.amount, null::varchar as messages, e.event_id as ref
     from events e
     where e.user_key = $user_key::integer
+      and ($first_event_at::timestamptz is null or e.occurred_at >= $first_event_at::timestamptz)
+      and ($last_event_at::timestamptz is null or e.occurred_at <= $last_event_at::timestamptz)
 ),
 sent as (
     select coalesce(r.sent_at, r.attempted_at, d.scheduled_at, d.created_at) as happened_at, 'sent' as source, d.kind,
