@@ -173,7 +173,9 @@ create table if not exists rollup_friend_firsts (
     follow_week        Nullable(Date),
     first_reaction_at  Nullable(DateTime64(6, '{timezone}')),
     first_purchase_at  Nullable(DateTime64(6, '{timezone}')),
-    first_blocked_at   Nullable(DateTime64(6, '{timezone}'))
+    first_blocked_at   Nullable(DateTime64(6, '{timezone}')),
+    first_event_at     Nullable(DateTime64(6, '{timezone}')),
+    last_event_at      Nullable(DateTime64(6, '{timezone}'))
 ) engine = MergeTree order by (account_id, user_key)
 ;
 create table if not exists rollup_active_spells (
