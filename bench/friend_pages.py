@@ -13,8 +13,10 @@ import duckdb
 
 from dashboard.analytics import crosstab, rollups, send_time
 from dashboard.audience import friend
-from dashboard.core import storage
+from dashboard.core import queries, storage
 from bench.pages import _median_ms, _period, default_period
+
+queries.require("friend/longest_story")
 
 TARGETS = {"friend": 100, "crosstab": 300, "send_time": 300}
 WEEKS = 26   # the first option of the pages' ui.lookback: their default history
@@ -35,7 +37,8 @@ def bench_friend_pages(db: str, repeat: int = 5) -> str:
                              "(python -m dashboard ingest --db PATH, or the dashboard) to rebuild them")
         period = _period(default_period(cur), WEEKS)
         rows = []
-        keys = [1, 250_000, 500_000, 750_000]
+        longest = queries.records(cur, "friend/longest_story")   # the widest span of events: the worst case
+        keys = [1, 250_000, 500_000, 750_000, *(row["user_key"] for row in longest)]
         for key in keys:
             card = friend.profile(cur, key)
             if card is None:
@@ -44,6 +47,10 @@ def bench_friend_pages(db: str, repeat: int = 5) -> str:
             ms, (story, matches) = _median_ms(lambda: _friend_page(cur, key, name), repeat)
             rows.append(("friend", f"friend {key}: search “{name}” ({matches} shown) + card, tags, timeline "
                                    f"({len(story['timeline'])} rows)", ms))
+            ms, _ = _median_ms(lambda: _friend_page(cur, key, card["user_id"][-10:]), repeat)
+            rows.append(("friend", f"friend {key}: search by 10 characters of the user ID + the same", ms))
+            ms, _ = _median_ms(lambda: _friend_page(cur, key, card["user_id"]), repeat)
+            rows.append(("friend", f"friend {key}: search by the whole user ID + the same", ms))
             ms, _ = _median_ms(lambda: friend.story(cur, key), repeat)
             rows.append(("friend", f"friend {key}: card, tags, timeline only", ms))
         ms, _ = _median_ms(lambda: friend.search(cur, "nobody@example.jp"), repeat)

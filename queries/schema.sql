@@ -1,4 +1,4 @@
--- Schema of the dashboard database (DuckDB), version 8 (see migrations/ for the steps from 1).
+-- Schema of the dashboard database (DuckDB), version 11 (see migrations/ for the steps from 1).
 --
 -- Public contract (DESIGN §3): the tables and columns below are read directly by operators and
 -- their analysts. Add tables and columns freely; never rename or drop one. A change of shape is a
@@ -94,6 +94,8 @@ create table if not exists customers (
     name               varchar,
     updated_at         timestamptz
 );
+-- schema 11: finding the customer of an e-mail address (the friend page's search) is a look-up
+create index if not exists customers_email_hash on customers (email_hash);
 
 create table if not exists segments (
     segment_id   varchar primary key,

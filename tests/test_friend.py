@@ -303,3 +303,58 @@ def test_a_reply_whose_answer_was_lost_is_unknown_never_failed(story, sandbox):
                            "where d.kind = 'reply'").fetchall()
     assert statuses == [("unknown",)], statuses
     assert len(sandbox.get(f"/sandbox/inbox?user_id={aoi.user_id}")["requests"]) == 1   # delivered once
+
+
+def _search_reference(friends_rows, text: str) -> list[int]:
+    """The search's rules restated in plain Python (friend/search.sql): the display name contains the
+    text in any case; a part of the user ID when the text is 4+ characters of hex (optionally after
+    U or u); the customer ID exactly, or a part of it in any case when the text is 2+ ASCII characters.
+    Best first: exact ID or customer ID, exact name, name starting with the text, the rest; newest
+    (highest key) first within each."""
+    q = text.strip()
+    if not q:
+        return []
+    lq = q.lower()
+    id_like = len(q) >= 4 and all(c in "0123456789abcdefABCDEF" for c in (q[1:] if q[0] in "Uu" else q))
+    id_text = "U" + lq[1:] if lq.startswith("u") else lq
+    ascii_ = len(q) >= 2 and all(" " <= c <= "~" for c in q)
+    hits = []
+    for key, user_id, name, customer in friends_rows:
+        lname = (name or "").lower()
+        if not (lq in lname or customer == q or (id_like and id_text in user_id)
+                or (ascii_ and customer is not None and lq in customer.lower())):
+            continue
+        rank = 1 if q in (user_id, customer) else 2 if lname == lq else 3 if lname.startswith(lq) else 4
+        hits.append((rank, -key))
+    return [-k for _, k in sorted(hits)]
+
+
+def test_search_matches_its_rules_and_says_when_there_are_more(tmp_path):
+    """The search over generated friends equals the plain-Python reference of its rules, in order;
+    a text that cannot be part of a LINE user ID never matches one; the first `limit` are shown and
+    attrs["more"] says that more matched."""
+    import random
+
+    from dashboard.core import storage
+
+    rng = random.Random(15)
+    names = ["小林 舞", "小林 花子", "鈴木 一郎", "Taro Yamada", "taro", "TARO", None, "さくら", "Ab12", "渡辺 蓮"]
+    con = storage.connect(tmp_path / "search.duckdb")
+    rows = []
+    for key in range(1, 301):
+        user_id = "U" + "".join(rng.choice("0123456789abcdef") for _ in range(32))
+        customer = rng.choice([None, None, f"C-{key:04d}", f"c{key}x", "顧客A1"])
+        rows.append((key, user_id, rng.choice(names), customer))
+    con.executemany("insert into friends (user_key, user_id, display_name, followed_at, is_following, customer_id) "
+                    "values (?, ?, ?, '2026-03-01 00:00+00', true, ?)", rows)
+    cur = con.cursor()
+    texts = ["小林", "小林 舞", "taro", "TARO", "ab12", "AB12", "c-00", "C-0042", "顧客A1", "顧客", "x", " さくら ",
+             rows[7][1], rows[7][1][5:13], rows[7][1][5:13].upper(), "u" + rows[9][1][1:9], rows[3][1][-4:], "zzzz"]
+    for text in texts:
+        found = friend.search(cur, text, limit=1000)
+        assert found["user_key"].tolist() == _search_reference(rows, text), text
+        assert found.attrs["more"] is False
+    assert friend.search(cur, "zzzz").empty   # not hex: no user ID is read, and no name has it
+    first = friend.search(cur, "小林", limit=3)
+    assert first["user_key"].tolist() == _search_reference(rows, "小林")[:3] and first.attrs["more"] is True
+    con.close()

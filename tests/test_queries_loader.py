@@ -29,7 +29,9 @@ def test_every_query_file_is_used():
 
     import dashboard
 
-    for info in pkgutil.walk_packages(dashboard.__path__, "dashboard."):
+    import bench
+
+    for info in [*pkgutil.walk_packages(dashboard.__path__, "dashboard."), *pkgutil.walk_packages(bench.__path__, "bench.")]:
         if info.name not in ("dashboard.__main__", "dashboard.web.navigation"):  # scripts, not modules
             importlib.import_module(info.name)
     used = set(queries.REQUIRED)

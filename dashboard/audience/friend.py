@@ -17,7 +17,7 @@ from dashboard.audience.running import mask_user_id
 from dashboard.core import audit, queries, storage
 from dashboard.intake.csv_values import email_hash
 
-_QUERIES = ("search", "search_email", "enrolments", "profile", "by_user_id", "event_span", "timeline", "tags", "tag_add",
+_QUERIES = ("search", "email_customers", "search_email", "enrolments", "profile", "by_user_id", "event_span", "timeline", "tags", "tag_add",
             "tag_remove", "last_message", "replied_since")
 queries.require(*(f"friend/{name}" for name in _QUERIES))
 
@@ -44,8 +44,18 @@ def search(cur, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
         except Exception:  # noqa: BLE001 — not an address after all: searched as text
             hashed = None
         if hashed:
-            return queries.run(cur, "friend/search_email", email_hash=hashed, limit=limit)
-    return queries.run(cur, "friend/search", q=text, limit=limit)
+            customers = queries.records(cur, "friend/email_customers", email_hash=hashed)
+            return _at_most(queries.run(cur, "friend/search_email", limit=limit + 1,
+                                        user_ids=[c["line_user_id"] for c in customers if c["line_user_id"]],
+                                        customer_ids=[c["customer_id"] for c in customers]), limit)
+    return _at_most(queries.run(cur, "friend/search", q=text, limit=limit + 1), limit)
+
+
+def _at_most(found: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The first `limit` matches; attrs["more"] says whether there were more (one more was asked)."""
+    shown = found.head(limit).reset_index(drop=True)
+    shown.attrs["more"] = len(found) > limit
+    return shown
 
 
 def key_of(cur, user_id: str) -> int | None:
@@ -54,11 +64,8 @@ def key_of(cur, user_id: str) -> int | None:
 
 
 def profile(cur, user_key: int) -> dict | None:
-    frame = queries.run(cur, "friend/profile", user_key=int(user_key))
-    if frame.empty:
-        return None
-    row = frame.iloc[0].to_dict()
-    return {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in row.items()}
+    found = queries.records(cur, "friend/profile", user_key=int(user_key))   # a dict: no frame for one row
+    return found[0] if found else None
 
 
 def message_text(messages_json: str | None) -> str:
@@ -88,8 +95,8 @@ def timeline(cur, user_key: int) -> pd.DataFrame:
     A follow after the first is marked kind "refollow" (an unblock)."""
     # events are stored in time order: reading only the friend's span (a rollup's, refreshed with
     # every write) spares a scan of every event (README "Performance", issue 15)
-    span = queries.run(cur, "friend/event_span", user_key=int(user_key))
-    first, last = (None, None) if span.empty else (_instant(span.iat[0, 0]), _instant(span.iat[0, 1]))
+    span = queries.records(cur, "friend/event_span", user_key=int(user_key))
+    first, last = (None, None) if not span else (_instant(span[0]["first_event_at"]), _instant(span[0]["last_event_at"]))
     if first is None or last is None:
         first = last = None
     frame = queries.run(cur, "friend/timeline", user_key=int(user_key), first_event_at=first, last_event_at=last)
@@ -105,7 +112,7 @@ def enrolments(cur, user_key: int) -> pd.DataFrame:
     """The friend's step scenarios: scenario, scenario_status, status (active, completed, exited),
     step_no (next to send; the last once completed), step_name, steps, next_due_at (UTC), enrolled_at,
     last_sent_at, exited_at, exit_reason."""
-    return queries.run(cur, "friend/enrolments", user_key=int(user_key))
+    return queries.small(cur, "friend/enrolments", user_key=int(user_key))
 
 
 def tags(cur, user_id: str) -> pd.DataFrame:

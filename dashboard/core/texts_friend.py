@@ -70,6 +70,8 @@ TEXT: dict[str, dict[str, str]] = {
                      "en": "An e-mail address is matched by its stored hash (the address itself is not stored)."},
     "fr.none_found": {"ja": "該当する友だちがいません。", "en": "No friend matches."},
     "fr.pick": {"ja": "見つかった友だち", "en": "Friends found"},
+    "fr.more": {"ja": "該当が多いため、新しく友だちになった順に{n}人だけ表示しています。名前を長めに入力すると絞り込めます。",
+                "en": "More friends match: the {n} who became friends most recently are shown. Type more of the name to narrow."},
     "fr.no_friend": {"ja": "この友だちは見つかりません。", "en": "This friend is not found."},
     "fr.start": {"ja": "表示名などを入力するか、セグメントや配信の表から友だちを開いてください。",
                  "en": "Type a name or an ID, or open a friend from the Segments or Deliveries tables."},

@@ -48,6 +48,8 @@ def find(cur, lang: str, see_ids: bool) -> int | None:
         shown = {int(k): f"{n or t('fr.nameless', lang)} ({u if see_ids else mask_user_id(u)})"
                  for k, n, u in zip(found["user_key"], found["display_name"], found["user_id"])}
         key = st.selectbox(t("fr.pick", lang), list(shown), key="fr_pick", format_func=shown.get)
+        if found.attrs.get("more"):   # the search keeps the first matches only (newest friends first)
+            st.caption(t("fr.more", lang, n=len(shown)))
         st.query_params[PARAM] = str(key)
         return key
     if given and str(given).isdigit():
