@@ -358,3 +358,30 @@ def test_search_matches_its_rules_and_says_when_there_are_more(tmp_path):
     first = friend.search(cur, "小林", limit=3)
     assert first["user_key"].tolist() == _search_reference(rows, "小林")[:3] and first.attrs["more"] is True
     con.close()
+
+
+def test_the_page_shows_the_newest_matches_and_says_more_matched(demo_db, tmp_path, sandbox, monkeypatch):
+    from dashboard.core import storage
+
+    db = tmp_path / "friend_search.duckdb"
+    shutil.copy(demo_db, db)
+    con = storage.connect(db, read_only=True)
+    try:   # the demo's most common family name, and the newest friends who carry it
+        family = con.execute("select split_part(display_name, ' ', 1) as f from friends group by f "
+                             "order by count(*) desc, f limit 1").fetchone()[0]
+        newest = con.execute("select user_key, user_id from friends where contains(display_name, $f) "
+                             "order by user_key desc limit 20", {"f": family}).fetchall()
+    finally:
+        con.close()
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("LINE_API_BASE_URL", sandbox.url)
+    monkeypatch.setenv("DASHBOARD_SINGLE_USER", "true")
+    at = AppTest.from_file(str(NAV), default_timeout=90)
+    at.run()
+    at.switch_page("../../pages/friend.py").run()
+    at.text_input(key="fr_search").input(family).run()
+    assert not at.exception, at.exception
+    pick = at.selectbox(key="fr_pick")
+    assert [o.rsplit("(", 1)[1].rstrip(")") for o in pick.options] == [u for _, u in newest]
+    assert pick.value == newest[0][0]   # the newest match is opened first
+    assert any("新しく友だちになった順に20人" in c.value for c in at.caption)
